@@ -1,0 +1,68 @@
+# capstan — build, test and packaging entry points. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+MODULE    := github.com/capstan-wifi/capstan
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X $(MODULE)/internal/buildinfo.Version=$(VERSION)
+BINARIES  := capstan-agent capstan-manager
+# GOARCH[:variable=value] for every board we ship to.
+CROSS     := mipsle:GOMIPS=softfloat mips:GOMIPS=softfloat arm:GOARM=7 arm64 amd64
+FUZZTIME  ?= 30s
+GOBIN     := $(or $(shell $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin
+export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
+
+.PHONY: help build cross size test test-unit fuzz lint deps bench clean
+
+help: ## show the targets and what they do
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build host binaries into bin/
+	@mkdir -p bin
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+
+cross: ## build static, stripped agent and manager for every target into bin/linux-<goarch>/
+	@for t in $(CROSS); do \
+	  arch=$${t%%:*}; extra=$$( [[ $$t == *:* ]] && echo $${t#*:} || true ); \
+	  echo "cross linux/$$arch $$extra"; \
+	  env CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $$extra \
+	    $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-$$arch/ ./cmd/... ; \
+	done
+
+size: cross ## print the stripped and gzip sizes of the agent per architecture
+	@printf '%-8s %12s %12s\n' arch stripped gzip
+	@for t in $(CROSS); do arch=$${t%%:*}; f=bin/linux-$$arch/capstan-agent; \
+	  printf '%-8s %12d %12d\n' $$arch $$(stat -c %s $$f) $$(gzip -9c $$f | wc -c); done
+
+deps: ## install on Debian 12 what builds and tests need (idempotent)
+	bash scripts/deps.sh
+
+test: deps ## everything CI runs: lint, unit tests (tshark included), fuzz seeds
+	$(MAKE) lint
+	CAPSTAN_REQUIRE_TOOLS=1 $(MAKE) test-unit
+
+test-unit: ## fast hermetic tests (go test ./...), race detector on
+	$(GO) test -race -count=1 ./...
+
+fuzz: ## run every Fuzz target for FUZZTIME each (default 30s)
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint: ## gofmt, go vet, staticcheck and govulncheck
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	staticcheck ./...
+	bash scripts/govulncheck.sh
+
+bench: ## run the benchmarks and print their numbers
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean: ## remove build output
+	rm -rf bin

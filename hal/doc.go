@@ -1,0 +1,9 @@
+// Package hal is the radio boundary of the agent. It has three planes:
+// observe (nl80211 straight from the kernel), desired state (UCI on OpenWrt,
+// a rendered hostapd.conf elsewhere) and runtime actions (hostapd control
+// socket or ubus). Backends live in sub-packages: nl80211, hostapd, openwrt,
+// haltest.
+//
+// Status: the package is laid out by the foundation issue; its behaviour
+// arrives with the radios issue.
+package hal
