@@ -1,0 +1,213 @@
+package wire
+
+import (
+	"net"
+	"net/netip"
+)
+
+// Element IDs of capstan's vendor-specific elements (vendor EnterpriseNumber).
+const (
+	CapstanCertificateRequest uint16 = 1
+	CapstanCertificate        uint16 = 2
+	CapstanLock               uint16 = 3
+	CapstanRadioCapabilities  uint16 = 4
+	CapstanWLANSecurity       uint16 = 5
+	CapstanDatapath           uint16 = 6
+	CapstanAccessVerdict      uint16 = 7
+	CapstanSurvey             uint16 = 8
+)
+
+// newCapstanElement is the dispatch for capstan's vendor element IDs.
+func newCapstanElement(id uint16) Element {
+	switch id {
+	case CapstanCertificateRequest:
+		return new(CertificateRequest)
+	case CapstanCertificate:
+		return new(Certificate)
+	case CapstanLock:
+		return new(LockInfo)
+	case CapstanRadioCapabilities:
+		return new(RadioCapabilities)
+	case CapstanWLANSecurity:
+		return new(WLANSecurity)
+	case CapstanDatapath:
+		return new(Datapath)
+	case CapstanAccessVerdict:
+		return new(AccessVerdict)
+	case CapstanSurvey:
+		return new(Survey)
+	}
+	return nil
+}
+
+// CertificateRequest carries a CAP's PKCS#10 certificate signing request
+// (DER) to the manager during join, with the one-time password when the
+// manager's enrollment policy asks for one. The private key never leaves
+// the AP.
+type CertificateRequest struct {
+	CSR             []byte `capstan:"1"`
+	OneTimePassword string `capstan:"2"`
+}
+
+// Certificate roles.
+const (
+	CertificateLeaf = 1 // the CAP's own certificate
+	CertificateCA   = 2 // an issuing or root CA certificate
+)
+
+// Certificate carries one DER certificate of the chain the manager issued;
+// a chain is several of these elements, leaf first.
+type Certificate struct {
+	Role uint8  `capstan:"1"`
+	DER  []byte `capstan:"2"`
+}
+
+// LockInfo tells which manager CommonNames a CAP accepts: the lock it holds
+// after its first verified connection, or a list set by hand.
+type LockInfo struct {
+	Locked      bool     `capstan:"1"`
+	CommonNames []string `capstan:"2"`
+}
+
+// Bands of RadioCapabilities.
+const (
+	Band2GHz  = 1 << 0
+	Band5GHz  = 1 << 1
+	Band6GHz  = 1 << 2
+	Band60GHz = 1 << 3
+)
+
+// DFS states of a channel (as nl80211 reports them).
+const (
+	DFSUsable      = 0
+	DFSUnavailable = 1
+	DFSAvailable   = 2
+)
+
+// Channel flags.
+const (
+	ChannelDisabled = 1 << 0
+	ChannelNoIR     = 1 << 1 // no initiating radiation (passive scan only)
+	ChannelRadar    = 1 << 2 // DFS required
+	ChannelIndoor   = 1 << 3
+)
+
+// Channel is one channel a radio can use.
+type Channel struct {
+	FrequencyMHz uint32 `capstan:"1"`
+	Flags        uint32 `capstan:"2"`
+	DFSState     uint8  `capstan:"3"`
+	MaxPowerMBm  int32  `capstan:"4"` // in 0.01 dBm
+}
+
+// InterfaceCombination is one nl80211 interface combination: how many
+// interfaces of which types may coexist, on how many channels.
+type InterfaceCombination struct {
+	MaxInterfaces uint32   `capstan:"1"`
+	NumChannels   uint32   `capstan:"2"`
+	Types         []uint32 `capstan:"3"` // nl80211 interface types, one per limit
+	Limits        []uint32 `capstan:"4"` // max interfaces of Types[i]
+}
+
+// RadioCapabilities describes a radio beyond RFC 5416's WTP Radio
+// Information: bands, channels with DFS state and power, HT/VHT/HE
+// capabilities and interface combinations.
+type RadioCapabilities struct {
+	RadioID       uint8                  `capstan:"1"`
+	Phy           string                 `capstan:"2"` // e.g. "phy0"
+	Bands         uint32                 `capstan:"3"`
+	Channels      []Channel              `capstan:"4"`
+	HTCapa        uint16                 `capstan:"5"`
+	VHTCapa       uint32                 `capstan:"6"`
+	HEPhyCapa     []byte                 `capstan:"7"`
+	Combinations  []InterfaceCombination `capstan:"8"`
+	MaxTxPowerMBm int32                  `capstan:"9"`
+	AntennaMaskTx uint32                 `capstan:"10"`
+	AntennaMaskRx uint32                 `capstan:"11"`
+}
+
+// Security modes of WLANSecurity.
+const (
+	SecurityOpen     = 1
+	SecurityWPA2PSK  = 2
+	SecurityWPA3SAE  = 3
+	SecurityWPA2WPA3 = 4 // transition mode: WPA2-PSK and WPA3-SAE
+	SecurityWPA2EAP  = 5
+)
+
+// ClientPassphrase is a per-client passphrase (hostapd wpa_psk_file and
+// sae_password with a MAC): MAC nil means any client that knows it.
+type ClientPassphrase struct {
+	MAC        net.HardwareAddr `capstan:"1"`
+	Passphrase string           `capstan:"2"`
+	VLAN       uint16           `capstan:"3"`
+}
+
+// RADIUSServer is an 802.1X authentication server for WPA2-Enterprise.
+type RADIUSServer struct {
+	Address netip.Addr `capstan:"1"`
+	Port    uint16     `capstan:"2"`
+	Secret  string     `capstan:"3"`
+}
+
+// WLANSecurity carries a WLAN's security beyond RFC 5416's Add WLAN: WPA3
+// SAE, per-client passphrases, the VLAN and the RADIUS server.
+type WLANSecurity struct {
+	RadioID    uint8              `capstan:"1"`
+	WLANID     uint8              `capstan:"2"`
+	Mode       uint8              `capstan:"3"`
+	Passphrase string             `capstan:"4"`
+	Clients    []ClientPassphrase `capstan:"5"`
+	VLAN       uint16             `capstan:"6"`
+	RADIUS     []RADIUSServer     `capstan:"7"`
+	MFP        uint8              `capstan:"8"` // 0 disabled, 1 optional, 2 required
+}
+
+// Datapath tells a CAP how a WLAN's client traffic flows: bridged locally
+// (and where) or forwarded to the manager.
+type Datapath struct {
+	RadioID         uint8  `capstan:"1"`
+	WLANID          uint8  `capstan:"2"`
+	LocalForwarding bool   `capstan:"3"`
+	Bridge          string `capstan:"4"`
+	VLAN            uint16 `capstan:"5"`
+	ClientToClient  bool   `capstan:"6"`
+	MaxClients      uint16 `capstan:"7"`
+}
+
+// Access verdict actions.
+const (
+	AccessAccept = 1
+	AccessReject = 2
+	AccessQuery  = 3 // ask the manager per association
+)
+
+// AccessVerdict is the manager's decision on one client: accept (optionally
+// on a VLAN, with a passphrase or rate limits) or reject.
+type AccessVerdict struct {
+	RadioID    uint8            `capstan:"1"`
+	WLANID     uint8            `capstan:"2"`
+	MAC        net.HardwareAddr `capstan:"3"`
+	Action     uint8            `capstan:"4"`
+	VLAN       uint16           `capstan:"5"`
+	Passphrase string           `capstan:"6"`
+	SignalMin  int8             `capstan:"7"` // dBm; below it the client is refused
+	Reason     string           `capstan:"8"`
+}
+
+// SurveyEntry is one channel's survey as nl80211 reports it.
+type SurveyEntry struct {
+	FrequencyMHz uint32 `capstan:"1"`
+	NoiseDBm     int8   `capstan:"2"`
+	InUse        bool   `capstan:"3"`
+	ActiveMs     uint64 `capstan:"4"`
+	BusyMs       uint64 `capstan:"5"`
+	RxMs         uint64 `capstan:"6"`
+	TxMs         uint64 `capstan:"7"`
+}
+
+// Survey carries a radio's channel survey results, for channel selection.
+type Survey struct {
+	RadioID uint8         `capstan:"1"`
+	Entries []SurveyEntry `capstan:"2"`
+}

@@ -1,0 +1,146 @@
+package wire
+
+// Element methods of capstan's vendor elements: each is a Vendor Specific
+// Payload (RFC 5415 §4.6.39) from EnterpriseNumber whose data is attributes.
+
+// Type returns TypeVendorSpecificPayload.
+func (*CertificateRequest) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*CertificateRequest) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanCertificateRequest.
+func (*CertificateRequest) VendorElementID() uint16 { return CapstanCertificateRequest }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *CertificateRequest) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanCertificateRequest, e)
+}
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *CertificateRequest) UnmarshalBinary(v []byte) error {
+	return unmarshalCapstan(v, CapstanCertificateRequest, e)
+}
+
+// Type returns TypeVendorSpecificPayload.
+func (*Certificate) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*Certificate) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanCertificate.
+func (*Certificate) VendorElementID() uint16 { return CapstanCertificate }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *Certificate) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanCertificate, e)
+}
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *Certificate) UnmarshalBinary(v []byte) error {
+	return unmarshalCapstan(v, CapstanCertificate, e)
+}
+
+// Type returns TypeVendorSpecificPayload.
+func (*LockInfo) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*LockInfo) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanLock.
+func (*LockInfo) VendorElementID() uint16 { return CapstanLock }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *LockInfo) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b, CapstanLock, e) }
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *LockInfo) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanLock, e) }
+
+// Type returns TypeVendorSpecificPayload.
+func (*RadioCapabilities) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*RadioCapabilities) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanRadioCapabilities.
+func (*RadioCapabilities) VendorElementID() uint16 { return CapstanRadioCapabilities }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *RadioCapabilities) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanRadioCapabilities, e)
+}
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *RadioCapabilities) UnmarshalBinary(v []byte) error {
+	return unmarshalCapstan(v, CapstanRadioCapabilities, e)
+}
+
+// Type returns TypeVendorSpecificPayload.
+func (*WLANSecurity) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*WLANSecurity) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanWLANSecurity.
+func (*WLANSecurity) VendorElementID() uint16 { return CapstanWLANSecurity }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *WLANSecurity) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanWLANSecurity, e)
+}
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *WLANSecurity) UnmarshalBinary(v []byte) error {
+	return unmarshalCapstan(v, CapstanWLANSecurity, e)
+}
+
+// Type returns TypeVendorSpecificPayload.
+func (*Datapath) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*Datapath) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanDatapath.
+func (*Datapath) VendorElementID() uint16 { return CapstanDatapath }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *Datapath) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanDatapath, e)
+}
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *Datapath) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanDatapath, e) }
+
+// Type returns TypeVendorSpecificPayload.
+func (*AccessVerdict) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*AccessVerdict) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanAccessVerdict.
+func (*AccessVerdict) VendorElementID() uint16 { return CapstanAccessVerdict }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *AccessVerdict) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanAccessVerdict, e)
+}
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *AccessVerdict) UnmarshalBinary(v []byte) error {
+	return unmarshalCapstan(v, CapstanAccessVerdict, e)
+}
+
+// Type returns TypeVendorSpecificPayload.
+func (*Survey) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*Survey) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanSurvey.
+func (*Survey) VendorElementID() uint16 { return CapstanSurvey }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *Survey) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b, CapstanSurvey, e) }
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *Survey) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanSurvey, e) }
