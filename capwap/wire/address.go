@@ -178,6 +178,13 @@ func (e *WTPStaticIPAddressInformation) UnmarshalBinary(v []byte) error {
 	c := cursor{b: v}
 	e.Address, e.Netmask, e.Gateway = c.ipv4("address"), c.ipv4("netmask"), c.ipv4("gateway")
 	e.Static = c.boolean("static")
+	if !e.Static { // "only valid if the static field is set": 0.0.0.0 means unset
+		for _, a := range []*netip.Addr{&e.Address, &e.Netmask, &e.Gateway} {
+			if a.IsUnspecified() {
+				*a = netip.Addr{}
+			}
+		}
+	}
 	return c.finish()
 }
 

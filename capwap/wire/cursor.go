@@ -78,7 +78,7 @@ func (c *cursor) u48(field string) uint64 {
 
 // bytes returns a copy of the next n bytes.
 func (c *cursor) bytes(n int, field string) []byte {
-	if !c.need(n, field) {
+	if !c.need(n, field) || n == 0 {
 		return nil
 	}
 	v := make([]byte, n)
