@@ -172,6 +172,8 @@ func (h *Header) decode(b []byte) (int, error) {
 		FragmentID:     uint16(b[4])<<8 | uint16(b[5]),
 		FragmentOffset: (uint16(b[6])<<8 | uint16(b[7])) >> 3,
 	}
+	// L "is valid only if the 'F' bit is set" (§4.3): otherwise ignored.
+	h.LastFragment = h.LastFragment && h.Fragment
 	off := minHeaderLen
 	// The optional fields come in this order: Radio MAC, then Wireless
 	// Specific Information, each padded to 4 bytes (RFC 5415 §4.3).
