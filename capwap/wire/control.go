@@ -27,7 +27,7 @@ func (m *ControlMessage) AppendBinary(b []byte) ([]byte, error) {
 	start := len(b)
 	if m.Header.Fragment || m.Header.KeepAlive {
 		return b, &Error{Op: "encode " + m.Type.String(), Field: "header",
-			Err: fmt.Errorf("F or K bit on a whole control message: %w", ErrInvalid)}
+			Err: fmt.Errorf("the F or K bit set on a whole control message: %w", ErrInvalid)}
 	}
 	b, err := m.Header.AppendBinary(b)
 	if err != nil {
@@ -98,7 +98,7 @@ func DecodeControlPayload(h Header, payload []byte) (*ControlMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.Fragment, h.LastFragment, h.FragmentOffset = false, false, 0
+	h.Fragment, h.LastFragment, h.FragmentOffset, h.FragmentID = false, false, 0, 0
 	m.Header = h
 	return m, nil
 }

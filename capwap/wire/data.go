@@ -103,7 +103,7 @@ func (p *DataPacket) AppendBinary(b []byte) ([]byte, error) {
 		return p.KeepAlive.AppendBinary(b)
 	}
 	if p.Header.KeepAlive {
-		return b, &Error{Op: "encode data packet", Field: "K", Err: fmt.Errorf("K bit without a keep-alive: %w", ErrInvalid)}
+		return b, &Error{Op: "encode data packet", Field: "K", Err: fmt.Errorf("the K bit set without a keep-alive: %w", ErrInvalid)}
 	}
 	start := len(b)
 	b, err := p.Header.AppendBinary(b)

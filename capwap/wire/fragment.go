@@ -82,7 +82,7 @@ func NewReassembler(limits ReassemblyLimits) *Reassembler {
 func (r *Reassembler) Pending() int { return len(r.sets) }
 
 // Add takes one fragment received at now. When it completes its set, Add
-// returns the first fragment's header (F, L and offset cleared) and the
+// returns the first fragment's header (fragment fields cleared) and the
 // whole payload. A fragment that overlaps another, exceeds a limit or
 // conflicts with its set drops the set and returns an error wrapping
 // ErrFragment; an exact duplicate is ignored.
@@ -153,7 +153,7 @@ func (r *Reassembler) Add(p *Packet, now time.Time) (h Header, payload []byte, d
 	}
 	delete(r.sets, id)
 	h = s.header
-	h.Fragment, h.LastFragment, h.FragmentOffset = false, false, 0
+	h.Fragment, h.LastFragment, h.FragmentOffset, h.FragmentID = false, false, 0, 0
 	return h, payload, true, nil
 }
 
