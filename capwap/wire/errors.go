@@ -27,8 +27,11 @@ type Error struct {
 	Element ElementType // the element being processed, 0 when none
 	Field   string      // the field within the element or header, if known
 	Offset  int         // byte offset of the failure
-	Result  ResultCode  // the Result Code to answer the sender with
-	Err     error       // the cause: one of the sentinel errors, possibly wrapped
+	// Result is the Result Code to answer a malformed request with. It is 0
+	// where no answer is possible (a bad preamble, header or control header,
+	// an encode error): the packet is dropped (RFC 5415 §4.5.1.5).
+	Result ResultCode
+	Err    error // the cause: one of the sentinel errors, possibly wrapped
 }
 
 func (e *Error) Error() string {
