@@ -10,23 +10,21 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// hx joins hex fragments ("00 0a", "ffff") into bytes; spaces are ignored,
-// so each fragment can spell one field.
-func hx(t testing.TB, parts ...string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(strings.Join(parts, ""), " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex in test table: %v", err)
-	}
-	return b
-}
-
+// mustHex joins hex fragments ("00 0a", "ffff") into bytes; spaces are
+// ignored, so each fragment can spell one field. It panics on bad hex, which
+// is a typo in a test table.
 func mustHex(parts ...string) []byte {
 	b, err := hex.DecodeString(strings.ReplaceAll(strings.Join(parts, ""), " ", ""))
 	if err != nil {
 		panic(err)
 	}
 	return b
+}
+
+// hx is mustHex for tests that spell expected bytes inline.
+func hx(t testing.TB, parts ...string) []byte {
+	t.Helper()
+	return mustHex(parts...)
 }
 
 func mac(s string) net.HardwareAddr {
