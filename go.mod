@@ -1,5 +1,19 @@
 module github.com/capstan-wifi/capstan
 
-go 1.26
+go 1.26.0
 
-require github.com/google/go-cmp v0.7.0
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/mdlayher/packet v1.2.0
+	github.com/pion/dtls/v3 v3.1.15
+	github.com/pion/transport/v5 v5.0.0
+)
+
+require (
+	github.com/mdlayher/socket v0.7.0 // indirect
+	github.com/pion/logging v0.2.4 // indirect
+	golang.org/x/crypto v0.57.0 // indirect
+	golang.org/x/net v0.59.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+)

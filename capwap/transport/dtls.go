@@ -1,0 +1,116 @@
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/pion/dtls/v3"
+)
+
+// Defaults of the DTLS layer.
+const (
+	// HandshakeTimeout bounds every handshake: pion/dtls v3 has none of its
+	// own, and an abandoned handshake must not hold an association.
+	HandshakeTimeout = 10 * time.Second
+	// CIDLength is the length of the connection IDs the manager issues.
+	CIDLength = 8
+	// DTLSMTU is the largest datagram DTLS sends; CAPWAP messages above
+	// MaxControlPayload are fragmented by the control channel so that a
+	// record always fits one Ethernet frame, also on layer 2.
+	DTLSMTU = 1400
+)
+
+// CipherSuites returns the DTLS 1.2 suites capstan offers, in order: ECDHE
+// with ECDSA and an AEAD, never the RSA-key-transport suites RFC 5415 names
+// (a deliberate departure). Where the CPU has no AES instructions (MIPS,
+// 32-bit ARM) ChaCha20-Poly1305 comes first.
+func CipherSuites() []dtls.CipherSuiteID {
+	aes, chacha := dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, dtls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+	switch runtime.GOARCH {
+	case "amd64", "arm64", "s390x", "ppc64le":
+		return []dtls.CipherSuiteID{aes, chacha}
+	}
+	return []dtls.CipherSuiteID{chacha, aes}
+}
+
+// ServerConfig is the manager's DTLS configuration: its certificate, client
+// certificates requested (and verified against clientCAs when not nil), the
+// suites above and connection IDs.
+type ServerConfig struct {
+	Certificate tls.Certificate
+	// VerifyPeer, when set, is called with the client's certificate chain,
+	// which may be empty: a CAP without a certificate identifies by MAC.
+	VerifyPeer func(rawCerts [][]byte) error
+}
+
+// ClientConfig is the agent's DTLS configuration.
+type ClientConfig struct {
+	// Certificate is presented when set.
+	Certificate *tls.Certificate
+	// VerifyPeer checks the manager's certificate chain (CommonName lock,
+	// trust); it must not be nil.
+	VerifyPeer func(rawCerts [][]byte) error
+}
+
+// Accept runs the server handshake for p under ctx and HandshakeTimeout.
+func Accept(ctx context.Context, p *Peer, sc ServerConfig) (*dtls.Conn, error) {
+	cfg := &dtls.Config{
+		Certificates:          []tls.Certificate{sc.Certificate},
+		CipherSuites:          CipherSuites(),
+		ExtendedMasterSecret:  dtls.RequireExtendedMasterSecret,
+		ClientAuth:            dtls.RequestClientCert,
+		InsecureSkipVerify:    true, // the chain is checked by VerifyPeer
+		ConnectionIDGenerator: p.CIDGenerator(CIDLength),
+		MTU:                   DTLSMTU,
+		FlightInterval:        500 * time.Millisecond,
+	}
+	if sc.VerifyPeer != nil {
+		cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error { return sc.VerifyPeer(raw) }
+	}
+	c, err := dtls.Server(p, p.Addr(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dtls server: %w", err)
+	}
+	c, err = handshake(ctx, c)
+	if err == nil {
+		// From now on an epoch-0 ClientHello from this address is a
+		// restarted peer, not a retransmission of this handshake.
+		p.established.Store(true)
+	}
+	return c, err
+}
+
+// Dial runs the client handshake over p.
+func Dial(ctx context.Context, p *Peer, cc ClientConfig) (*dtls.Conn, error) {
+	cfg := &dtls.Config{
+		CipherSuites:          CipherSuites(),
+		ExtendedMasterSecret:  dtls.RequireExtendedMasterSecret,
+		InsecureSkipVerify:    true, // the chain is checked by VerifyPeer
+		ConnectionIDGenerator: dtls.OnlySendCIDGenerator(),
+		MTU:                   DTLSMTU,
+		FlightInterval:        500 * time.Millisecond,
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error { return cc.VerifyPeer(raw) },
+	}
+	if cc.Certificate != nil {
+		cfg.Certificates = []tls.Certificate{*cc.Certificate}
+	}
+	c, err := dtls.Client(p, p.Addr(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dtls client: %w", err)
+	}
+	return handshake(ctx, c)
+}
+
+func handshake(ctx context.Context, c *dtls.Conn) (*dtls.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
+	defer cancel()
+	if err := c.HandshakeContext(ctx); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("dtls handshake: %w", err)
+	}
+	return c, nil
+}

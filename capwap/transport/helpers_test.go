@@ -1,0 +1,5 @@
+package transport
+
+import "errors"
+
+func errorIs(err, target error) bool { return errors.Is(err, target) }

@@ -1,0 +1,279 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/capstan-wifi/capstan/capwap/wire"
+)
+
+// MuxConfig configures a Mux.
+type MuxConfig struct {
+	// Accept makes the mux a server: an epoch-0 ClientHello from an unknown
+	// peer creates a Peer that Accept returns. Without it, DTLS records from
+	// peers that were not dialed are dropped.
+	Accept bool
+	// CIDLength is the length of the DTLS connection IDs this side issues
+	// (RFC 9146), so that tls12_cid records route by CID whatever their
+	// source address. 0: route by address only.
+	CIDLength int
+	// MaxPeers bounds the associations, established or half-open; new
+	// ClientHellos beyond it are dropped. Default 8192.
+	MaxPeers int
+	// Logger receives rate-limited warnings about dropped packets.
+	Logger *slog.Logger
+}
+
+// Datagram is one clear CAPWAP packet (discovery) and its source.
+type Datagram struct {
+	Addr net.Addr
+	Data []byte
+}
+
+// Mux splits one CAPWAP control socket (UDP or layer 2) into clear packets,
+// read with ReadPlain, and one Peer per DTLS association. A fresh
+// ClientHello from the address of an established association replaces it:
+// CAPWAP's fixed ports mean a restarted peer comes back from the same
+// address, and the stale association would otherwise swallow its packets.
+type Mux struct {
+	conn   net.PacketConn
+	cfg    MuxConfig
+	warn   *LogLimiter
+	accept chan *Peer
+	plain  chan Datagram
+	done   chan struct{}
+	once   sync.Once
+
+	mu    sync.Mutex
+	peers map[string]*Peer // by address
+	cids  map[string]*Peer // by connection ID
+}
+
+// Errors of the mux.
+var (
+	ErrMuxClosed = errors.New("transport: mux closed")
+)
+
+// NewMux starts demultiplexing conn. The mux owns conn and closes it.
+func NewMux(conn net.PacketConn, cfg MuxConfig) *Mux {
+	if cfg.MaxPeers == 0 {
+		cfg.MaxPeers = 8192
+	}
+	m := &Mux{
+		conn:   conn,
+		cfg:    cfg,
+		warn:   NewLogLimiter(cfg.Logger, 10*time.Second),
+		accept: make(chan *Peer, 256),
+		plain:  make(chan Datagram, 256),
+		done:   make(chan struct{}),
+		peers:  map[string]*Peer{},
+		cids:   map[string]*Peer{},
+	}
+	go m.readLoop()
+	return m
+}
+
+// LocalAddr returns the socket's address.
+func (m *Mux) LocalAddr() net.Addr { return m.conn.LocalAddr() }
+
+// Warn logs a problem with a peer, at most once per peer per 10 s.
+func (m *Mux) Warn(peer, msg string, args ...any) { m.warn.Warn(peer, msg, args...) }
+
+// Close closes the socket and every peer.
+func (m *Mux) Close() error {
+	var err error
+	m.once.Do(func() {
+		close(m.done)
+		err = m.conn.Close()
+		m.mu.Lock()
+		peers := make([]*Peer, 0, len(m.peers))
+		for _, p := range m.peers {
+			peers = append(peers, p)
+		}
+		m.mu.Unlock()
+		for _, p := range peers {
+			_ = p.Close()
+		}
+	})
+	return err
+}
+
+// Done is closed when the mux stops.
+func (m *Mux) Done() <-chan struct{} { return m.done }
+
+// Accept returns the next new association.
+func (m *Mux) Accept(ctx context.Context) (*Peer, error) {
+	select {
+	case p := <-m.accept:
+		return p, nil
+	case <-m.done:
+		return nil, ErrMuxClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// ReadPlain returns the next clear CAPWAP packet.
+func (m *Mux) ReadPlain(ctx context.Context) (Datagram, error) {
+	select {
+	case d := <-m.plain:
+		return d, nil
+	case <-m.done:
+		return Datagram{}, ErrMuxClosed
+	case <-ctx.Done():
+		return Datagram{}, ctx.Err()
+	}
+}
+
+// WritePlain sends a clear CAPWAP packet.
+func (m *Mux) WritePlain(b []byte, addr net.Addr) error {
+	_, err := m.conn.WriteTo(b, addr)
+	return err
+}
+
+// Dial returns a fresh Peer for a DTLS client association with addr,
+// replacing any earlier one with the same address.
+func (m *Mux) Dial(addr net.Addr) *Peer {
+	p := newPeer(m, addr)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old := m.peers[p.key]; old != nil {
+		old.closeLocked(false)
+	}
+	m.peers[p.key] = p
+	return p
+}
+
+// Peers returns how many associations the mux holds.
+func (m *Mux) Peers() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.peers)
+}
+
+func (m *Mux) readLoop() {
+	defer m.Close()
+	buf := make([]byte, 65536)
+	for {
+		n, addr, err := m.conn.ReadFrom(buf)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			select {
+			case <-m.done:
+			default:
+				if m.cfg.Logger != nil {
+					m.cfg.Logger.Error("capwap socket read failed", "err", err)
+				}
+			}
+			return
+		}
+		m.route(buf[:n], addr)
+	}
+}
+
+// route hands one datagram to the discovery queue or to its peer.
+func (m *Mux) route(b []byte, addr net.Addr) {
+	key := addr.String()
+	typ, err := wire.ParsePreamble(b)
+	if err != nil {
+		m.warn.Warn(key, "dropped packet", "err", err, "len", len(b))
+		return
+	}
+	if typ == wire.PreambleHeader {
+		d := Datagram{Addr: addr, Data: append([]byte(nil), b...)}
+		select {
+		case m.plain <- d:
+		default:
+			m.warn.Warn(key, "dropped clear packet: queue full")
+		}
+		return
+	}
+	if len(b) <= wire.DTLSHeaderLen {
+		m.warn.Warn(key, "dropped packet: truncated CAPWAP DTLS header", "len", len(b))
+		return
+	}
+	rec := b[wire.DTLSHeaderLen:]
+	ri, ok := parseRecord(rec, m.cfg.CIDLength)
+	if !ok {
+		m.warn.Warn(key, "dropped packet: not a DTLS record", "len", len(b))
+		return
+	}
+	p := m.lookup(key, addr, ri)
+	if p == nil {
+		return
+	}
+	p.deliver(append([]byte(nil), rec...), addr)
+}
+
+// lookup finds or creates the peer a record belongs to.
+func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
+	m.mu.Lock()
+	if ri.cid != nil {
+		p := m.cids[string(ri.cid)]
+		m.mu.Unlock()
+		if p == nil {
+			m.warn.Warn(key, "dropped DTLS record: unknown connection ID")
+		}
+		return p
+	}
+	p := m.peers[key]
+	stale := p != nil && ri.clientHello && p.established.Load() && m.cfg.Accept
+	if p != nil && !stale {
+		m.mu.Unlock()
+		return p
+	}
+	if !ri.clientHello || !m.cfg.Accept {
+		m.mu.Unlock()
+		m.warn.Warn(key, "dropped DTLS record: no association")
+		return nil
+	}
+	if !stale && len(m.peers) >= m.cfg.MaxPeers {
+		m.mu.Unlock()
+		m.warn.Warn(key, "dropped ClientHello: association limit reached", "limit", m.cfg.MaxPeers)
+		return nil
+	}
+	np := newPeer(m, addr)
+	m.peers[key] = np
+	if stale {
+		p.closeLocked(true)
+	}
+	m.mu.Unlock()
+	select {
+	case m.accept <- np:
+		return np
+	default:
+		m.warn.Warn(key, "dropped ClientHello: accept queue full")
+		np.Close()
+		return nil
+	}
+}
+
+// registerCID routes tls12_cid records carrying cid to p.
+func (m *Mux) registerCID(p *Peer, cid []byte) {
+	if len(cid) == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cids[string(cid)] = p
+	p.cids = append(p.cids, string(cid))
+}
+
+// remove forgets p; the caller holds m.mu.
+func (m *Mux) removeLocked(p *Peer) {
+	if m.peers[p.key] == p {
+		delete(m.peers, p.key)
+	}
+	for _, c := range p.cids {
+		if m.cids[c] == p {
+			delete(m.cids, c)
+		}
+	}
+}

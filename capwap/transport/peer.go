@@ -1,0 +1,147 @@
+package transport
+
+import (
+	"crypto/rand"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/transport/v5/deadline"
+
+	"github.com/capstan-wifi/capstan/capwap/wire"
+)
+
+// Peer is one DTLS association on a Mux, as a net.PacketConn for pion/dtls:
+// reads return the records routed to it (CAPWAP DTLS header removed), writes
+// add the header and go out on the mux's socket.
+type Peer struct {
+	mux         *Mux
+	key         string
+	in          chan packetIn
+	closed      chan struct{}
+	closeOnce   sync.Once
+	readDL      *deadline.Deadline
+	established atomic.Bool
+	replaced    atomic.Bool
+	addr        atomic.Value // net.Addr of the latest packet
+
+	cids []string // guarded by mux.mu
+}
+
+type packetIn struct {
+	b    []byte
+	addr net.Addr
+}
+
+// peerQueue is how many records may wait for a slow reader before the
+// newest are dropped; DTLS recovers by retransmission.
+const peerQueue = 128
+
+func newPeer(m *Mux, addr net.Addr) *Peer {
+	p := &Peer{
+		mux:    m,
+		key:    addr.String(),
+		in:     make(chan packetIn, peerQueue),
+		closed: make(chan struct{}),
+		readDL: deadline.New(),
+	}
+	p.addr.Store(addr)
+	return p
+}
+
+// Addr returns the address the peer's latest packet came from.
+func (p *Peer) Addr() net.Addr { return p.addr.Load().(net.Addr) }
+
+// Replaced reports whether the peer was closed because the same address
+// started a new association.
+func (p *Peer) Replaced() bool { return p.replaced.Load() }
+
+// Closed is closed when the peer is.
+func (p *Peer) Closed() <-chan struct{} { return p.closed }
+
+func (p *Peer) deliver(b []byte, addr net.Addr) {
+	select {
+	case p.in <- packetIn{b: b, addr: addr}:
+	case <-p.closed:
+	default:
+		p.mux.warn.Warn(p.key, "dropped DTLS record: peer queue full")
+	}
+}
+
+// ReadFrom implements net.PacketConn.
+func (p *Peer) ReadFrom(b []byte) (int, net.Addr, error) {
+	select {
+	case pk := <-p.in:
+		return copy(b, pk.b), pk.addr, nil
+	case <-p.closed:
+		return 0, nil, net.ErrClosed
+	case <-p.readDL.Done():
+		return 0, nil, timeoutError{}
+	}
+}
+
+// WriteTo implements net.PacketConn. pion passes the address it has
+// authenticated, which follows the peer across NAT rebinding with CIDs.
+func (p *Peer) WriteTo(b []byte, addr net.Addr) (int, error) {
+	select {
+	case <-p.closed:
+		return 0, net.ErrClosed
+	default:
+	}
+	if addr == nil {
+		addr = p.Addr()
+	}
+	out := make([]byte, 0, wire.DTLSHeaderLen+len(b))
+	out = wire.AppendDTLSHeader(out)
+	out = append(out, b...)
+	if _, err := p.mux.conn.WriteTo(out, addr); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Close removes the peer from its mux.
+func (p *Peer) Close() error {
+	p.mux.mu.Lock()
+	p.closeLocked(false)
+	p.mux.mu.Unlock()
+	return nil
+}
+
+func (p *Peer) closeLocked(replaced bool) {
+	p.closeOnce.Do(func() {
+		p.replaced.Store(replaced)
+		p.mux.removeLocked(p)
+		close(p.closed)
+	})
+}
+
+// LocalAddr implements net.PacketConn.
+func (p *Peer) LocalAddr() net.Addr { return p.mux.conn.LocalAddr() }
+
+// SetDeadline implements net.PacketConn.
+func (p *Peer) SetDeadline(t time.Time) error { return p.SetReadDeadline(t) }
+
+// SetReadDeadline implements net.PacketConn.
+func (p *Peer) SetReadDeadline(t time.Time) error { p.readDL.Set(t); return nil }
+
+// SetWriteDeadline implements net.PacketConn; writes do not block.
+func (p *Peer) SetWriteDeadline(time.Time) error { return nil }
+
+// CIDGenerator returns a pion ConnectionIDGenerator that issues random
+// n-byte connection IDs and routes records carrying them to p.
+func (p *Peer) CIDGenerator(n int) func() []byte {
+	return func() []byte {
+		cid := make([]byte, n)
+		_, _ = rand.Read(cid)
+		p.mux.registerCID(p, cid)
+		return cid
+	}
+}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }

@@ -1,0 +1,262 @@
+package transport
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pion/dtls/v3"
+
+	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/pki"
+)
+
+// pair is a manager mux and an agent mux on loopback UDP.
+type pair struct {
+	server, client *Mux
+	cert           ServerConfig
+}
+
+func newPair(t *testing.T) *pair {
+	t.Helper()
+	ctx := context.Background()
+	sc, err := ListenUDP(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := ListenUDP(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := pki.SelfSigned("capstan-test", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pair{
+		server: NewMux(sc, MuxConfig{Accept: true, CIDLength: CIDLength}),
+		client: NewMux(cc, MuxConfig{}),
+		cert:   ServerConfig{Certificate: cert},
+	}
+	t.Cleanup(func() { p.server.Close(); p.client.Close() })
+	return p
+}
+
+// connect handshakes one association and returns both control channels.
+func (p *pair) connect(t *testing.T) (server, client *ControlConn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	type result struct {
+		c   *dtls.Conn
+		err error
+	}
+	srv := make(chan result, 1)
+	go func() {
+		peer, err := p.server.Accept(ctx)
+		if err != nil {
+			srv <- result{err: err}
+			return
+		}
+		c, err := Accept(ctx, peer, p.cert)
+		srv <- result{c, err}
+	}()
+	var gotCN string
+	cl, err := Dial(ctx, p.client.Dial(p.server.LocalAddr()), ClientConfig{VerifyPeer: func(raw [][]byte) error {
+		gotCN, _ = pki.CommonName(raw)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := <-srv
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if gotCN != "capstan-test" {
+		t.Errorf("client saw CommonName %q, want capstan-test", gotCN)
+	}
+	server, client = NewControlConn(r.c, ControlConfig{}), NewControlConn(cl, ControlConfig{})
+	t.Cleanup(func() { server.Close(); client.Close() })
+	return server, client
+}
+
+// answer responds to every request on c with an AC Name element.
+func answer(c *ControlConn, name string) {
+	go func() {
+		for req := range c.Requests() {
+			_ = c.Respond(req, &wire.ControlMessage{Elements: []wire.Element{&wire.ACName{Name: name}}})
+		}
+	}()
+}
+
+func TestRequestResponseOverDTLS(t *testing.T) {
+	p := newPair(t)
+	server, client := p.connect(t)
+	answer(server, "core")
+	for i := range 3 {
+		resp, err := client.Request(context.Background(), &wire.ControlMessage{Type: wire.EchoRequest})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Type != wire.EchoResponse || resp.Seq != uint8(i) {
+			t.Errorf("response %d: type %v seq %d", i, resp.Type, resp.Seq)
+		}
+		if diff := cmp.Diff(&wire.ACName{Name: "core"}, resp.Element(wire.TypeACName)); diff != "" {
+			t.Errorf("element (-want +got):\n%s", diff)
+		}
+	}
+}
+
+func TestLargeMessageIsFragmented(t *testing.T) {
+	p := newPair(t)
+	server, client := p.connect(t)
+	long := make([]byte, 5000)
+	for i := range long {
+		long[i] = 'a' + byte(i%26)
+	}
+	answer(server, string(long[:512]))
+	req := &wire.ControlMessage{Type: wire.ConfigurationStatusRequest, Elements: []wire.Element{
+		&wire.LocationData{Location: string(long[:1024])},
+		&wire.LocationData{Location: string(long[1024:2048])},
+	}}
+	if _, err := client.Request(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDuplicateRequestAnsweredFromCache(t *testing.T) {
+	p := newPair(t)
+	server, client := p.connect(t)
+	var calls atomic.Int32
+	go func() {
+		for req := range server.Requests() {
+			calls.Add(1)
+			_ = server.Respond(req, &wire.ControlMessage{})
+		}
+	}()
+	req := &wire.ControlMessage{Type: wire.EchoRequest}
+	if _, err := client.Request(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	// Replay the same request by hand, as a retransmission would.
+	pkts, err := client.encode(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.send(pkts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Request(context.Background(), &wire.ControlMessage{Type: wire.EchoRequest}); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("server processed %d requests, want 2 (the duplicate answered from cache)", n)
+	}
+}
+
+func TestNoResponseGivesUp(t *testing.T) {
+	p := newPair(t)
+	_, client := p.connect(t)
+	client.cfg.RetransmitInterval = 20 * time.Millisecond
+	client.cfg.MaxRetransmit = 2
+	_, err := client.Request(context.Background(), &wire.ControlMessage{Type: wire.EchoRequest})
+	if err == nil || !errorIs(err, ErrNoResponse) {
+		t.Fatalf("err = %v, want ErrNoResponse", err)
+	}
+}
+
+func TestRestartedPeerReplacesStaleAssociation(t *testing.T) {
+	p := newPair(t)
+	server, _ := p.connect(t)
+	answer(server, "old")
+	// A restarted agent: a new client mux on the same address is not
+	// possible with the old one open, so dial a second association from the
+	// same client mux, which sends a fresh ClientHello from the same address.
+	server2, client2 := p.connect(t)
+	answer(server2, "new")
+	select {
+	case <-server.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("stale server session not closed after a new ClientHello from its address")
+	}
+	resp, err := client2.Request(context.Background(), &wire.ControlMessage{Type: wire.EchoRequest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.Element(wire.TypeACName).(*wire.ACName).Name; got != "new" {
+		t.Errorf("answered by %q, want the new session", got)
+	}
+	if n := p.server.Peers(); n != 1 {
+		t.Errorf("server holds %d associations, want 1", n)
+	}
+}
+
+func TestGarbageDoesNotDisturbSession(t *testing.T) {
+	p := newPair(t)
+	server, client := p.connect(t)
+	answer(server, "core")
+	junk, err := ListenUDP(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer junk.Close()
+	for _, b := range [][]byte{
+		{}, {0x01}, {0x01, 0, 0, 0}, {0x01, 0, 0, 0, 23, 0xfe, 0xfd, 0, 1},
+		append([]byte{0x01, 0, 0, 0, 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 1}, make([]byte, 60000)...),
+		{0x00, 0x10, 0x00},
+		{0xff, 0xff, 0xff, 0xff},
+	} {
+		if _, err := junk.WriteTo(b, p.server.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.Request(context.Background(), &wire.ControlMessage{Type: wire.EchoRequest}); err != nil {
+		t.Fatalf("session broken by garbage: %v", err)
+	}
+}
+
+func TestParseRecord(t *testing.T) {
+	hello := []byte{22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, handshakeClientHello}
+	cid := []byte{25, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 1, 9, 9, 9, 9, 0, 4}
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want recordInfo
+		ok   bool
+	}{
+		{"hello", hello, recordInfo{clientHello: true}, true},
+		{"cid", cid, recordInfo{epoch: 1, cid: []byte{9, 9, 9, 9}}, true},
+		{"short", hello[:5], recordInfo{}, false},
+		{"not dtls", []byte{22, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, recordInfo{}, false},
+		{"unknown type", []byte{99, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, recordInfo{}, false},
+	} {
+		got, ok := parseRecord(tc.b, 4)
+		if ok != tc.ok {
+			t.Errorf("%s: ok = %v", tc.name, ok)
+		}
+		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(recordInfo{})); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+func TestL2Frame(t *testing.T) {
+	b := appendL2Header(nil, DataChannel, 3)
+	b = append(b, 1, 2, 3, 0, 0, 0) // Ethernet padding
+	ch, payload, err := parseL2Frame(b)
+	if err != nil || ch != DataChannel || !cmp.Equal(payload, []byte{1, 2, 3}) {
+		t.Errorf("parse = %v %v %v", ch, payload, err)
+	}
+	for _, bad := range [][]byte{
+		{0xCA},
+		{0xCA, 0x58, 1, 0, 0, 0},
+		{0xCA, 0x57, 2, 0, 0, 0},
+		{0xCA, 0x57, 1, 0, 0, 9, 1},
+	} {
+		if _, _, err := parseL2Frame(bad); err == nil {
+			t.Errorf("parseL2Frame(%x) accepted", bad)
+		}
+	}
+}
