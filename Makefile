@@ -14,7 +14,7 @@ FUZZTIME  ?= 30s
 GOBIN     := $(or $(shell $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin
 export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
 
-.PHONY: help build cross size test test-unit fuzz lint deps bench clean
+.PHONY: help build cross size test test-unit fuzz lint deps bench clean demo
 
 help: ## show the targets and what they do
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,6 +22,9 @@ help: ## show the targets and what they do
 build: ## build host binaries into bin/
 	@mkdir -p bin
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+
+demo: build ## the main job: a manager on embedded defaults and simulated CAPs on loopback, joined
+	bash scripts/demo.sh
 
 cross: ## build static, stripped agent and manager for every target into bin/linux-<goarch>/
 	@for t in $(CROSS); do \

@@ -1,9 +1,10 @@
-// Package agent is the WTP side of capstan (RFC 5415 §2.3): the state machine
-// discover → join → configure → data-check → run → reset, certificate
-// enrollment, radio reconcile through the hal, station events and the data
-// channel client. It must never import capstan's manager packages, so that
-// the AP binary stays small; tests/imports_test.go enforces it.
+// Package agent is the CAP side of capstan: the WTP state machine of RFC 5415
+// §2.3 (discovery → join → configure → data-check → run, and back to
+// discovery when the manager is lost), discovery over configured addresses,
+// DNS, DHCP option 138, IPv4 broadcast and layer 2, manager selection as
+// CAPsMAN does it, the echo keepalive, and the status the agent reports over
+// its unix socket.
 //
-// Status: the package is laid out by the foundation issue; its behaviour
-// arrives with the control-plane issue.
+// Status: enrollment, radio reconcile, station events and the data channel
+// client (manager forwarding) arrive with later issues.
 package agent

@@ -2,8 +2,9 @@
 // observe (nl80211 straight from the kernel), desired state (UCI on OpenWrt,
 // a rendered hostapd.conf elsewhere) and runtime actions (hostapd control
 // socket or ubus). Backends live in sub-packages: nl80211, hostapd, openwrt,
-// haltest.
+// haltest, and sim for simulated radios.
 //
-// Status: the package is laid out by the foundation issue; its behaviour
-// arrives with the radios issue.
+// Status: the observe plane's radio inventory (Radios) exists, with the sim
+// backend; applying configuration and runtime actions arrive with the
+// radios issue.
 package hal

@@ -294,3 +294,6 @@ func (c *ControlConn) dispatch(m *wire.ControlMessage) {
 	case <-c.done:
 	}
 }
+
+// RemoteAddr returns the peer's address as the conn below knows it.
+func (c *ControlConn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }

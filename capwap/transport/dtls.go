@@ -58,20 +58,20 @@ type ClientConfig struct {
 
 // Accept runs the server handshake for p under ctx and HandshakeTimeout.
 func Accept(ctx context.Context, p *Peer, sc ServerConfig) (*dtls.Conn, error) {
-	cfg := &dtls.Config{
-		Certificates:          []tls.Certificate{sc.Certificate},
-		CipherSuites:          CipherSuites(),
-		ExtendedMasterSecret:  dtls.RequireExtendedMasterSecret,
-		ClientAuth:            dtls.RequestClientCert,
-		InsecureSkipVerify:    true, // the chain is checked by VerifyPeer
-		ConnectionIDGenerator: p.CIDGenerator(CIDLength),
-		MTU:                   DTLSMTU,
-		FlightInterval:        500 * time.Millisecond,
+	opts := []dtls.ServerOption{
+		dtls.WithCertificates(sc.Certificate),
+		dtls.WithCipherSuites(CipherSuites()...),
+		dtls.WithExtendedMasterSecret(dtls.RequireExtendedMasterSecret),
+		dtls.WithClientAuth(dtls.RequestClientCert),
+		dtls.WithInsecureSkipVerify(true), // the chain is checked by VerifyPeer
+		dtls.WithConnectionIDGenerator(p.CIDGenerator(CIDLength)),
+		dtls.WithMTU(DTLSMTU),
+		dtls.WithFlightInterval(500 * time.Millisecond),
 	}
 	if sc.VerifyPeer != nil {
-		cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error { return sc.VerifyPeer(raw) }
+		opts = append(opts, dtls.WithVerifyPeerCertificate(func(raw [][]byte, _ [][]*x509.Certificate) error { return sc.VerifyPeer(raw) }))
 	}
-	c, err := dtls.Server(p, p.Addr(), cfg)
+	c, err := dtls.ServerWithOptions(p, p.Addr(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("dtls server: %w", err)
 	}
@@ -86,19 +86,19 @@ func Accept(ctx context.Context, p *Peer, sc ServerConfig) (*dtls.Conn, error) {
 
 // Dial runs the client handshake over p.
 func Dial(ctx context.Context, p *Peer, cc ClientConfig) (*dtls.Conn, error) {
-	cfg := &dtls.Config{
-		CipherSuites:          CipherSuites(),
-		ExtendedMasterSecret:  dtls.RequireExtendedMasterSecret,
-		InsecureSkipVerify:    true, // the chain is checked by VerifyPeer
-		ConnectionIDGenerator: dtls.OnlySendCIDGenerator(),
-		MTU:                   DTLSMTU,
-		FlightInterval:        500 * time.Millisecond,
-		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error { return cc.VerifyPeer(raw) },
+	opts := []dtls.ClientOption{
+		dtls.WithCipherSuites(CipherSuites()...),
+		dtls.WithExtendedMasterSecret(dtls.RequireExtendedMasterSecret),
+		dtls.WithInsecureSkipVerify(true), // the chain is checked by VerifyPeer
+		dtls.WithConnectionIDGenerator(dtls.OnlySendCIDGenerator()),
+		dtls.WithMTU(DTLSMTU),
+		dtls.WithFlightInterval(500 * time.Millisecond),
+		dtls.WithVerifyPeerCertificate(func(raw [][]byte, _ [][]*x509.Certificate) error { return cc.VerifyPeer(raw) }),
 	}
 	if cc.Certificate != nil {
-		cfg.Certificates = []tls.Certificate{*cc.Certificate}
+		opts = append(opts, dtls.WithCertificates(*cc.Certificate))
 	}
-	c, err := dtls.Client(p, p.Addr(), cfg)
+	c, err := dtls.ClientWithOptions(p, p.Addr(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("dtls client: %w", err)
 	}

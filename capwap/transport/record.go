@@ -13,7 +13,7 @@ const (
 // recordInfo is what the demultiplexer reads from the first DTLS record of a
 // datagram, without decrypting anything.
 type recordInfo struct {
-	clientHello bool   // an epoch-0 ClientHello: a new association
+	clientHello bool // an epoch-0 ClientHello: a new association
 	epoch       uint16
 	cid         []byte // the connection ID of a tls12_cid record
 }

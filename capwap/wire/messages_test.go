@@ -214,3 +214,25 @@ func TestControlHeaderBytes(t *testing.T) {
 		t.Fatalf("got  % x\nwant % x", got, want)
 	}
 }
+
+func TestMissingMandatory(t *testing.T) {
+	join := &ControlMessage{Type: JoinRequest, Elements: []Element{
+		&LocationData{Location: "x"}, &WTPBoardData{Vendor: EnterpriseNumber}, &WTPDescriptor{},
+		&WTPName{Name: "ap"}, &SessionID{}, &WTPFrameTunnelMode{}, &WTPMACType{}, &ECNSupport{},
+	}}
+	if got, missing := join.MissingMandatory(); !missing || got != TypeCAPWAPLocalIPv4Address {
+		t.Errorf("without a local address: %v %v, want CAPWAP Local IPv4 Address", got, missing)
+	}
+	join.Elements = append(join.Elements, &CAPWAPLocalIPv6Address{})
+	if got, missing := join.MissingMandatory(); missing {
+		t.Errorf("complete Join Request reported missing %v", got)
+	}
+	join.Elements = join.Elements[1:]
+	if got, _ := join.MissingMandatory(); got != TypeLocationData {
+		t.Errorf("without Location Data: %v", got)
+	}
+	echo := &ControlMessage{Type: EchoRequest}
+	if _, missing := echo.MissingMandatory(); missing {
+		t.Error("Echo Request has no mandatory elements")
+	}
+}

@@ -5,13 +5,23 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
+	"github.com/capstan-wifi/capstan/agent"
+	"github.com/capstan-wifi/capstan/hal/sim"
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
+	"github.com/capstan-wifi/capstan/internal/logging"
 )
 
 const program = "capstan-agent"
@@ -20,15 +30,23 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `usage: %s [--version] <command> [arguments]
+
+commands:
+  run [--config FILE] [--hal sim] [--OPTION VALUE ...]   run the agent (see run --help)
+  status [--json] [--run-dir DIR]                         print the running agent's state
+  version                                                 print the version
+`, program)
+}
+
 // run executes one invocation and returns the process exit code: 0 on
-// success, 2 for a usage error.
+// success, 1 on failure, 2 for a usage error.
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(program, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s [--version] <command>\n\ncommands:\n  version   print the version\n", program)
-	}
+	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -43,6 +61,155 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	switch fs.Arg(0) {
+	case "run":
+		return runAgent(fs.Args()[1:], stderr)
+	case "status":
+		return status(fs.Args()[1:], stdout, stderr)
+	}
 	fmt.Fprintf(stderr, "%s: unknown command %q (try --help)\n", program, fs.Arg(0))
 	return 2
+}
+
+// optionNames are the UCI options that also exist as flags.
+var optionNames = []string{
+	"enabled", "interfaces", "discovery_interfaces", "manager_addresses", "manager_names",
+	"manager_certificate_common_names", "lock_to_manager", "certificate", "bridge",
+	"identity", "base_mac", "discovery", "manager_timeout", "location",
+}
+
+func runAgent(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet(program+" run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "/etc/config/capstan", "UCI file with a `config agent` section")
+	halName := fs.String("hal", "auto", "radio backend: auto, openwrt, hostapd or sim")
+	simRadios := fs.Int("sim-radios", 2, "radios of --hal sim")
+	stateDir := fs.String("state-dir", envOr("CAPSTAN_STATE_DIR", agent.DefaultStateDir), "keys, certificates and the lock")
+	runDir := fs.String("run-dir", envOr("CAPSTAN_RUN_DIR", agent.DefaultRunDir), "status socket and DHCP hook files")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	type kv struct{ k, v string }
+	var overrides []kv
+	for _, name := range optionNames {
+		fs.Func(name, "UCI option "+name+" (lists: repeat or separate by commas)", func(v string) error {
+			overrides = append(overrides, kv{name, v})
+			return nil
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cfg := agent.DefaultConfig()
+	explicitConfig := false
+	fs.Visit(func(f *flag.Flag) { explicitConfig = explicitConfig || f.Name == "config" })
+	if f, err := os.Open(*configPath); err == nil {
+		err = cfg.ReadUCI(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", program, *configPath, err)
+			return 2
+		}
+	} else if explicitConfig {
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
+		return 2
+	}
+	seen := map[string]bool{}
+	for _, o := range overrides {
+		if err := cfg.Set(o.k, o.v, seen[o.k]); err != nil {
+			fmt.Fprintf(stderr, "%s: --%v\n", program, err)
+			return 2
+		}
+		seen[o.k] = true
+	}
+	cfg.StateDir, cfg.RunDir = *stateDir, *runDir
+	log, err := logging.New(stderr, *level)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
+		return 2
+	}
+	cfg.Logger = log
+	switch *halName {
+	case "sim":
+		base := cfg.BaseMAC
+		if base == nil {
+			base = net.HardwareAddr{0x02, 0xca, 0x57, 0x00, 0x00, 0x01}
+		}
+		h, err := sim.New(base, *simRadios)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", program, err)
+			return 2
+		}
+		cfg.HAL = h
+	case "auto", "openwrt", "hostapd":
+		fmt.Fprintf(stderr, "%s: --hal %s: real radio backends arrive with the radios issue; use --hal sim\n", program, *halName)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "%s: --hal %q: use auto, openwrt, hostapd or sim\n", program, *halName)
+		return 2
+	}
+	a, err := agent.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		if err := a.ServeStatus(ctx, cfg.RunDir); err != nil {
+			log.Error("status socket", "err", err)
+		}
+	}()
+	if err := a.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
+		return 1
+	}
+	return 0
+}
+
+func status(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(program+" status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	runDir := fs.String("run-dir", envOr("CAPSTAN_RUN_DIR", agent.DefaultRunDir), "the running agent's run directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	b, err := agent.FetchStatus(ctx, *runDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
+		return 1
+	}
+	if *asJSON {
+		stdout.Write(b)
+		return 0
+	}
+	var st agent.Status
+	if err := json.Unmarshal(b, &st); err != nil {
+		fmt.Fprintf(stderr, "%s: status: %v\n", program, err)
+		return 1
+	}
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "state: %s (since %s)\nidentity: %s\nbase-mac: %s\n", st.State, st.Since.Format(time.RFC3339), st.Identity, st.BaseMAC)
+	if st.Manager != "" {
+		fmt.Fprintf(&out, "manager: %s at %s (%s, found by %s, common name %s)\n", st.Manager, st.ManagerAddress, st.Transport, st.DiscoveredVia, st.ManagerCN)
+	}
+	for _, r := range st.Radios {
+		fmt.Fprintf(&out, "radio %d: %s %s\n", r.ID, r.Name, r.MAC)
+	}
+	if st.LastError != "" {
+		fmt.Fprintf(&out, "last error: %s\n", st.LastError)
+	}
+	stdout.Write(out.Bytes())
+	return 0
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

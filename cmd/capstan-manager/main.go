@@ -1,17 +1,26 @@
-// Command capstan-manager provisions CAPs, keeps the PKI and the registration table, and can forward the clients' traffic.
+// Command capstan-manager is the capstan manager: `serve` runs the control
+// plane and the API; every other command is the RouterOS-style admin CLI.
 //
 // The main stays thin: it parses the command line and hands over to the
 // library packages; see the README for the commands.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
+	"github.com/capstan-wifi/capstan/internal/logging"
+	"github.com/capstan-wifi/capstan/manager/cli"
+	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/daemon"
 )
 
 const program = "capstan-manager"
@@ -20,15 +29,23 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `usage: %s [--version] <command> [arguments]
+
+commands:
+  serve --state-dir DIR [flags]   run the manager (see serve --help)
+  remote-cap print [--json]       list connected CAPs
+  version                         print the version
+`, program)
+}
+
 // run executes one invocation and returns the process exit code: 0 on
-// success, 2 for a usage error.
+// success, 1 on failure, 2 for a usage error.
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(program, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s [--version] <command>\n\ncommands:\n  version   print the version\n", program)
-	}
+	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -43,6 +60,70 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	fmt.Fprintf(stderr, "%s: unknown command %q (try --help)\n", program, fs.Arg(0))
-	return 2
+	switch cmd := fs.Arg(0); {
+	case cmd == "serve":
+		return serve(fs.Args()[1:], stderr)
+	case contains(cli.Resources, cmd):
+		return cli.Run(cmd, fs.Args()[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "%s: unknown command %q (try --help)\n", program, cmd)
+		return 2
+	}
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, strings.Split(v, ",")...)
+	return nil
+}
+
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet(program+" serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg daemon.Config
+	var l2 listFlag
+	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory (default $CAPSTAN_STATE_DIR or "+daemon.DefaultStateDir+")")
+	fs.StringVar(&cfg.Name, "name", "", "manager name CAPs see (default: the host name)")
+	fs.StringVar(&cfg.ListenAddress, "listen", ":5246", "UDP control address; data uses the next port; empty: no UDP")
+	fs.Var(&l2, "l2-interface", "serve CAPs over raw Ethernet on this interface (repeatable)")
+	fs.StringVar(&cfg.APIAddress, "api", "127.0.0.1:0", "REST API address")
+	fs.DurationVar(&cfg.EchoInterval, "echo-interval", controlplane.DefaultEchoInterval, "echo interval told to CAPs (whole seconds)")
+	fs.DurationVar(&cfg.CAPTimeout, "cap-timeout", controlplane.DefaultCAPTimeout, "drop a CAP silent for this long")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s serve: unexpected argument %q\n", program, fs.Arg(0))
+		return 2
+	}
+	cfg.StateDir = cli.StateDir(cfg.StateDir)
+	cfg.L2Interfaces = l2
+	log, err := logging.New(stderr, *level)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s serve: %v\n", program, err)
+		return 2
+	}
+	cfg.Logger = log
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := daemon.Run(ctx, cfg); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
+		return 1
+	}
+	return 0
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

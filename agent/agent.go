@@ -1,0 +1,249 @@
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/capstan-wifi/capstan/capwap/transport"
+	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/hal"
+	"github.com/capstan-wifi/capstan/internal/buildinfo"
+	"github.com/capstan-wifi/capstan/pki"
+)
+
+// Agent runs one CAP.
+type Agent struct {
+	cfg    Config
+	radios []hal.Radio
+	udp    *transport.Mux
+	l2     map[string]*transport.Mux
+
+	mu     sync.Mutex
+	status Status
+}
+
+// Status is what `capstan-agent status --json` prints.
+type Status struct {
+	State           string      `json:"state"`
+	Since           time.Time   `json:"since"`
+	Manager         string      `json:"manager"`
+	ManagerAddress  string      `json:"manager_address"`
+	ManagerCN       string      `json:"manager_common_name"`
+	Transport       string      `json:"transport"`
+	DiscoveredVia   string      `json:"discovered_via"`
+	Identity        string      `json:"identity"`
+	BaseMAC         string      `json:"base_mac"`
+	Version         string      `json:"version"`
+	Joins           int         `json:"joins"`
+	LastError       string      `json:"last_error,omitempty"`
+	Radios          []RadioInfo `json:"radios"`
+	ManagerTimeout  string      `json:"manager_timeout"`
+	EchoInterval    string      `json:"echo_interval,omitempty"`
+	LastManagerLoss *LossReport `json:"last_manager_loss,omitempty"`
+}
+
+// RadioInfo is one radio in the status.
+type RadioInfo struct {
+	ID   uint8  `json:"id"`
+	Name string `json:"name"`
+	MAC  string `json:"mac"`
+}
+
+// LossReport records how the last session ended.
+type LossReport struct {
+	At     time.Time `json:"at"`
+	Silent string    `json:"silent"` // how long the manager had been silent
+	Reason string    `json:"reason"`
+}
+
+// New checks cfg and returns an agent; Run starts it.
+func New(cfg Config) (*Agent, error) {
+	if err := cfg.finish(); err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	return &Agent{cfg: cfg, l2: map[string]*transport.Mux{}}, nil
+}
+
+// Status returns a snapshot of the agent's state.
+func (a *Agent) Status() Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.status
+	s.Radios = append([]RadioInfo(nil), s.Radios...)
+	return s
+}
+
+func (a *Agent) setState(state string, update func(*Status)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.status.State != state {
+		a.status.Since = time.Now()
+		a.cfg.Logger.Info("state", "state", state)
+	}
+	a.status.State = state
+	if update != nil {
+		update(&a.status)
+	}
+}
+
+func (a *Agent) warn(msg string, args ...any) { a.cfg.Logger.Warn(msg, args...) }
+
+func (a *Agent) muxes() []*transport.Mux {
+	out := []*transport.Mux{a.udp}
+	for _, m := range a.l2 {
+		out = append(out, m)
+	}
+	return out
+}
+
+// Run runs the CAP until ctx ends.
+func (a *Agent) Run(ctx context.Context) error {
+	if !a.cfg.Enabled {
+		a.setState("idle", nil)
+		<-ctx.Done()
+		return nil
+	}
+	radios, err := a.cfg.HAL.Radios(ctx)
+	if err != nil {
+		return fmt.Errorf("agent: radios: %w", err)
+	}
+	if a.cfg.BaseMAC == nil {
+		if len(radios) == 0 {
+			return errors.New("agent: no radio and no base_mac to identify this CAP")
+		}
+		a.cfg.BaseMAC = radios[0].MAC
+	}
+	a.radios = radios
+	if err := a.open(ctx); err != nil {
+		return err
+	}
+	defer a.close()
+	a.setState("idle", func(s *Status) {
+		s.Identity, s.BaseMAC, s.Version = a.cfg.Identity, a.cfg.BaseMAC.String(), buildinfo.Version
+		s.ManagerTimeout = a.cfg.ManagerTimeout.String()
+		for _, r := range radios {
+			s.Radios = append(s.Radios, RadioInfo{ID: r.ID, Name: r.Name, MAC: r.MAC.String()})
+		}
+	})
+	for round := 0; ctx.Err() == nil; {
+		a.setState("discovery", nil)
+		cands := a.discover(ctx)
+		joined := false
+		for _, c := range cands {
+			if ctx.Err() != nil {
+				break
+			}
+			err := a.session(ctx, c, radios)
+			if err == nil || ctx.Err() != nil {
+				continue
+			}
+			var lost *lostError
+			if errors.As(err, &lost) {
+				joined = true
+				a.warn("manager lost", "manager", c.name, "err", err)
+				break // rediscover at once: the fastest failover
+			}
+			a.warn("join failed", "manager", c.name, "address", c.addr, "err", err)
+			a.setState("discovery", func(s *Status) { s.LastError = err.Error() })
+		}
+		if joined {
+			round = 0
+			continue
+		}
+		wait := backoff(round)
+		round++
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	return nil
+}
+
+func (a *Agent) open(ctx context.Context) error {
+	c, err := transport.ListenUDP(ctx, ":0")
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	a.udp = transport.NewMux(c, transport.MuxConfig{Logger: a.cfg.Logger})
+	for _, ifname := range a.cfg.DiscoveryInterfaces {
+		if !contains(a.cfg.Discovery, MethodLayer2) {
+			break
+		}
+		l, err := transport.ListenL2(ifname, transport.ControlChannel)
+		if err != nil {
+			a.warn("layer-2 discovery unavailable", "interface", ifname, "err", err)
+			continue
+		}
+		a.l2[ifname] = transport.NewMux(l, transport.MuxConfig{Logger: a.cfg.Logger})
+	}
+	return nil
+}
+
+func (a *Agent) close() {
+	for _, m := range a.muxes() {
+		if m != nil {
+			m.Close()
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyManager checks the manager's certificate against the allowed
+// CommonNames. Chain verification against the manager CA and the lock arrive
+// with the trust issue.
+func (a *Agent) verifyManager(raw [][]byte) (string, error) {
+	cn, err := pki.CommonName(raw)
+	if err != nil {
+		return "", err
+	}
+	if cn == "" {
+		return "", errors.New("manager presented no certificate")
+	}
+	if allowed := a.cfg.ManagerCertificateCommonNames; len(allowed) > 0 && !contains(allowed, cn) {
+		return cn, fmt.Errorf("manager CommonName %q is not in manager_certificate_common_names", cn)
+	}
+	return cn, nil
+}
+
+func newSessionID() wire.SessionID {
+	var id wire.SessionID
+	_, _ = rand.Read(id[:])
+	return id
+}
+
+// localIPv4 is the local address used toward addr, 0.0.0.0 over layer 2.
+func localIPv4(addr net.Addr) net.IP {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return net.IPv4zero
+	}
+	c, err := net.DialUDP("udp4", nil, ua)
+	if err != nil {
+		return net.IPv4zero
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).IP
+}
+
+// radioElements are the RFC 5416 WTP Radio Information elements.
+func radioElements(radios []hal.Radio) []wire.Element {
+	var out []wire.Element
+	for _, r := range radios {
+		out = append(out, &wire.IEEE80211WTPRadioInformation{RadioID: r.ID, RadioType: r.Types})
+	}
+	return out
+}

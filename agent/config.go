@@ -1,0 +1,201 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/capstan-wifi/capstan/hal"
+)
+
+// Discovery methods on the discovery interfaces.
+const (
+	MethodDHCP      = "dhcp"      // DHCP option 138 (RFC 5417)
+	MethodBroadcast = "broadcast" // IPv4 broadcast
+	MethodLayer2    = "layer2"    // raw Ethernet broadcast, EtherType 0x88B5
+)
+
+// Config is the agent's settings: CAPsMAN's CAP names with underscores,
+// read from UCI (`config agent`) and overridden by flags of the same names.
+type Config struct {
+	Enabled                       bool
+	Interfaces                    []string // radios the manager may run; empty: all
+	DiscoveryInterfaces           []string
+	ManagerAddresses              []string // IPs or DNS names, optional :port
+	ManagerNames                  []string // ordered AC Names; empty: any
+	ManagerCertificateCommonNames []string // allowed manager CommonNames; empty: any
+	LockToManager                 bool
+	Certificate                   string // "none" for now; request and scep arrive with the trust issue
+	Bridge                        string
+	// Capstan's own settings.
+	Identity       string           // WTP Name; default: the host name
+	BaseMAC        net.HardwareAddr // default: the first radio's MAC
+	Discovery      []string         // methods on DiscoveryInterfaces; default all three
+	ManagerTimeout time.Duration    // the manager is lost after this much silence
+	StateDir       string
+	RunDir         string
+	Location       string
+
+	HAL    hal.Radios
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultManagerTimeout = 2500 * time.Millisecond
+	DefaultStateDir       = "/etc/capstan"
+	DefaultRunDir         = "/var/run/capstan"
+)
+
+// DefaultConfig returns the settings an AP in CAP mode starts with.
+func DefaultConfig() Config {
+	return Config{
+		Enabled:        true,
+		Discovery:      []string{MethodDHCP, MethodBroadcast, MethodLayer2},
+		ManagerTimeout: DefaultManagerTimeout,
+		Certificate:    "none",
+		StateDir:       DefaultStateDir,
+		RunDir:         DefaultRunDir,
+	}
+}
+
+// ReadUCI applies the first `config agent` section of r to c.
+func (c *Config) ReadUCI(r io.Reader) error {
+	secs, err := parseUCI(r)
+	if err != nil {
+		return err
+	}
+	for _, s := range secs {
+		if s.Type != "agent" {
+			continue
+		}
+		for _, key := range slices.Sorted(maps.Keys(s.Options)) {
+			for i, v := range s.Options[key] {
+				if err := c.Set(key, v, i > 0); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return errors.New("no `config agent` section")
+}
+
+// Set sets one option by its UCI name. For lists, appendTo adds to the
+// values already set instead of replacing them; a value may also hold
+// several list items separated by commas or spaces.
+func (c *Config) Set(key, value string, appendTo bool) error {
+	list := func(dst *[]string) {
+		if !appendTo {
+			*dst = nil
+		}
+		*dst = append(*dst, strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == ' ' })...)
+	}
+	boolean := func(dst *bool) error {
+		switch value {
+		case "1", "on", "true", "yes", "enabled":
+			*dst = true
+		case "0", "off", "false", "no", "disabled":
+			*dst = false
+		default:
+			return fmt.Errorf("%s: %q is not a boolean (use 1 or 0)", key, value)
+		}
+		return nil
+	}
+	switch key {
+	case "enabled":
+		return boolean(&c.Enabled)
+	case "lock_to_manager":
+		return boolean(&c.LockToManager)
+	case "interfaces":
+		list(&c.Interfaces)
+	case "discovery_interfaces":
+		list(&c.DiscoveryInterfaces)
+	case "manager_addresses":
+		list(&c.ManagerAddresses)
+	case "manager_names":
+		list(&c.ManagerNames)
+	case "manager_certificate_common_names":
+		list(&c.ManagerCertificateCommonNames)
+	case "discovery":
+		list(&c.Discovery)
+		for _, m := range c.Discovery {
+			if m != MethodDHCP && m != MethodBroadcast && m != MethodLayer2 {
+				return fmt.Errorf("discovery: unknown method %q (dhcp, broadcast, layer2)", m)
+			}
+		}
+	case "certificate":
+		if value != "none" {
+			return fmt.Errorf("certificate: %q is not supported yet (none)", value)
+		}
+		c.Certificate = value
+	case "bridge":
+		c.Bridge = value
+	case "identity":
+		if len(value) == 0 || len(value) > 512 {
+			return fmt.Errorf("identity: 1 to 512 bytes")
+		}
+		c.Identity = value
+	case "location":
+		c.Location = value
+	case "base_mac":
+		mac, err := net.ParseMAC(value)
+		if err != nil || len(mac) != 6 {
+			return fmt.Errorf("base_mac: %q is not a MAC address", value)
+		}
+		c.BaseMAC = mac
+	case "manager_timeout":
+		d, err := parseSeconds(value)
+		if err != nil || d < 500*time.Millisecond || d > time.Hour {
+			return fmt.Errorf("manager_timeout: %q: a duration from 0.5s to 1h", value)
+		}
+		c.ManagerTimeout = d
+	case "state_dir":
+		c.StateDir = value
+	case "run_dir":
+		c.RunDir = value
+	default:
+		return fmt.Errorf("unknown option %q", key)
+	}
+	return nil
+}
+
+// parseSeconds accepts a Go duration or a plain number of seconds.
+func parseSeconds(v string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	return time.ParseDuration(v)
+}
+
+// finish fills what the settings left open and checks the whole.
+func (c *Config) finish() error {
+	if c.Identity == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "cap"
+		}
+		c.Identity = h
+	}
+	if len(c.ManagerAddresses) == 0 && len(c.DiscoveryInterfaces) == 0 {
+		return errors.New("no way to find a manager: set manager_addresses or discovery_interfaces")
+	}
+	if c.ManagerTimeout == 0 {
+		c.ManagerTimeout = DefaultManagerTimeout
+	}
+	if c.HAL == nil {
+		return errors.New("no radio HAL")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}

@@ -1,0 +1,301 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/capstan-wifi/capstan/capwap/transport"
+	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/hal"
+	"github.com/capstan-wifi/capstan/internal/buildinfo"
+)
+
+// lostError ends a session that had reached Run.
+type lostError struct {
+	silent time.Duration
+	err    error
+}
+
+func (e *lostError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("silent for %v: %v", e.silent.Round(time.Millisecond), e.err)
+	}
+	return fmt.Sprintf("silent for %v", e.silent.Round(time.Millisecond))
+}
+
+// stepTimeout bounds each of Join, Configure and Data Check.
+const stepTimeout = 15 * time.Second
+
+// session joins manager c and serves it until it is lost (*lostError) or
+// joining fails (any other error).
+func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) error {
+	a.setState("join", func(s *Status) { s.Manager, s.ManagerAddress = c.name, c.addr.String() })
+	peer := c.mux.Dial(c.addr)
+	defer peer.Close()
+	var managerCN string
+	conn, err := transport.Dial(ctx, peer, transport.ClientConfig{VerifyPeer: func(raw [][]byte) error {
+		cn, err := a.verifyManager(raw)
+		managerCN = cn
+		return err
+	}})
+	if err != nil {
+		return err
+	}
+	cc := transport.NewControlConn(conn, transport.ControlConfig{Logger: a.cfg.Logger, Peer: c.addr.String()})
+	defer cc.Close()
+	id := newSessionID()
+	step := func(req *wire.ControlMessage) (*wire.ControlMessage, error) {
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		defer cancel()
+		resp, err := cc.Request(sctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if rc, ok := resp.Element(wire.TypeResultCode).(*wire.ResultCodeElement); ok && !rc.Code.IsSuccess() {
+			return nil, fmt.Errorf("%v refused: result %d (%v)", req.Type, uint32(rc.Code), rc.Code)
+		}
+		if t, missing := resp.MissingMandatory(); missing {
+			return nil, fmt.Errorf("%v lacks mandatory %v", resp.Type, t)
+		}
+		return resp, nil
+	}
+	if _, err := step(a.joinRequest(c, id, radios)); err != nil {
+		return err
+	}
+	a.setState("configure", nil)
+	resp, err := step(a.configurationStatusRequest(c, radios))
+	if err != nil {
+		return err
+	}
+	echo := time.Duration(resp.Element(wire.TypeCAPWAPTimers).(*wire.CAPWAPTimers).EchoRequest) * time.Second
+	echo = max(echo, time.Second)
+	a.setState("data-check", nil)
+	if _, err := step(changeStateEvent(radios)); err != nil {
+		return err
+	}
+	data, dataAddr, err := a.dataCheck(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	defer data.Close()
+	transportName := "udp"
+	if c.layer2() {
+		transportName = "layer2"
+	}
+	a.setState("run", func(s *Status) {
+		s.ManagerCN, s.Transport, s.DiscoveredVia = managerCN, transportName, c.via
+		s.EchoInterval, s.LastError = echo.String(), ""
+		s.Joins++
+	})
+	return a.run(ctx, cc, echo, data, dataAddr, id)
+}
+
+// run keeps the session alive with Echo Requests and declares the manager
+// lost after ManagerTimeout without any message from it.
+func (a *Agent) run(ctx context.Context, cc *transport.ControlConn, echo time.Duration, data net.PacketConn, dataAddr net.Addr, id wire.SessionID) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		t := time.NewTicker(echo)
+		defer t.Stop()
+		for {
+			rctx, rcancel := context.WithTimeout(ctx, a.cfg.ManagerTimeout)
+			_, _ = cc.Request(rctx, &wire.ControlMessage{Type: wire.EchoRequest})
+			rcancel()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	watch := time.NewTicker(a.cfg.ManagerTimeout / 25)
+	defer watch.Stop()
+	keepalive := time.NewTicker(10 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case m := <-cc.Requests():
+			if err := a.answer(cc, m); err != nil {
+				return err
+			}
+		case <-watch.C:
+			if silent := time.Since(cc.LastReceived()); silent > a.cfg.ManagerTimeout {
+				return a.lost(&lostError{silent: silent})
+			}
+		case <-keepalive.C:
+			if b, err := (&wire.KeepAlive{SessionID: id}).AppendBinary(nil); err == nil {
+				_, _ = data.WriteTo(b, dataAddr)
+			}
+		case <-cc.Done():
+			return a.lost(&lostError{silent: time.Since(cc.LastReceived()), err: cc.Err()})
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (a *Agent) lost(e *lostError) error {
+	a.setState("discovery", func(s *Status) {
+		s.LastManagerLoss = &LossReport{At: time.Now(), Silent: e.silent.Round(time.Millisecond).String(), Reason: e.Error()}
+	})
+	return e
+}
+
+// answer handles a request from the manager in Run.
+func (a *Agent) answer(cc *transport.ControlConn, m *wire.ControlMessage) error {
+	switch m.Type {
+	case wire.EchoRequest:
+		return ignoreClosed(cc.Respond(m, &wire.ControlMessage{}))
+	case wire.ResetRequest:
+		_ = cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: wire.ResultSuccess}}})
+		return &lostError{err: errors.New("reset by the manager")}
+	default:
+		a.warn("unsupported request from the manager", "type", m.Type)
+		return ignoreClosed(cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{
+			&wire.ResultCodeElement{Code: wire.ResultMessageUnexpectedUnrecognized}}}))
+	}
+}
+
+func ignoreClosed(error) error { return nil }
+
+// dataCheck opens the data channel and waits for the manager to echo a
+// Data Channel Keep-Alive (RFC 5415 §4.4.1), retrying once a second.
+func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID) (net.PacketConn, net.Addr, error) {
+	var conn net.PacketConn
+	var dst net.Addr
+	switch addr := c.addr.(type) {
+	case *transport.L2Addr:
+		l, err := transport.ListenL2(addr.Interface, transport.DataChannel)
+		if err != nil {
+			return nil, nil, err
+		}
+		conn, dst = l, addr
+	case *net.UDPAddr:
+		u, err := transport.ListenUDP(ctx, ":0")
+		if err != nil {
+			return nil, nil, err
+		}
+		conn, dst = u, &net.UDPAddr{IP: addr.IP, Port: addr.Port + 1}
+	default:
+		return nil, nil, fmt.Errorf("data channel: unsupported address %v", c.addr)
+	}
+	ka, err := (&wire.KeepAlive{SessionID: id}).AppendBinary(nil)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	buf := make([]byte, 2048)
+	for try := 0; try < int(stepTimeout/time.Second) && ctx.Err() == nil; try++ {
+		if _, err := conn.WriteTo(ka, dst); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("data channel: %w", err)
+		}
+		deadline := time.Now().Add(time.Second)
+		for {
+			_ = conn.SetReadDeadline(deadline)
+			n, _, err := conn.ReadFrom(buf)
+			if err != nil {
+				break
+			}
+			p, err := wire.ParseData(buf[:n])
+			if err == nil && p.KeepAlive != nil && p.KeepAlive.SessionID == id {
+				_ = conn.SetReadDeadline(time.Time{})
+				return conn, dst, nil
+			}
+		}
+	}
+	conn.Close()
+	return nil, nil, errors.New("data check: no keep-alive echo from the manager")
+}
+
+func (a *Agent) boardData() *wire.WTPBoardData {
+	return &wire.WTPBoardData{Vendor: wire.EnterpriseNumber, Items: []wire.BoardDataItem{
+		{Type: wire.BoardModelNumber, Value: []byte(a.board())},
+		{Type: wire.BoardSerialNumber, Value: []byte(a.cfg.BaseMAC.String())},
+		{Type: wire.BoardBaseMAC, Value: a.cfg.BaseMAC},
+	}}
+}
+
+func (a *Agent) board() string {
+	if _, ok := a.cfg.HAL.(interface{ Simulated() }); ok {
+		return "capstan-sim"
+	}
+	return "linux"
+}
+
+func (a *Agent) descriptor(radios []hal.Radio) *wire.WTPDescriptor {
+	return &wire.WTPDescriptor{
+		MaxRadios: uint8(len(radios)), RadiosInUse: uint8(len(radios)),
+		Encryption: []wire.EncryptionCapability{{WBID: wire.WBIDIEEE80211}},
+		Descriptors: []wire.Info{
+			{Type: wire.WTPInfoHardwareVersion, Data: []byte(a.board())},
+			{Type: wire.WTPInfoSoftwareVersion, Data: []byte(buildinfo.Version)},
+		},
+	}
+}
+
+func (a *Agent) discoveryRequest(_ context.Context, seq uint8, via string) ([]byte, error) {
+	m := &wire.ControlMessage{Type: wire.DiscoveryRequest, Seq: seq, Elements: []wire.Element{
+		&wire.DiscoveryType{Method: discoveryType(via)},
+		a.boardData(),
+		a.descriptor(a.radios),
+		&wire.WTPFrameTunnelMode{Modes: wire.TunnelLocalBridge | wire.Tunnel8023},
+		&wire.WTPMACType{MACType: wire.LocalMAC},
+	}}
+	m.Elements = append(m.Elements, radioElements(a.radios)...)
+	return m.AppendBinary(nil)
+}
+
+func (a *Agent) joinRequest(c candidate, id wire.SessionID, radios []hal.Radio) *wire.ControlMessage {
+	loc := a.cfg.Location
+	if loc == "" {
+		loc = "unknown"
+	}
+	local, _ := netip.AddrFromSlice(localIPv4(c.addr).To4())
+	m := &wire.ControlMessage{Type: wire.JoinRequest, Elements: []wire.Element{
+		&wire.LocationData{Location: loc},
+		a.boardData(),
+		a.descriptor(radios),
+		&wire.WTPName{Name: a.cfg.Identity},
+		&id,
+		&wire.WTPFrameTunnelMode{Modes: wire.TunnelLocalBridge | wire.Tunnel8023},
+		&wire.WTPMACType{MACType: wire.LocalMAC},
+		&wire.ECNSupport{},
+		&wire.CAPWAPLocalIPv4Address{Address: local},
+	}}
+	m.Elements = append(m.Elements, radioElements(radios)...)
+	return m
+}
+
+func (a *Agent) configurationStatusRequest(c candidate, radios []hal.Radio) *wire.ControlMessage {
+	m := &wire.ControlMessage{Type: wire.ConfigurationStatusRequest, Elements: []wire.Element{
+		&wire.ACName{Name: c.name},
+		&wire.StatisticsTimer{Interval: 120},
+		&wire.WTPRebootStatistics{LastFailureType: 0},
+	}}
+	for _, r := range radios {
+		m.Elements = append(m.Elements, &wire.RadioAdministrativeState{RadioID: r.ID, AdminState: wire.Enabled})
+	}
+	if len(radios) == 0 {
+		m.Elements = append(m.Elements, &wire.RadioAdministrativeState{RadioID: wire.WTPRadioID, AdminState: wire.Enabled})
+	}
+	return m
+}
+
+func changeStateEvent(radios []hal.Radio) *wire.ControlMessage {
+	m := &wire.ControlMessage{Type: wire.ChangeStateEventRequest, Elements: []wire.Element{
+		&wire.ResultCodeElement{Code: wire.ResultSuccess},
+	}}
+	for _, r := range radios {
+		m.Elements = append(m.Elements, &wire.RadioOperationalState{RadioID: r.ID, State: wire.Enabled, Cause: wire.CauseNormal})
+	}
+	if len(radios) == 0 {
+		m.Elements = append(m.Elements, &wire.RadioOperationalState{RadioID: wire.WTPRadioID, State: wire.Enabled})
+	}
+	return m
+}

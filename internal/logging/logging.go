@@ -1,0 +1,19 @@
+// Package logging builds the slog loggers both binaries use: text on
+// stderr, at a level chosen on the command line.
+package logging
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+// New returns a text logger writing to w at level (debug, info, warn,
+// error).
+func New(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,98 @@
+// Package cli is the RouterOS-style admin CLI of capstan-manager:
+// `capstan-manager <resource> <verb> [key=value ...] [--json]`, talking to
+// the running manager's API found through the state directory.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/capstan-wifi/capstan/manager/api"
+	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/daemon"
+)
+
+// StateDir returns the state directory: the flag, else $CAPSTAN_STATE_DIR,
+// else the default.
+func StateDir(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := os.Getenv("CAPSTAN_STATE_DIR"); env != "" {
+		return env
+	}
+	return daemon.DefaultStateDir
+}
+
+// Resources lists the resources the CLI knows, for usage text.
+var Resources = []string{"remote-cap"}
+
+// Run runs one resource command and returns the exit code: 0, 1 for a
+// failure, 2 for a usage error.
+func Run(resource string, args []string, stdout, stderr io.Writer) int {
+	switch resource {
+	case "remote-cap":
+		return remoteCap(args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "capstan-manager: unknown resource %q (known: %v)\n", resource, Resources)
+	return 2
+}
+
+func remoteCap(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "print" {
+		fmt.Fprintln(stderr, "usage: capstan-manager remote-cap print [--json] [--state-dir DIR]")
+		return 2
+	}
+	fs := flag.NewFlagSet("remote-cap print", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print one JSON array")
+	stateDir := fs.String("state-dir", "", "the manager's state directory (default $CAPSTAN_STATE_DIR or "+daemon.DefaultStateDir+")")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "capstan-manager remote-cap print: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	c, err := api.NewClient(StateDir(*stateDir))
+	if err != nil {
+		fmt.Fprintln(stderr, "capstan-manager:", err)
+		return 1
+	}
+	var caps []controlplane.RemoteCap
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Get(ctx, "/api/v1/remote-caps", &caps); err != nil {
+		fmt.Fprintln(stderr, "capstan-manager:", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(caps); err != nil {
+			return 1
+		}
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, " #\tIDENTITY\tADDRESS\tSTATE\tCOMMON-NAME\tBOARD\tVERSION\tRADIOS\tUPTIME")
+	for i, c := range caps {
+		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i, c.Identity, c.Address, c.State,
+			c.CommonName, c.Board, c.Version, strconv.Itoa(c.Radios), c.Uptime)
+	}
+	return boolExit(tw.Flush() == nil)
+}
+
+func boolExit(ok bool) int {
+	if ok {
+		return 0
+	}
+	return 1
+}

@@ -1,0 +1,81 @@
+package controlplane
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Name is the AC Name CAPs see in discovery (CAPsMAN's manager name).
+	Name string
+	// ListenAddress is the UDP control address, ":5246" by default; the data
+	// channel listens on the next port. "" with no L2Interfaces is an error.
+	ListenAddress string
+	// L2Interfaces are Ethernet interfaces on which to serve CAPs over raw
+	// frames (EtherType 0x88B5).
+	L2Interfaces []string
+	// Certificate is the manager's DTLS identity.
+	Certificate tls.Certificate
+	// EchoInterval is the Echo Request interval told to CAPs (CAPWAP
+	// Timers, whole seconds, 1–255).
+	EchoInterval time.Duration
+	// CAPTimeout: a CAP silent for longer is dropped (RFC 5415's
+	// EchoInterval-based dead timer, made short: CAPsMAN takes 10–20 s).
+	CAPTimeout time.Duration
+	// JoinTimeout bounds each of Join, Configure and Data Check.
+	JoinTimeout time.Duration
+	// MaxCAPs is announced in the AC Descriptor and enforced at Join.
+	MaxCAPs int
+	Logger  *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultEchoInterval = time.Second
+	DefaultCAPTimeout   = 2500 * time.Millisecond
+	DefaultJoinTimeout  = 15 * time.Second
+	DefaultMaxCAPs      = 4096
+)
+
+func (c *Config) setDefaults() error {
+	if c.Name == "" {
+		c.Name = "capstan"
+	}
+	if len(c.Name) > 512 {
+		return fmt.Errorf("manager name: %d bytes, at most 512", len(c.Name))
+	}
+	if c.EchoInterval == 0 {
+		c.EchoInterval = DefaultEchoInterval
+	}
+	if c.EchoInterval < time.Second || c.EchoInterval > 255*time.Second || c.EchoInterval%time.Second != 0 {
+		return fmt.Errorf("echo interval %v: whole seconds from 1s to 255s (CAPWAP Timers)", c.EchoInterval)
+	}
+	if c.CAPTimeout == 0 {
+		c.CAPTimeout = DefaultCAPTimeout
+	}
+	if c.CAPTimeout <= c.EchoInterval {
+		return fmt.Errorf("cap timeout %v must exceed the echo interval %v", c.CAPTimeout, c.EchoInterval)
+	}
+	if c.JoinTimeout == 0 {
+		c.JoinTimeout = DefaultJoinTimeout
+	}
+	if c.MaxCAPs == 0 {
+		c.MaxCAPs = DefaultMaxCAPs
+	}
+	if c.MaxCAPs > 65535 {
+		return fmt.Errorf("max caps %d: at most 65535", c.MaxCAPs)
+	}
+	if c.ListenAddress == "" && len(c.L2Interfaces) == 0 {
+		return fmt.Errorf("nothing to listen on: no UDP address and no layer-2 interface")
+	}
+	if len(c.Certificate.Certificate) == 0 {
+		return fmt.Errorf("no certificate")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package controlplane
+
+import (
+	"context"
+	"net"
+	"net/netip"
+
+	"github.com/capstan-wifi/capstan/capwap/transport"
+	"github.com/capstan-wifi/capstan/capwap/wire"
+)
+
+// serveDiscovery answers clear Discovery Requests (RFC 5415 §5.1) on l.
+func (s *Server) serveDiscovery(ctx context.Context, l *listener) {
+	for {
+		d, err := l.control.ReadPlain(ctx)
+		if err != nil {
+			return
+		}
+		key := d.Addr.String()
+		req, err := wire.ParseControl(d.Data)
+		if err != nil {
+			l.control.Warn(key, "dropped malformed discovery packet", "err", err)
+			continue
+		}
+		if req.Type != wire.DiscoveryRequest && req.Type != wire.PrimaryDiscoveryRequest {
+			l.control.Warn(key, "dropped clear control message: only discovery is clear", "type", req.Type)
+			continue
+		}
+		if t, missing := req.MissingMandatory(); missing {
+			// RFC 5415 §5.2 has no Result Code in a Discovery Response:
+			// the request is not answered.
+			l.control.Warn(key, "dropped Discovery Request", "missing", t)
+			continue
+		}
+		resp := &wire.ControlMessage{
+			Type: req.Type + 1,
+			Seq:  req.Seq,
+			Elements: []wire.Element{
+				s.acDescriptor(),
+				&wire.ACName{Name: s.cfg.Name},
+				&wire.CAPWAPControlIPv4Address{Address: localAddrFor(d.Addr), WTPCount: uint16(len(s.RemoteCaps()))},
+			},
+		}
+		b, err := resp.AppendBinary(nil)
+		if err != nil {
+			s.cfg.Logger.Error("encode Discovery Response", "err", err)
+			continue
+		}
+		if err := l.control.WritePlain(b, d.Addr); err != nil {
+			l.control.Warn(key, "discovery response not sent", "err", err)
+		}
+	}
+}
+
+// localAddrFor returns the local IPv4 address the kernel would use to reach
+// peer (a connected UDP socket sends nothing), 0.0.0.0 for layer-2 peers.
+func localAddrFor(peer net.Addr) netip.Addr {
+	ua, ok := peer.(*net.UDPAddr)
+	if !ok || ua.IP.IsUnspecified() {
+		return netip.IPv4Unspecified()
+	}
+	c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: ua.IP, Port: transport.ControlPort})
+	if err != nil {
+		return netip.IPv4Unspecified()
+	}
+	defer c.Close()
+	a, ok := netip.AddrFromSlice(c.LocalAddr().(*net.UDPAddr).IP.To4())
+	if !ok {
+		return netip.IPv4Unspecified()
+	}
+	return a
+}
+
+// serveData answers Data Channel Keep-Alives (RFC 5415 §4.4.1) from CAPs with
+// a session, which is what moves a session from Data Check to Run. User
+// frames (manager forwarding) are not carried yet.
+func (s *Server) serveData(ctx context.Context, l *listener) {
+	buf := make([]byte, 65536)
+	warn := transport.NewLogLimiter(s.cfg.Logger, warnInterval)
+	for {
+		n, addr, err := l.data.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		p, err := wire.ParseData(buf[:n])
+		if err != nil {
+			warn.Warn(addr.String(), "dropped malformed data packet", "err", err)
+			continue
+		}
+		if p.KeepAlive == nil {
+			warn.Warn(addr.String(), "dropped data frame: manager forwarding is not enabled")
+			continue
+		}
+		s.mu.Lock()
+		c := s.bySession[p.KeepAlive.SessionID]
+		s.mu.Unlock()
+		if c == nil {
+			warn.Warn(addr.String(), "dropped keep-alive for an unknown session", "session", p.KeepAlive.SessionID)
+			continue
+		}
+		if _, err := l.data.WriteTo(buf[:n], addr); err != nil {
+			warn.Warn(addr.String(), "keep-alive echo not sent", "err", err)
+			continue
+		}
+		c.dataSeen(addr)
+	}
+}

@@ -1,0 +1,230 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/capstan-wifi/capstan/capwap/transport"
+	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/internal/buildinfo"
+)
+
+// Server is the manager's control plane.
+type Server struct {
+	cfg Config
+
+	mu        sync.Mutex
+	listeners []*listener
+	caps      map[string]*session // joined CAPs by identity key
+	bySession map[wire.SessionID]*session
+	ready     chan struct{}
+}
+
+// listener is one control socket with its data channel: UDP, or layer 2 on
+// one interface.
+type listener struct {
+	kind    string // "udp" or "l2"
+	control *transport.Mux
+	data    net.PacketConn
+}
+
+// New checks cfg and returns a server; Serve starts it.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, fmt.Errorf("manager: %w", err)
+	}
+	return &Server{
+		cfg:       cfg,
+		caps:      map[string]*session{},
+		bySession: map[wire.SessionID]*session{},
+		ready:     make(chan struct{}),
+	}, nil
+}
+
+// Ready is closed once every socket is open.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// ControlAddr returns the UDP control socket's address, nil before Ready or
+// without UDP.
+func (s *Server) ControlAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.listeners {
+		if l.kind == "udp" {
+			return l.control.LocalAddr()
+		}
+	}
+	return nil
+}
+
+// Serve runs the control plane until ctx ends.
+func (s *Server) Serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := s.open(ctx); err != nil {
+		s.closeListeners()
+		return err
+	}
+	defer s.closeListeners()
+	close(s.ready)
+	var wg sync.WaitGroup
+	for _, l := range s.listeners {
+		wg.Add(3)
+		go func() { defer wg.Done(); s.serveDiscovery(ctx, l) }()
+		go func() { defer wg.Done(); s.serveData(ctx, l) }()
+		go func() { defer wg.Done(); s.acceptLoop(ctx, l, &wg) }()
+	}
+	<-ctx.Done()
+	s.closeListeners()
+	wg.Wait()
+	return nil
+}
+
+func (s *Server) open(ctx context.Context) error {
+	log := s.cfg.Logger
+	if s.cfg.ListenAddress != "" {
+		c, err := transport.ListenUDP(ctx, s.cfg.ListenAddress)
+		if err != nil {
+			return err
+		}
+		host, port, _ := net.SplitHostPort(c.LocalAddr().String())
+		p, _ := strconv.Atoi(port)
+		d, err := transport.ListenUDP(ctx, net.JoinHostPort(host, strconv.Itoa(p+1)))
+		if err != nil {
+			c.Close()
+			return fmt.Errorf("data channel: %w", err)
+		}
+		s.addListener("udp", c, d)
+		log.Info("listening", "transport", "udp", "control", c.LocalAddr(), "data", d.LocalAddr())
+	}
+	for _, ifname := range s.cfg.L2Interfaces {
+		c, err := transport.ListenL2(ifname, transport.ControlChannel)
+		if err != nil {
+			return err
+		}
+		d, err := transport.ListenL2(ifname, transport.DataChannel)
+		if err != nil {
+			c.Close()
+			return err
+		}
+		s.addListener("l2", c, d)
+		log.Info("listening", "transport", "l2", "interface", ifname)
+	}
+	return nil
+}
+
+func (s *Server) addListener(kind string, control, data net.PacketConn) {
+	mux := transport.NewMux(control, transport.MuxConfig{
+		Accept: true, CIDLength: transport.CIDLength, Logger: s.cfg.Logger,
+	})
+	s.mu.Lock()
+	s.listeners = append(s.listeners, &listener{kind: kind, control: mux, data: data})
+	s.mu.Unlock()
+}
+
+func (s *Server) closeListeners() {
+	s.mu.Lock()
+	ls := s.listeners
+	s.mu.Unlock()
+	for _, l := range ls {
+		l.control.Close()
+		l.data.Close()
+	}
+}
+
+func (s *Server) acceptLoop(ctx context.Context, l *listener, wg *sync.WaitGroup) {
+	for {
+		peer, err := l.control.Accept(ctx)
+		if err != nil {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.handle(ctx, l, peer)
+		}()
+	}
+}
+
+// acDescriptor describes this manager's load and policy.
+func (s *Server) acDescriptor() *wire.ACDescriptor {
+	s.mu.Lock()
+	active := len(s.caps)
+	s.mu.Unlock()
+	return &wire.ACDescriptor{
+		ActiveWTPs: uint16(min(active, 65535)), MaxWTPs: uint16(s.cfg.MaxCAPs),
+		StationLimit: 65535,
+		Security:     wire.ACSecurityX509,
+		RMACField:    wire.RMACNotSupported,
+		DTLSPolicy:   wire.ACClearDataChannel,
+		Info: []wire.Info{
+			{Type: wire.ACInfoHardwareVersion, Data: []byte("capstan-manager")},
+			{Type: wire.ACInfoSoftwareVersion, Data: []byte(buildinfo.Version)},
+		},
+	}
+}
+
+// RemoteCap is one row of the remote-cap table.
+type RemoteCap struct {
+	Identity   string    `json:"identity"`
+	Address    string    `json:"address"`
+	Transport  string    `json:"transport"`
+	BaseMAC    string    `json:"base_mac"`
+	Board      string    `json:"board"`
+	Version    string    `json:"version"`
+	State      string    `json:"state"`
+	CommonName string    `json:"common_name"`
+	Radios     int       `json:"radios"`
+	Uptime     string    `json:"uptime"`
+	JoinedAt   time.Time `json:"joined_at"`
+}
+
+// RemoteCaps lists the CAPs with a session past Join, by identity.
+func (s *Server) RemoteCaps() []RemoteCap {
+	s.mu.Lock()
+	out := make([]RemoteCap, 0, len(s.caps))
+	for _, c := range s.caps {
+		out = append(out, c.row())
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Identity+out[i].BaseMAC < out[j].Identity+out[j].BaseMAC })
+	return out
+}
+
+// register records a joined session under its identity, replacing (and
+// closing) a stale session of the same CAP.
+func (s *Server) register(c *session) error {
+	s.mu.Lock()
+	old := s.caps[c.key]
+	if old == nil && len(s.caps) >= s.cfg.MaxCAPs {
+		s.mu.Unlock()
+		return errTooMany
+	}
+	s.caps[c.key] = c
+	s.bySession[c.id] = c
+	s.mu.Unlock()
+	if old != nil {
+		old.log.Info("replaced by a new session of the same CAP", "new_address", c.addr)
+		old.close()
+	}
+	return nil
+}
+
+func (s *Server) unregister(c *session) {
+	s.mu.Lock()
+	if s.caps[c.key] == c {
+		delete(s.caps, c.key)
+	}
+	if s.bySession[c.id] == c {
+		delete(s.bySession, c.id)
+	}
+	s.mu.Unlock()
+}
+
+var errTooMany = errors.New("CAP limit reached")

@@ -1,0 +1,163 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/capstan-wifi/capstan/capwap/transport"
+	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/pki"
+)
+
+const warnInterval = 10 * time.Second
+
+// session is one CAP's association, from the DTLS handshake to its end.
+type session struct {
+	srv       *Server
+	cc        *transport.ControlConn
+	log       *slog.Logger
+	addr      string
+	transport string
+	cn        string
+	closed    chan struct{}
+	closeOnce sync.Once
+	data      chan struct{}
+	dataOnce  sync.Once
+
+	// Set at Join, read under srv.mu by row().
+	id       wire.SessionID
+	key      string
+	identity string
+	baseMAC  string
+	board    string
+	version  string
+	radios   int
+	joinedAt time.Time
+
+	mu    sync.Mutex
+	state string
+}
+
+// handle runs one association through its life.
+func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) {
+	addr := peer.Addr().String()
+	defer peer.Close()
+	conn, err := transport.Accept(ctx, peer, transport.ServerConfig{Certificate: s.cfg.Certificate})
+	if err != nil {
+		if !peer.Replaced() && ctx.Err() == nil {
+			l.control.Warn(addr, "DTLS handshake failed", "err", err)
+		}
+		return
+	}
+	st, _ := conn.ConnectionState()
+	cn, err := pki.CommonName(st.PeerCertificates)
+	if err != nil {
+		l.control.Warn(addr, "refused CAP", "err", err)
+		conn.Close()
+		return
+	}
+	c := &session{
+		srv: s, addr: addr, transport: l.kind, cn: cn,
+		log:    s.cfg.Logger.With("peer", addr),
+		closed: make(chan struct{}), data: make(chan struct{}),
+		state: "join",
+	}
+	c.cc = transport.NewControlConn(conn, transport.ControlConfig{Logger: s.cfg.Logger, Peer: addr})
+	defer c.cc.Close()
+	if err := c.join(ctx); err != nil {
+		c.log.Warn("join failed", "err", err)
+		return
+	}
+	defer s.unregister(c)
+	c.log = c.log.With("cap", c.identity, "base_mac", c.baseMAC)
+	c.log.Info("CAP joined", "common_name", c.cn, "board", c.board, "version", c.version)
+	for _, step := range []func(context.Context) error{c.configure, c.dataCheck} {
+		if err := step(ctx); err != nil {
+			c.log.Warn("CAP did not reach run", "state", c.State(), "err", err)
+			return
+		}
+	}
+	c.setState("run")
+	c.log.Info("CAP running")
+	err = c.run(ctx)
+	c.log.Warn("CAP session ended", "err", err)
+}
+
+func (c *session) State() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+func (c *session) setState(st string) {
+	c.mu.Lock()
+	c.state = st
+	c.mu.Unlock()
+}
+
+func (c *session) close() { c.closeOnce.Do(func() { close(c.closed); c.cc.Close() }) }
+
+func (c *session) dataSeen(net.Addr) { c.dataOnce.Do(func() { close(c.data) }) }
+
+func (c *session) row() RemoteCap {
+	return RemoteCap{
+		Identity: c.identity, Address: c.addr, Transport: c.transport, BaseMAC: c.baseMAC,
+		Board: c.board, Version: c.version, State: c.State(), CommonName: c.cn,
+		Radios: c.radios, Uptime: time.Since(c.joinedAt).Round(time.Second).String(), JoinedAt: c.joinedAt,
+	}
+}
+
+var errTimeout = errors.New("timed out")
+
+// next waits for the CAP's next request.
+func (c *session) next(ctx context.Context, timeout time.Duration) (*wire.ControlMessage, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case m := <-c.cc.Requests():
+		return m, nil
+	case <-c.cc.Done():
+		return nil, c.cc.Err()
+	case <-c.closed:
+		return nil, errors.New("replaced by a newer session")
+	case <-t.C:
+		return nil, fmt.Errorf("waiting in %s: %w", c.State(), errTimeout)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// expect waits for a request of type want, answering any other request with
+// Result Code 18 (RFC 5415 §4.6.35: message unexpected, invalid in the
+// current state).
+func (c *session) expect(ctx context.Context, want wire.MessageType) (*wire.ControlMessage, error) {
+	deadline := time.Now().Add(c.srv.cfg.JoinTimeout)
+	for {
+		m, err := c.next(ctx, time.Until(deadline))
+		if err != nil {
+			return nil, err
+		}
+		if m.Type == want {
+			return m, nil
+		}
+		c.log.Warn("unexpected request", "state", c.State(), "type", m.Type)
+		_ = c.cc.Respond(m, resultOnly(wire.ResultMessageUnexpectedInvalidState))
+	}
+}
+
+func resultOnly(code wire.ResultCode) *wire.ControlMessage {
+	return &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: code}}}
+}
+
+// refuse answers req with a failing Result Code and returns the error.
+func (c *session) refuse(req *wire.ControlMessage, code wire.ResultCode, format string, args ...any) error {
+	resp := resultOnly(code)
+	resp.Elements = append(resp.Elements, c.srv.acDescriptor(), &wire.ACName{Name: c.srv.cfg.Name})
+	_ = c.cc.Respond(req, resp)
+	return fmt.Errorf("refused with result %d (%v): %s", uint32(code), code, fmt.Sprintf(format, args...))
+}

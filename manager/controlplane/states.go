@@ -1,0 +1,157 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/capstan-wifi/capstan/capwap/wire"
+)
+
+// join handles the Join Request (RFC 5415 §5.3–5.4).
+func (c *session) join(ctx context.Context) error {
+	req, err := c.expect(ctx, wire.JoinRequest)
+	if err != nil {
+		return err
+	}
+	if t, missing := req.MissingMandatory(); missing {
+		return c.refuse(req, wire.ResultMissingMandatoryElement, "missing %v", t)
+	}
+	board := req.Element(wire.TypeWTPBoardData).(*wire.WTPBoardData)
+	mac := net.HardwareAddr(board.Item(wire.BoardBaseMAC))
+	if len(mac) != 6 && len(mac) != 8 {
+		return c.refuse(req, wire.ResultJoinFailureIncorrectData, "WTP Board Data has no base MAC")
+	}
+	c.id = *req.Element(wire.TypeSessionID).(*wire.SessionID)
+	if c.id == (wire.SessionID{}) {
+		return c.refuse(req, wire.ResultJoinFailureIncorrectData, "all-zero Session ID")
+	}
+	desc := req.Element(wire.TypeWTPDescriptor).(*wire.WTPDescriptor)
+	c.baseMAC = mac.String()
+	c.identity = req.Element(wire.TypeWTPName).(*wire.WTPName).Name
+	c.board = string(board.Item(wire.BoardModelNumber))
+	c.version = string(desc.InfoData(wire.WTPInfoSoftwareVersion))
+	radios := req.ElementsOf(wire.TypeIEEE80211WTPRadioInformation)
+	c.radios = len(radios)
+	c.key = "mac:" + c.baseMAC
+	if c.cn != "" {
+		c.key = "cn:" + c.cn
+	}
+	c.joinedAt = time.Now()
+	c.srv.mu.Lock()
+	other := c.srv.bySession[c.id]
+	c.srv.mu.Unlock()
+	if other != nil && other.key != c.key {
+		return c.refuse(req, wire.ResultJoinFailureSessionIDInUse, "session ID in use by %s", other.key)
+	}
+	if err := c.srv.register(c); err != nil {
+		return c.refuse(req, wire.ResultJoinFailureResourceDepletion, "%v", err)
+	}
+	local := localAddrFor(c.cc.RemoteAddr())
+	resp := &wire.ControlMessage{Elements: []wire.Element{
+		&wire.ResultCodeElement{Code: wire.ResultSuccess},
+		c.srv.acDescriptor(),
+		&wire.ACName{Name: c.srv.cfg.Name},
+		&wire.ECNSupport{},
+		&wire.CAPWAPControlIPv4Address{Address: local, WTPCount: uint16(len(c.srv.RemoteCaps()))},
+		&wire.CAPWAPLocalIPv4Address{Address: local},
+	}}
+	resp.Elements = append(resp.Elements, radios...)
+	c.setState("configure")
+	return c.cc.Respond(req, resp)
+}
+
+// configure handles the Configuration Status Request (RFC 5415 §8.2–8.3):
+// the answer carries the timers the CAP runs with.
+func (c *session) configure(ctx context.Context) error {
+	req, err := c.expect(ctx, wire.ConfigurationStatusRequest)
+	if err != nil {
+		return err
+	}
+	if t, missing := req.MissingMandatory(); missing {
+		return fmt.Errorf("configuration status request lacks %v", t)
+	}
+	resp := &wire.ControlMessage{Elements: []wire.Element{
+		&wire.CAPWAPTimers{Discovery: 5, EchoRequest: uint8(c.srv.cfg.EchoInterval / time.Second)},
+		&wire.IdleTimeout{Timeout: 300},
+		&wire.WTPFallback{Mode: wire.Enabled},
+	}}
+	for id := 1; id <= max(c.radios, 1); id++ {
+		resp.Elements = append(resp.Elements, &wire.DecryptionErrorReportPeriod{RadioID: uint8(id), Interval: 120})
+	}
+	c.setState("data-check")
+	return c.cc.Respond(req, resp)
+}
+
+// dataCheck handles the Change State Event Request and waits for the first
+// Data Channel Keep-Alive (RFC 5415 §2.3, Data Check state).
+func (c *session) dataCheck(ctx context.Context) error {
+	req, err := c.expect(ctx, wire.ChangeStateEventRequest)
+	if err != nil {
+		return err
+	}
+	if err := c.cc.Respond(req, &wire.ControlMessage{}); err != nil {
+		return err
+	}
+	t := time.NewTimer(c.srv.cfg.JoinTimeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.data:
+			return nil
+		case m := <-c.cc.Requests():
+			c.answer(m)
+		case <-c.cc.Done():
+			return c.cc.Err()
+		case <-c.closed:
+			return fmt.Errorf("replaced by a newer session")
+		case <-t.C:
+			return fmt.Errorf("no data channel keep-alive: %w", errTimeout)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// run serves a joined CAP until it goes silent for CAPTimeout, its channel
+// fails or a newer session replaces it.
+func (c *session) run(ctx context.Context) error {
+	tick := time.NewTicker(c.srv.cfg.CAPTimeout / 10)
+	defer tick.Stop()
+	for {
+		select {
+		case m := <-c.cc.Requests():
+			c.answer(m)
+		case <-tick.C:
+			if silent := time.Since(c.cc.LastReceived()); silent > c.srv.cfg.CAPTimeout {
+				c.close()
+				return fmt.Errorf("CAP lost: silent for %v", silent.Round(time.Millisecond))
+			}
+		case <-c.cc.Done():
+			return c.cc.Err()
+		case <-c.closed:
+			return fmt.Errorf("replaced by a newer session")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// answer handles a request in the Data Check and Run states.
+func (c *session) answer(m *wire.ControlMessage) {
+	if t, missing := m.MissingMandatory(); missing {
+		c.log.Warn("request lacks a mandatory element", "type", m.Type, "missing", t)
+		_ = c.cc.Respond(m, resultOnly(wire.ResultMissingMandatoryElement))
+		return
+	}
+	switch m.Type {
+	case wire.EchoRequest, wire.ChangeStateEventRequest:
+		_ = c.cc.Respond(m, &wire.ControlMessage{})
+	case wire.WTPEventRequest:
+		_ = c.cc.Respond(m, &wire.ControlMessage{})
+	default:
+		c.log.Warn("unsupported request", "type", m.Type)
+		_ = c.cc.Respond(m, resultOnly(wire.ResultMessageUnexpectedUnrecognized))
+	}
+}
