@@ -79,7 +79,7 @@ func Accept(ctx context.Context, p *Peer, sc ServerConfig) (*dtls.Conn, error) {
 	if err == nil {
 		// From now on an epoch-0 ClientHello from this address is a
 		// restarted peer, not a retransmission of this handshake.
-		p.established.Store(true)
+		p.mux.promote(p)
 	}
 	return c, err
 }

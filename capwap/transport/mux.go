@@ -49,7 +49,8 @@ type Mux struct {
 	once   sync.Once
 
 	mu    sync.Mutex
-	peers map[string]*Peer // by address
+	peers   map[string]*Peer // by address
+	pending map[string]*Peer // handshaking from the address of an established peer
 	cids  map[string]*Peer // by connection ID
 }
 
@@ -70,7 +71,8 @@ func NewMux(conn net.PacketConn, cfg MuxConfig) *Mux {
 		accept: make(chan *Peer, 256),
 		plain:  make(chan Datagram, 256),
 		done:   make(chan struct{}),
-		peers:  map[string]*Peer{},
+		peers:   map[string]*Peer{},
+		pending: map[string]*Peer{},
 		cids:   map[string]*Peer{},
 	}
 	go m.readLoop()
@@ -213,6 +215,11 @@ func (m *Mux) route(b []byte, addr net.Addr) {
 }
 
 // lookup finds or creates the peer a record belongs to.
+//
+// A ClientHello from the address of an established association starts a
+// pending association beside it; the old one keeps its records (routed by
+// CID, or by epoch > 0) until the new handshake completes and promote
+// replaces it. A replayed or spoofed ClientHello thus cannot end a session.
 func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 	m.mu.Lock()
 	if ri.cid != nil {
@@ -224,25 +231,35 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		return p
 	}
 	p := m.peers[key]
-	stale := p != nil && ri.clientHello && p.established.Load() && m.cfg.Accept
-	if p != nil && !stale {
+	if p != nil && (!m.cfg.Accept || !p.established.Load()) {
 		m.mu.Unlock()
 		return p
+	}
+	if p != nil {
+		if np := m.pending[key]; np != nil && ri.epoch == 0 {
+			m.mu.Unlock()
+			return np
+		}
+		if !ri.clientHello {
+			m.mu.Unlock()
+			return p
+		}
 	}
 	if !ri.clientHello || !m.cfg.Accept {
 		m.mu.Unlock()
 		m.warn.Warn(key, "dropped DTLS record: no association")
 		return nil
 	}
-	if !stale && len(m.peers) >= m.cfg.MaxPeers {
+	if len(m.peers)+len(m.pending) >= m.cfg.MaxPeers {
 		m.mu.Unlock()
 		m.warn.Warn(key, "dropped ClientHello: association limit reached", "limit", m.cfg.MaxPeers)
 		return nil
 	}
 	np := newPeer(m, addr)
-	m.peers[key] = np
-	if stale {
-		p.closeLocked(true)
+	if p != nil {
+		m.pending[key] = np
+	} else {
+		m.peers[key] = np
 	}
 	m.mu.Unlock()
 	select {
@@ -253,6 +270,22 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		np.Close()
 		return nil
 	}
+}
+
+// promote makes p, whose handshake just completed, the association of its
+// address, closing the one it replaces (a restarted peer's stale session).
+func (m *Mux) promote(p *Peer) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p.established.Store(true)
+	if m.pending[p.key] != p {
+		return
+	}
+	delete(m.pending, p.key)
+	if old := m.peers[p.key]; old != nil && old != p {
+		old.closeLocked(true)
+	}
+	m.peers[p.key] = p
 }
 
 // registerCID routes tls12_cid records carrying cid to p.
@@ -270,6 +303,9 @@ func (m *Mux) registerCID(p *Peer, cid []byte) {
 func (m *Mux) removeLocked(p *Peer) {
 	if m.peers[p.key] == p {
 		delete(m.peers, p.key)
+	}
+	if m.pending[p.key] == p {
+		delete(m.pending, p.key)
 	}
 	for _, c := range p.cids {
 		if m.cids[c] == p {

@@ -2,6 +2,8 @@ package transport
 
 import (
 	"context"
+	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 type pair struct {
 	server, client *Mux
 	cert           ServerConfig
+	sent           *recorder // what the client wrote
 }
 
 func newPair(t *testing.T) *pair {
@@ -34,10 +37,12 @@ func newPair(t *testing.T) *pair {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := &recorder{PacketConn: cc}
 	p := &pair{
 		server: NewMux(sc, MuxConfig{Accept: true, CIDLength: CIDLength}),
-		client: NewMux(cc, MuxConfig{}),
+		client: NewMux(rec, MuxConfig{}),
 		cert:   ServerConfig{Certificate: cert},
+		sent:   rec,
 	}
 	t.Cleanup(func() { p.server.Close(); p.client.Close() })
 	return p
@@ -259,4 +264,47 @@ func TestL2Frame(t *testing.T) {
 			t.Errorf("parseL2Frame(%x) accepted", bad)
 		}
 	}
+}
+
+func TestReplayedClientHelloLeavesSessionAlone(t *testing.T) {
+	p := newPair(t)
+	rec := p.sent
+	server, client := p.connect(t)
+	answer(server, "core")
+	rec.mu.Lock()
+	sent := rec.sent
+	rec.mu.Unlock()
+	if len(sent) == 0 {
+		t.Fatal("recorded nothing")
+	}
+	for range 3 {
+		for _, b := range sent {
+			if _, err := rec.PacketConn.WriteTo(b, p.server.LocalAddr()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if _, err := client.Request(context.Background(), &wire.ControlMessage{Type: wire.EchoRequest}); err != nil {
+		t.Fatalf("session broken by replayed handshake packets: %v", err)
+	}
+	select {
+	case <-server.Done():
+		t.Fatal("server session closed by a replay")
+	default:
+	}
+}
+
+// recorder keeps a copy of every datagram written through it.
+type recorder struct {
+	net.PacketConn
+	mu   sync.Mutex
+	sent [][]byte
+}
+
+func (r *recorder) WriteTo(b []byte, addr net.Addr) (int, error) {
+	r.mu.Lock()
+	r.sent = append(r.sent, append([]byte(nil), b...))
+	r.mu.Unlock()
+	return r.PacketConn.WriteTo(b, addr)
 }
