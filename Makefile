@@ -14,7 +14,7 @@ FUZZTIME  ?= 30s
 GOBIN     := $(or $(shell $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin
 export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
 
-.PHONY: help build cross size test test-unit fuzz lint deps bench clean demo
+.PHONY: help build cross size test test-unit test-netns fuzz lint deps bench clean demo
 
 help: ## show the targets and what they do
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,9 +42,13 @@ size: cross ## print the stripped and gzip sizes of the agent per architecture
 deps: ## install on Debian 12 what builds and tests need (idempotent)
 	bash scripts/deps.sh
 
-test: deps ## everything CI runs: lint, unit tests (tshark included), fuzz seeds
+test: deps ## everything CI runs: lint, unit tests (tshark included), fuzz seeds, namespace tests
 	$(MAKE) lint
 	CAPSTAN_REQUIRE_TOOLS=1 $(MAKE) test-unit
+	CAPSTAN_REQUIRE_TOOLS=1 $(MAKE) test-netns
+
+test-netns: ## end-to-end tests in network namespaces (root; dnsmasq, nftables)
+	CAPSTAN_NETNS=1 $(GO) test -count=1 -v -run '^TestNetns' ./tests/
 
 test-unit: ## fast hermetic tests (go test ./...), race detector on
 	$(GO) test -race -count=1 ./...

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pion/dtls/v3"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
 )
@@ -221,6 +224,10 @@ func (c *ControlConn) encode(m *wire.ControlMessage) ([][]byte, error) {
 func (c *ControlConn) send(pkts [][]byte) error {
 	for _, b := range pkts {
 		if _, err := c.conn.Write(b); err != nil {
+			if !errors.Is(err, net.ErrClosed) && !isClosedConn(err) {
+				c.warn.Warn(c.cfg.Peer, "control message not sent", "err", err)
+				continue // lost like any datagram; retransmission covers it
+			}
 			c.fail(fmt.Errorf("write: %w", err))
 			return c.err
 		}
@@ -297,3 +304,12 @@ func (c *ControlConn) dispatch(m *wire.ControlMessage) {
 
 // RemoteAddr returns the peer's address as the conn below knows it.
 func (c *ControlConn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
+
+// isClosedConn reports whether err says the DTLS conn is closed for good.
+func isClosedConn(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, dtls.ErrConnClosed)
+}

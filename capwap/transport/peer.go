@@ -2,6 +2,7 @@ package transport
 
 import (
 	"crypto/rand"
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -96,7 +97,13 @@ func (p *Peer) WriteTo(b []byte, addr net.Addr) (int, error) {
 	out = wire.AppendDTLSHeader(out)
 	out = append(out, b...)
 	if _, err := p.mux.conn.WriteTo(out, addr); err != nil {
-		return 0, err
+		if errors.Is(err, net.ErrClosed) {
+			return 0, err
+		}
+		// A datagram the kernel refused (a firewall's EPERM, ENOBUFS, an
+		// ICMP error reported late) is a lost packet, not a dead
+		// association: DTLS and CAPWAP retransmit.
+		p.mux.warn.Warn(p.key, "datagram not sent", "err", err)
 	}
 	return len(b), nil
 }
