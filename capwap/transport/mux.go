@@ -48,10 +48,10 @@ type Mux struct {
 	done   chan struct{}
 	once   sync.Once
 
-	mu    sync.Mutex
+	mu      sync.Mutex
 	peers   map[string]*Peer // by address
 	pending map[string]*Peer // handshaking from the address of an established peer
-	cids  map[string]*Peer // by connection ID
+	cids    map[string]*Peer // by connection ID
 }
 
 // Errors of the mux.
@@ -65,15 +65,15 @@ func NewMux(conn net.PacketConn, cfg MuxConfig) *Mux {
 		cfg.MaxPeers = 8192
 	}
 	m := &Mux{
-		conn:   conn,
-		cfg:    cfg,
-		warn:   NewLogLimiter(cfg.Logger, 10*time.Second),
-		accept: make(chan *Peer, 256),
-		plain:  make(chan Datagram, 256),
-		done:   make(chan struct{}),
+		conn:    conn,
+		cfg:     cfg,
+		warn:    NewLogLimiter(cfg.Logger, 10*time.Second),
+		accept:  make(chan *Peer, 256),
+		plain:   make(chan Datagram, 256),
+		done:    make(chan struct{}),
 		peers:   map[string]*Peer{},
 		pending: map[string]*Peer{},
-		cids:   map[string]*Peer{},
+		cids:    map[string]*Peer{},
 	}
 	go m.readLoop()
 	return m

@@ -42,7 +42,11 @@ func (e *Error) Error() string {
 	if e.Field != "" {
 		s += ": " + e.Field
 	}
-	return fmt.Sprintf("%s at offset %d: %v (result %d %s)", s, e.Offset, e.Err, uint32(e.Result), e.Result)
+	s = fmt.Sprintf("%s at offset %d: %v", s, e.Offset, e.Err)
+	if e.Result != 0 {
+		s += fmt.Sprintf(" (result %d %s)", uint32(e.Result), e.Result)
+	}
+	return s
 }
 
 // Unwrap returns the cause.
