@@ -130,14 +130,22 @@ func (a *Agent) discover(ctx context.Context) []candidate {
 		}
 	}
 	via := map[string]string{}
+	expect := 0 // answers that end the round early: only unicast targets
 	for _, t := range targets {
 		via[t.addr.String()] = t.via
+		if t.via == "broadcast" || t.via == "layer2" {
+			expect = -1
+		}
 	}
-	return a.collect(ctx, seq, via)
+	if expect == 0 {
+		expect = len(via)
+	}
+	return a.collect(ctx, seq, via, expect)
 }
 
-// collect reads Discovery Responses from every mux for the window.
-func (a *Agent) collect(ctx context.Context, seq uint8, via map[string]string) []candidate {
+// collect reads Discovery Responses from every mux for the window, or until
+// expect answers arrived when every target was unicast (expect > 0).
+func (a *Agent) collect(ctx context.Context, seq uint8, via map[string]string, expect int) []candidate {
 	ctx, cancel := context.WithTimeout(ctx, discoveryWindow)
 	defer cancel()
 	type answer struct {
@@ -177,6 +185,10 @@ func (a *Agent) collect(ctx context.Context, seq uint8, via map[string]string) [
 			seen[c.addr.String()] = true
 			c.mux = ans.mux
 			out = append(out, c)
+			if len(out) == expect {
+				cancel()
+				return a.rank(out)
+			}
 			if settle == nil {
 				settle = time.After(discoverySettle)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -67,6 +68,12 @@ func startAgent(t testing.TB, i int, set func(*agent.Config)) (*agent.Agent, con
 }
 
 func testLogger(t testing.TB) *slog.Logger {
+	if f := os.Getenv("CAPSTAN_TEST_LOG"); f != "" {
+		w, err := os.OpenFile(f, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err == nil {
+			return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+	}
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

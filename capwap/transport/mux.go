@@ -231,6 +231,12 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		return p
 	}
 	p := m.peers[key]
+	if p != nil && m.cfg.Accept && !p.established.Load() && ri.clientHello && p.newAttempt(ri.random) {
+		// A half-open association holds nothing worth keeping: the peer
+		// (its port reused, or restarted mid-handshake) starts afresh.
+		p.closeLocked(true)
+		p = nil
+	}
 	if p != nil && (!m.cfg.Accept || !p.established.Load()) {
 		m.mu.Unlock()
 		return p
@@ -256,6 +262,7 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		return nil
 	}
 	np := newPeer(m, addr)
+	np.hello = append([]byte(nil), ri.random...)
 	if p != nil {
 		m.pending[key] = np
 	} else {

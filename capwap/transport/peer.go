@@ -27,7 +27,15 @@ type Peer struct {
 	replaced    atomic.Bool
 	addr        atomic.Value // net.Addr of the latest packet
 
-	cids []string // guarded by mux.mu
+	cids  []string // guarded by mux.mu
+	hello []byte   // the random of the ClientHello that created the peer
+}
+
+// newAttempt reports whether a ClientHello with this random starts a new
+// association rather than repeating the one in progress (RFC 6347 §4.2.1:
+// the ClientHello answering a HelloVerifyRequest keeps its random).
+func (p *Peer) newAttempt(random []byte) bool {
+	return len(random) == 32 && len(p.hello) == 32 && string(random) != string(p.hello)
 }
 
 type packetIn struct {

@@ -16,7 +16,12 @@ type recordInfo struct {
 	clientHello bool // an epoch-0 ClientHello: a new association
 	epoch       uint16
 	cid         []byte // the connection ID of a tls12_cid record
+	random      []byte // the ClientHello's random: one per association attempt
 }
+
+// clientRandomOffset is where a ClientHello's random starts in its record:
+// record header, handshake header (12 bytes), client_version (2).
+const clientRandomOffset = recordHeaderLen + 12 + 2
 
 // parseRecord reads the first record header of b. cidLen is the length of
 // the connection IDs this side issues: RFC 9146 records carry no CID length.
@@ -28,6 +33,9 @@ func parseRecord(b []byte, cidLen int) (recordInfo, bool) {
 	switch b[0] {
 	case contentTypeHandshake:
 		ri.clientHello = ri.epoch == 0 && len(b) > recordHeaderLen && b[recordHeaderLen] == handshakeClientHello
+		if ri.clientHello && len(b) >= clientRandomOffset+32 {
+			ri.random = b[clientRandomOffset : clientRandomOffset+32]
+		}
 	case contentTypeConnectionID:
 		if cidLen == 0 || len(b) < 11+cidLen+2 {
 			return recordInfo{}, false

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"strconv"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -307,4 +308,62 @@ func (r *recorder) WriteTo(b []byte, addr net.Addr) (int, error) {
 	r.sent = append(r.sent, append([]byte(nil), b...))
 	r.mu.Unlock()
 	return r.PacketConn.WriteTo(b, addr)
+}
+
+// muteAfter passes the first n writes and silently drops the rest.
+type muteAfter struct {
+	net.PacketConn
+	n atomic.Int32
+}
+
+func (m *muteAfter) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if m.n.Add(-1) < 0 {
+		return len(b), nil
+	}
+	return m.PacketConn.WriteTo(b, addr)
+}
+
+func TestNewClientHelloReplacesHalfOpenAssociation(t *testing.T) {
+	p := newPair(t)
+	go func() {
+		for {
+			peer, err := p.server.Accept(context.Background())
+			if err != nil {
+				return
+			}
+			go func() {
+				if c, err := Accept(context.Background(), peer, p.cert); err == nil {
+					NewControlConn(c, ControlConfig{})
+				}
+			}()
+		}
+	}()
+	c1, err := ListenUDP(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := c1.LocalAddr().(*net.UDPAddr).Port
+	mute := &muteAfter{PacketConn: c1}
+	mute.n.Store(2) // both ClientHellos go out; the client's Finished flight never does
+	m1 := NewMux(mute, MuxConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	_, err = Dial(ctx, m1.Dial(p.server.LocalAddr()), ClientConfig{VerifyPeer: func([][]byte) error { return nil }})
+	cancel()
+	m1.Close()
+	if err == nil {
+		t.Fatal("the muted handshake completed")
+	}
+	// The same address comes back with a new handshake, as a CAP whose
+	// port was reused or that restarted mid-handshake.
+	c2, err := ListenUDP(context.Background(), "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Skipf("port %d not free again: %v", port, err)
+	}
+	m2 := NewMux(c2, MuxConfig{})
+	defer m2.Close()
+	ctx, cancel = context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := Dial(ctx, m2.Dial(p.server.LocalAddr()), ClientConfig{VerifyPeer: func([][]byte) error { return nil }}); err != nil {
+		t.Fatalf("new handshake from the address of a half-open one: %v", err)
+	}
 }
