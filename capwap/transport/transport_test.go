@@ -2,8 +2,8 @@ package transport
 
 import (
 	"context"
-	"strconv"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
