@@ -23,8 +23,10 @@ type Agent struct {
 	udp    *transport.Mux
 	l2     map[string]*transport.Mux
 
-	mu     sync.Mutex
-	status Status
+	mu       sync.Mutex
+	status   Status
+	applied  map[uint8]hal.RadioState // what the radios run, across sessions
+	restarts map[uint8]int
 }
 
 // Status is what `capstan-agent status --json` prints.
@@ -49,9 +51,11 @@ type Status struct {
 
 // RadioInfo is one radio in the status.
 type RadioInfo struct {
-	ID   uint8  `json:"id"`
-	Name string `json:"name"`
-	MAC  string `json:"mac"`
+	ID       uint8    `json:"id"`
+	Name     string   `json:"name"`
+	MAC      string   `json:"mac"`
+	SSIDs    []string `json:"ssids"`
+	Restarts int      `json:"restarts"` // times applying a new state restarted it
 }
 
 // LossReport records how the last session ended.
@@ -66,7 +70,7 @@ func New(cfg Config) (*Agent, error) {
 	if err := cfg.finish(); err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
-	return &Agent{cfg: cfg, l2: map[string]*transport.Mux{}}, nil
+	return &Agent{cfg: cfg, l2: map[string]*transport.Mux{}, applied: map[uint8]hal.RadioState{}, restarts: map[uint8]int{}}, nil
 }
 
 // Status returns a snapshot of the agent's state.
@@ -75,6 +79,13 @@ func (a *Agent) Status() Status {
 	defer a.mu.Unlock()
 	s := a.status
 	s.Radios = append([]RadioInfo(nil), s.Radios...)
+	for i, r := range s.Radios {
+		s.Radios[i].Restarts = a.restarts[r.ID]
+		s.Radios[i].SSIDs = []string{}
+		for _, w := range a.applied[r.ID].WLANs {
+			s.Radios[i].SSIDs = append(s.Radios[i].SSIDs, w.SSID)
+		}
+	}
 	return s
 }
 

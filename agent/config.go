@@ -44,7 +44,7 @@ type Config struct {
 	RunDir         string
 	Location       string
 
-	HAL    hal.Radios
+	HAL    hal.HAL
 	Logger *slog.Logger
 }
 

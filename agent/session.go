@@ -120,7 +120,7 @@ func (a *Agent) run(ctx context.Context, cc *transport.ControlConn, echo time.Du
 	for {
 		select {
 		case m := <-cc.Requests():
-			if err := a.answer(cc, m); err != nil {
+			if err := a.answer(ctx, cc, m); err != nil {
 				return err
 			}
 		case <-watch.C:
@@ -147,10 +147,16 @@ func (a *Agent) lost(e *lostError) error {
 }
 
 // answer handles a request from the manager in Run.
-func (a *Agent) answer(cc *transport.ControlConn, m *wire.ControlMessage) error {
+func (a *Agent) answer(ctx context.Context, cc *transport.ControlConn, m *wire.ControlMessage) error {
 	switch m.Type {
 	case wire.EchoRequest:
 		return ignoreClosed(cc.Respond(m, &wire.ControlMessage{}))
+	case wire.IEEE80211WLANConfigurationRequest:
+		code, err := a.applyWLANs(ctx, m)
+		if err != nil {
+			a.warn("WLAN configuration refused", "result", uint32(code), "err", err)
+		}
+		return ignoreClosed(cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: code}}}))
 	case wire.ResetRequest:
 		_ = cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: wire.ResultSuccess}}})
 		return &lostError{err: errors.New("reset by the manager")}

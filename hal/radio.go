@@ -21,3 +21,9 @@ type Radio struct {
 type Radios interface {
 	Radios(ctx context.Context) ([]Radio, error)
 }
+
+// HAL is what the agent needs of a radio backend.
+type HAL interface {
+	Radios
+	Applier
+}

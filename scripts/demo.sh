@@ -17,8 +17,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "== manager: $bin/capstan-manager serve --state-dir $work/manager --listen 127.0.0.1:$port --name demo"
-"$bin/capstan-manager" serve --state-dir "$work/manager" --listen "127.0.0.1:$port" --name demo 2>"$work/manager.log" &
+echo "== manager: $bin/capstan-manager serve --state-dir $work/manager --listen 127.0.0.1:$port --name demo --ssid capstan-demo"
+"$bin/capstan-manager" serve --state-dir "$work/manager" --listen "127.0.0.1:$port" --name demo --ssid capstan-demo 2>"$work/manager.log" &
 pids+=($!)
 for _ in $(seq 50); do [[ -s $work/manager/api-address ]] && break; sleep 0.1; done
 if [[ ! -s $work/manager/api-address ]]; then

@@ -198,7 +198,7 @@ func status(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(&out, "manager: %s at %s (%s, found by %s, common name %s)\n", st.Manager, st.ManagerAddress, st.Transport, st.DiscoveredVia, st.ManagerCN)
 	}
 	for _, r := range st.Radios {
-		fmt.Fprintf(&out, "radio %d: %s %s\n", r.ID, r.Name, r.MAC)
+		fmt.Fprintf(&out, "radio %d: %s %s ssids %v restarts %d\n", r.ID, r.Name, r.MAC, r.SSIDs, r.Restarts)
 	}
 	if st.LastError != "" {
 		fmt.Fprintf(&out, "last error: %s\n", st.LastError)

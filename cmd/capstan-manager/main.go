@@ -91,6 +91,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.APIAddress, "api", "127.0.0.1:0", "REST API address")
 	fs.DurationVar(&cfg.EchoInterval, "echo-interval", controlplane.DefaultEchoInterval, "echo interval told to CAPs (whole seconds)")
 	fs.DurationVar(&cfg.CAPTimeout, "cap-timeout", controlplane.DefaultCAPTimeout, "drop a CAP silent for this long")
+	fs.StringVar(&cfg.SSID, "ssid", "", "default WLAN for every CAP radio (none when empty)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/hal"
@@ -14,7 +15,9 @@ import (
 // HAL is a set of simulated radios derived from a base MAC: radio i has the
 // base MAC with i added to its last byte.
 type HAL struct {
-	radios []hal.Radio
+	radios  []hal.Radio
+	mu      sync.Mutex
+	applied map[uint8]hal.RadioState
 }
 
 // New returns n simulated dual-band radios (n from 1 to 31).
@@ -46,3 +49,25 @@ func (h *HAL) Radios(context.Context) ([]hal.Radio, error) {
 // Simulated marks a HAL whose radios are not real; the agent reports its
 // board as capstan-sim.
 func (h *HAL) Simulated() {}
+
+// Apply implements hal.Applier: a simulated radio "restarts" whenever its
+// state changes, as hostapd would.
+func (h *HAL) Apply(_ context.Context, st hal.RadioState) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	found := false
+	for _, r := range h.radios {
+		found = found || r.ID == st.RadioID
+	}
+	if !found {
+		return false, fmt.Errorf("sim: no radio %d", st.RadioID)
+	}
+	if h.applied == nil {
+		h.applied = map[uint8]hal.RadioState{}
+	}
+	if old, ok := h.applied[st.RadioID]; ok && old.Equal(st) {
+		return false, nil
+	}
+	h.applied[st.RadioID] = st
+	return true, nil
+}

@@ -27,6 +27,9 @@ type Config struct {
 	CAPTimeout time.Duration
 	// JoinTimeout bounds each of Join, Configure and Data Check.
 	JoinTimeout time.Duration
+	// SSID, when set, is the WLAN every CAP radio serves (WLAN ID 1) until
+	// the configuration model of a later issue says more.
+	SSID string
 	// MaxCAPs is announced in the AC Descriptor and enforced at Join.
 	MaxCAPs int
 	Logger  *slog.Logger
@@ -67,6 +70,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxCAPs > 65535 {
 		return fmt.Errorf("max caps %d: at most 65535", c.MaxCAPs)
+	}
+	if len(c.SSID) > 32 {
+		return fmt.Errorf("ssid %q: at most 32 bytes", c.SSID)
 	}
 	if c.ListenAddress == "" && len(c.L2Interfaces) == 0 {
 		return fmt.Errorf("nothing to listen on: no UDP address and no layer-2 interface")

@@ -37,6 +37,7 @@ type session struct {
 	board    string
 	version  string
 	radios   int
+	radioIDs []uint8
 	joinedAt time.Time
 
 	mu    sync.Mutex
@@ -84,6 +85,9 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	}
 	c.setState("run")
 	c.log.Info("CAP running")
+	pushCtx, cancelPush := context.WithCancel(ctx)
+	defer cancelPush()
+	go c.pushWLANs(pushCtx)
 	err = c.run(ctx)
 	c.log.Warn("CAP session ended", "err", err)
 }

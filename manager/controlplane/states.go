@@ -34,6 +34,9 @@ func (c *session) join(ctx context.Context) error {
 	c.version = string(desc.InfoData(wire.WTPInfoSoftwareVersion))
 	radios := req.ElementsOf(wire.TypeIEEE80211WTPRadioInformation)
 	c.radios = len(radios)
+	for _, r := range radios {
+		c.radioIDs = append(c.radioIDs, r.(*wire.IEEE80211WTPRadioInformation).RadioID)
+	}
 	c.key = "mac:" + c.baseMAC
 	if c.cn != "" {
 		c.key = "cn:" + c.cn
@@ -154,4 +157,29 @@ func (c *session) answer(m *wire.ControlMessage) {
 		c.log.Warn("unsupported request", "type", m.Type)
 		_ = c.cc.Respond(m, resultOnly(wire.ResultMessageUnexpectedUnrecognized))
 	}
+}
+
+// pushWLANs sends the default WLAN to every radio of a CAP in Run (RFC 5416
+// §3.1). The CAP applies it only where it differs from what it runs, so a
+// CAP that rejoins after losing its manager restarts nothing.
+func (c *session) pushWLANs(ctx context.Context) {
+	if c.srv.cfg.SSID == "" {
+		return
+	}
+	for _, id := range c.radioIDs {
+		req := &wire.ControlMessage{Type: wire.IEEE80211WLANConfigurationRequest, Elements: []wire.Element{
+			&wire.IEEE80211AddWLAN{RadioID: id, WLANID: 1, Capability: 1 << 15, AdvertiseSSID: true,
+				TunnelMode: wire.TunnelModeLocalBridge, MACMode: wire.MACModeLocal, SSID: []byte(c.srv.cfg.SSID)},
+		}}
+		resp, err := c.cc.Request(ctx, req)
+		if err != nil {
+			c.log.Warn("WLAN configuration not delivered", "radio", id, "err", err)
+			return
+		}
+		if rc, ok := resp.Element(wire.TypeResultCode).(*wire.ResultCodeElement); !ok || !rc.Code.IsSuccess() {
+			c.log.Warn("CAP refused the WLAN configuration", "radio", id, "response", resp.Elements)
+			continue
+		}
+	}
+	c.log.Info("WLAN configuration applied", "ssid", c.srv.cfg.SSID, "radios", len(c.radioIDs))
 }

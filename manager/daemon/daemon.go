@@ -25,6 +25,7 @@ type Config struct {
 	APIAddress    string
 	EchoInterval  time.Duration
 	CAPTimeout    time.Duration
+	SSID          string
 	Logger        *slog.Logger
 }
 
@@ -51,7 +52,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	cp, err := controlplane.New(controlplane.Config{
 		Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
-		Certificate: cert, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, Logger: log,
+		Certificate: cert, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, SSID: cfg.SSID, Logger: log,
 	})
 	if err != nil {
 		return err
