@@ -165,3 +165,17 @@ func TestLoopbackManagerNoticesLostCAP(t *testing.T) {
 		t.Errorf("manager dropped the CAP after %v, want within 3s", d)
 	}
 }
+
+func TestLoopbackAllowedCommonNames(t *testing.T) {
+	_, addr1, _ := startManager(t, "rogue")
+	_, addr2, _ := startManager(t, "core")
+	a, _ := startAgent(t, 11, func(c *agent.Config) {
+		c.ManagerAddresses = []string{addr1, addr2}
+		c.ManagerNames = []string{"rogue", "core"} // the rogue manager ranks first
+		c.ManagerCertificateCommonNames = []string{"capstan-core"}
+	})
+	waitFor(t, 15*time.Second, "run on the allowed manager", func() bool {
+		st := a.Status()
+		return st.State == "run" && st.Manager == "core" && st.ManagerCN == "capstan-core"
+	})
+}

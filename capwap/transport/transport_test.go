@@ -367,3 +367,103 @@ func TestNewClientHelloReplacesHalfOpenAssociation(t *testing.T) {
 		t.Fatalf("new handshake from the address of a half-open one: %v", err)
 	}
 }
+
+// rebinder is a client socket whose source port can change mid-session, as
+// behind a NAT that rebinds: it sends from one of two sockets and reads both.
+type rebinder struct {
+	a, b   net.PacketConn
+	useB   atomic.Bool
+	in     chan packetIn
+	closed chan struct{}
+}
+
+func newRebinder(t *testing.T) *rebinder {
+	t.Helper()
+	r := &rebinder{in: make(chan packetIn, 64), closed: make(chan struct{})}
+	for _, c := range []*net.PacketConn{&r.a, &r.b} {
+		u, err := ListenUDP(context.Background(), "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		*c = u
+		go func(c net.PacketConn) {
+			buf := make([]byte, 65536)
+			for {
+				n, addr, err := c.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				select {
+				case r.in <- packetIn{append([]byte(nil), buf[:n]...), addr}:
+				case <-r.closed:
+					return
+				}
+			}
+		}(u)
+	}
+	return r
+}
+
+func (r *rebinder) ReadFrom(b []byte) (int, net.Addr, error) {
+	select {
+	case p := <-r.in:
+		return copy(b, p.b), p.addr, nil
+	case <-r.closed:
+		return 0, nil, net.ErrClosed
+	}
+}
+
+func (r *rebinder) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if r.useB.Load() {
+		return r.b.WriteTo(b, addr)
+	}
+	return r.a.WriteTo(b, addr)
+}
+
+func (r *rebinder) Close() error {
+	close(r.closed)
+	r.a.Close()
+	return r.b.Close()
+}
+
+func (r *rebinder) LocalAddr() net.Addr              { return r.a.LocalAddr() }
+func (r *rebinder) SetDeadline(time.Time) error      { return nil }
+func (r *rebinder) SetReadDeadline(time.Time) error  { return nil }
+func (r *rebinder) SetWriteDeadline(time.Time) error { return nil }
+
+func TestConnectionIDSurvivesRebinding(t *testing.T) {
+	p := newPair(t)
+	rb := newRebinder(t)
+	client := NewMux(rb, MuxConfig{})
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv := make(chan *ControlConn, 1)
+	go func() {
+		peer, err := p.server.Accept(ctx)
+		if err != nil {
+			return
+		}
+		c, err := Accept(ctx, peer, p.cert)
+		if err == nil {
+			srv <- NewControlConn(c, ControlConfig{})
+		}
+	}()
+	cl, err := Dial(ctx, client.Dial(p.server.LocalAddr()), ClientConfig{VerifyPeer: func([][]byte) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := <-srv
+	answer(server, "core")
+	cc := NewControlConn(cl, ControlConfig{})
+	if _, err := cc.Request(ctx, &wire.ControlMessage{Type: wire.EchoRequest}); err != nil {
+		t.Fatal(err)
+	}
+	rb.useB.Store(true) // the NAT gives the CAP a new source port
+	if _, err := cc.Request(ctx, &wire.ControlMessage{Type: wire.EchoRequest}); err != nil {
+		t.Fatalf("after rebinding: %v", err)
+	}
+	if got, want := server.RemoteAddr().String(), rb.b.LocalAddr().String(); got != want {
+		t.Errorf("server talks to %s after rebinding, want %s", got, want)
+	}
+}
