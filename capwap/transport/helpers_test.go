@@ -1,5 +1,0 @@
-package transport
-
-import "errors"
-
-func errorIs(err, target error) bool { return errors.Is(err, target) }
