@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,8 +38,9 @@ func startManager(t testing.TB, name string) (*controlplane.Server, string, cont
 	case err := <-done:
 		t.Fatalf("manager: %v", err)
 	}
-	stop := func() { cancel(); <-done }
-	t.Cleanup(func() { cancel() })
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
 	return srv, srv.ControlAddr().String(), stop
 }
 

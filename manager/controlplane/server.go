@@ -73,16 +73,24 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	defer s.closeListeners()
 	close(s.ready)
-	var wg sync.WaitGroup
+	var wg, data sync.WaitGroup
 	for _, l := range s.listeners {
-		wg.Add(3)
+		wg.Add(2)
+		data.Add(1)
 		go func() { defer wg.Done(); s.serveDiscovery(ctx, l) }()
-		go func() { defer wg.Done(); s.serveData(ctx, l) }()
+		go func() { defer data.Done(); s.serveData(ctx, l) }()
 		go func() { defer wg.Done(); s.acceptLoop(ctx, l, &wg) }()
 	}
 	<-ctx.Done()
-	s.closeListeners()
+	// Sessions end first, each sending its CAP a DTLS close_notify while the
+	// control sockets are still open, so that CAPs fail over at once rather
+	// than after their timeout.
+	for _, l := range s.listeners {
+		l.data.Close()
+	}
+	data.Wait()
 	wg.Wait()
+	s.closeListeners()
 	return nil
 }
 
