@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -183,7 +184,7 @@ func (a *Agent) open(ctx context.Context) error {
 	}
 	a.udp = transport.NewMux(c, transport.MuxConfig{Logger: a.cfg.Logger})
 	for _, ifname := range a.cfg.DiscoveryInterfaces {
-		if !contains(a.cfg.Discovery, MethodLayer2) {
+		if !slices.Contains(a.cfg.Discovery, MethodLayer2) {
 			break
 		}
 		l, err := transport.ListenL2(ifname, transport.ControlChannel)
@@ -204,15 +205,6 @@ func (a *Agent) close() {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // verifyManager checks the manager's certificate against the allowed
 // CommonNames. Chain verification against the manager CA and the lock arrive
 // with the trust issue.
@@ -224,7 +216,7 @@ func (a *Agent) verifyManager(raw [][]byte) (string, error) {
 	if cn == "" {
 		return "", errors.New("manager presented no certificate")
 	}
-	if allowed := a.cfg.ManagerCertificateCommonNames; len(allowed) > 0 && !contains(allowed, cn) {
+	if allowed := a.cfg.ManagerCertificateCommonNames; len(allowed) > 0 && !slices.Contains(allowed, cn) {
 		return cn, fmt.Errorf("manager CommonName %q is not in manager_certificate_common_names", cn)
 	}
 	return cn, nil

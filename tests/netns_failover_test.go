@@ -7,6 +7,18 @@ import (
 	"time"
 )
 
+// threeCAPs makes cap1..cap3 at 10.<net>.0.11-13 and runs an agent with opts
+// in each; base MACs are 02:<net>:00:00:0N:00.
+func (l *lab) threeCAPs(net int, opts ...string) (runs []string, agents []*proc) {
+	for i := 1; i <= 3; i++ {
+		ns := l.node(fmt.Sprintf("cap%d", i), fmt.Sprintf("10.%d.0.%d/24", net, 10+i))
+		p, run := l.agent(ns, fmt.Sprintf("cap%d", i), append([]string{"--base_mac", fmt.Sprintf("02:%d:00:00:%02x:00", net, i)}, opts...)...)
+		runs = append(runs, run)
+		agents = append(agents, p)
+	}
+	return runs, agents
+}
+
 // capsOn waits until every run dir reports run on manager.
 func (l *lab) capsOn(t *testing.T, runs []string, manager string, within time.Duration) time.Duration {
 	t.Helper()
@@ -30,15 +42,7 @@ func TestNetnsManagerKillAndFailover(t *testing.T) {
 	m1ns, m2ns := l.node("m1", "10.78.0.1/24"), l.node("m2", "10.78.0.2/24")
 	m1, _ := l.manager(m1ns, "m1", "--listen", ":5246")
 	m2, m2state := l.manager(m2ns, "m2", "--listen", ":5246")
-	var runs []string
-	var agents []*proc
-	for i := 1; i <= 3; i++ {
-		ns := l.node(fmt.Sprintf("cap%d", i), fmt.Sprintf("10.78.0.%d/24", 10+i))
-		p, run := l.agent(ns, fmt.Sprintf("cap%d", i), "--base_mac", fmt.Sprintf("02:78:00:00:%02x:00", i),
-			"--manager_addresses", "10.78.0.1,10.78.0.2", "--manager_names", "m1,m2")
-		runs = append(runs, run)
-		agents = append(agents, p)
-	}
+	runs, agents := l.threeCAPs(78, "--manager_addresses", "10.78.0.1,10.78.0.2", "--manager_names", "m1,m2")
 	l.capsOn(t, runs, "m1", 30*time.Second)
 
 	killed := time.Now()
@@ -96,13 +100,7 @@ func TestNetnsLossAndPartition(t *testing.T) {
 		"add rule inet loss out udp sport 5246-5247 numgen random mod 100 < 10 drop",
 	}, " "))
 	_, state := l.manager(mgr, "core", "--listen", ":5246")
-	var runs []string
-	for i := 1; i <= 3; i++ {
-		ns := l.node(fmt.Sprintf("cap%d", i), fmt.Sprintf("10.79.0.%d/24", 10+i))
-		_, run := l.agent(ns, fmt.Sprintf("cap%d", i), "--base_mac", fmt.Sprintf("02:79:00:00:%02x:00", i),
-			"--manager_addresses", "10.79.0.1")
-		runs = append(runs, run)
-	}
+	runs, _ := l.threeCAPs(79, "--manager_addresses", "10.79.0.1")
 	took := l.capsOn(t, runs, "core", 90*time.Second)
 	fmt.Printf("10%% loss each way: 3 CAPs in run after %v\n", took.Round(time.Millisecond))
 

@@ -26,13 +26,7 @@ func TestNetnsGarbage(t *testing.T) {
 	l := newLab(t)
 	mgr := l.node("mgr", "10.80.0.1/24")
 	mp, _ := l.manager(mgr, "core", "--listen", ":5246")
-	var runs []string
-	for i := 1; i <= 3; i++ {
-		ns := l.node(fmt.Sprintf("cap%d", i), fmt.Sprintf("10.80.0.%d/24", 10+i))
-		_, run := l.agent(ns, fmt.Sprintf("cap%d", i), "--base_mac", fmt.Sprintf("02:80:00:00:%02x:00", i),
-			"--manager_addresses", "10.80.0.1")
-		runs = append(runs, run)
-	}
+	runs, _ := l.threeCAPs(80, "--manager_addresses", "10.80.0.1")
 	l.capsOn(t, runs, "core", 30*time.Second)
 
 	attacker := l.node("evil", "10.80.0.66/24")

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -63,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd := fs.Arg(0); {
 	case cmd == "serve":
 		return serve(fs.Args()[1:], stderr)
-	case contains(cli.Resources, cmd):
+	case slices.Contains(cli.Resources, cmd):
 		return cli.Run(cmd, fs.Args()[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "%s: unknown command %q (try --help)\n", program, cmd)
@@ -118,13 +119,4 @@ func serve(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
