@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"sync"
 	"time"
@@ -226,20 +225,6 @@ func newSessionID() wire.SessionID {
 	var id wire.SessionID
 	_, _ = rand.Read(id[:])
 	return id
-}
-
-// localIPv4 is the local address used toward addr, 0.0.0.0 over layer 2.
-func localIPv4(addr net.Addr) net.IP {
-	ua, ok := addr.(*net.UDPAddr)
-	if !ok {
-		return net.IPv4zero
-	}
-	c, err := net.DialUDP("udp4", nil, ua)
-	if err != nil {
-		return net.IPv4zero
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).IP
 }
 
 // radioElements are the RFC 5416 WTP Radio Information elements.

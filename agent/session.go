@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
@@ -150,24 +149,23 @@ func (a *Agent) lost(e *lostError) error {
 func (a *Agent) answer(ctx context.Context, cc *transport.ControlConn, m *wire.ControlMessage) error {
 	switch m.Type {
 	case wire.EchoRequest:
-		return ignoreClosed(cc.Respond(m, &wire.ControlMessage{}))
+		_ = cc.Respond(m, &wire.ControlMessage{})
 	case wire.IEEE80211WLANConfigurationRequest:
 		code, err := a.applyWLANs(ctx, m)
 		if err != nil {
 			a.warn("WLAN configuration refused", "result", uint32(code), "err", err)
 		}
-		return ignoreClosed(cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: code}}}))
+		_ = cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: code}}})
 	case wire.ResetRequest:
 		_ = cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: wire.ResultSuccess}}})
 		return &lostError{err: errors.New("reset by the manager")}
 	default:
 		a.warn("unsupported request from the manager", "type", m.Type)
-		return ignoreClosed(cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{
-			&wire.ResultCodeElement{Code: wire.ResultMessageUnexpectedUnrecognized}}}))
+		_ = cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{
+			&wire.ResultCodeElement{Code: wire.ResultMessageUnexpectedUnrecognized}}})
 	}
+	return nil // a failed answer ends the session through cc.Done
 }
-
-func ignoreClosed(error) error { return nil }
 
 // dataCheck opens the data channel and waits for the manager to echo a
 // Data Channel Keep-Alive (RFC 5415 §4.4.1), retrying once a second.
@@ -262,7 +260,7 @@ func (a *Agent) joinRequest(c candidate, id wire.SessionID, radios []hal.Radio) 
 	if loc == "" {
 		loc = "unknown"
 	}
-	local, _ := netip.AddrFromSlice(localIPv4(c.addr).To4())
+	local := transport.LocalIPv4For(c.addr)
 	m := &wire.ControlMessage{Type: wire.JoinRequest, Elements: []wire.Element{
 		&wire.LocationData{Location: loc},
 		a.boardData(),

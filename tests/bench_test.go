@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -129,28 +130,12 @@ func BenchmarkDTLSHandshakes(b *testing.B) {
 
 func lastLine(out, prefix string) string {
 	var last string
-	for _, l := range splitLines(out) {
-		if len(l) >= len(prefix) && l[:len(prefix)] == prefix {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) {
 			last = l
 		}
 	}
 	return last
-}
-
-func splitLines(s string) []string {
-	var out []string
-	for len(s) > 0 {
-		i := 0
-		for i < len(s) && s[i] != '\n' {
-			i++
-		}
-		out = append(out, s[:i])
-		if i < len(s) {
-			i++
-		}
-		s = s[i:]
-	}
-	return out
 }
 
 // TestHelperHandshakeClients is the client process of

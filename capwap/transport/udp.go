@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"syscall"
 )
 
@@ -32,4 +33,24 @@ func ListenUDP(ctx context.Context, addr string) (*net.UDPConn, error) {
 		return nil, fmt.Errorf("udp listen %s: %w", addr, err)
 	}
 	return pc.(*net.UDPConn), nil
+}
+
+// LocalIPv4For returns the local IPv4 address the kernel would use to reach
+// peer (a connected UDP socket sends nothing), 0.0.0.0 for layer-2 peers or
+// when there is no route. CAPWAP's address elements carry it.
+func LocalIPv4For(peer net.Addr) netip.Addr {
+	ua, ok := peer.(*net.UDPAddr)
+	if !ok || ua.IP.IsUnspecified() {
+		return netip.IPv4Unspecified()
+	}
+	c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: ua.IP, Port: ControlPort})
+	if err != nil {
+		return netip.IPv4Unspecified()
+	}
+	defer c.Close()
+	a, ok := netip.AddrFromSlice(c.LocalAddr().(*net.UDPAddr).IP.To4())
+	if !ok {
+		return netip.IPv4Unspecified()
+	}
+	return a
 }

@@ -3,7 +3,6 @@ package controlplane
 import (
 	"context"
 	"net"
-	"net/netip"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
@@ -38,7 +37,7 @@ func (s *Server) serveDiscovery(ctx context.Context, l *listener) {
 			Elements: []wire.Element{
 				s.acDescriptor(),
 				&wire.ACName{Name: s.cfg.Name},
-				&wire.CAPWAPControlIPv4Address{Address: localAddrFor(d.Addr), WTPCount: uint16(len(s.RemoteCaps()))},
+				&wire.CAPWAPControlIPv4Address{Address: transport.LocalIPv4For(d.Addr), WTPCount: uint16(len(s.RemoteCaps()))},
 			},
 		}
 		b, err := resp.AppendBinary(nil)
@@ -50,25 +49,6 @@ func (s *Server) serveDiscovery(ctx context.Context, l *listener) {
 			l.control.Warn(key, "discovery response not sent", "err", err)
 		}
 	}
-}
-
-// localAddrFor returns the local IPv4 address the kernel would use to reach
-// peer (a connected UDP socket sends nothing), 0.0.0.0 for layer-2 peers.
-func localAddrFor(peer net.Addr) netip.Addr {
-	ua, ok := peer.(*net.UDPAddr)
-	if !ok || ua.IP.IsUnspecified() {
-		return netip.IPv4Unspecified()
-	}
-	c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: ua.IP, Port: transport.ControlPort})
-	if err != nil {
-		return netip.IPv4Unspecified()
-	}
-	defer c.Close()
-	a, ok := netip.AddrFromSlice(c.LocalAddr().(*net.UDPAddr).IP.To4())
-	if !ok {
-		return netip.IPv4Unspecified()
-	}
-	return a
 }
 
 // serveData answers Data Channel Keep-Alives (RFC 5415 §4.4.1) from CAPs with

@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
 )
 
@@ -51,7 +52,7 @@ func (c *session) join(ctx context.Context) error {
 	if err := c.srv.register(c); err != nil {
 		return c.refuse(req, wire.ResultJoinFailureResourceDepletion, "%v", err)
 	}
-	local := localAddrFor(c.cc.RemoteAddr())
+	local := transport.LocalIPv4For(c.cc.RemoteAddr())
 	resp := &wire.ControlMessage{Elements: []wire.Element{
 		&wire.ResultCodeElement{Code: wire.ResultSuccess},
 		c.srv.acDescriptor(),
