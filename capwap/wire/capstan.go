@@ -15,6 +15,7 @@ const (
 	CapstanDatapath           uint16 = 6
 	CapstanAccessVerdict      uint16 = 7
 	CapstanSurvey             uint16 = 8
+	CapstanEnrollment         uint16 = 9
 )
 
 // newCapstanElement is the dispatch for capstan's vendor element IDs.
@@ -36,6 +37,8 @@ func newCapstanElement(id uint16) Element {
 		return new(AccessVerdict)
 	case CapstanSurvey:
 		return new(Survey)
+	case CapstanEnrollment:
+		return new(Enrollment)
 	}
 	return nil
 }
@@ -60,6 +63,21 @@ const (
 type Certificate struct {
 	Role uint8  `capstan:"1"`
 	DER  []byte `capstan:"2"`
+}
+
+// Enrollment states.
+const (
+	EnrollmentIssued   = 1 // the Certificate elements beside it are the new chain
+	EnrollmentPending  = 2 // waiting for an administrator's approval; ask again later
+	EnrollmentRefused  = 3 // wrong or expired one-time password, rejected, or not allowed
+	EnrollmentRequired = 4 // the manager requires a certificate this CAP does not have
+)
+
+// Enrollment tells a CAP what became of its CertificateRequest, with a
+// human-readable reason it logs.
+type Enrollment struct {
+	State   uint8  `capstan:"1"`
+	Message string `capstan:"2"`
 }
 
 // LockInfo tells which manager CommonNames a CAP accepts: the lock it holds

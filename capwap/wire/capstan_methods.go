@@ -144,3 +144,20 @@ func (e *Survey) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b
 
 // UnmarshalBinary decodes a Vendor Specific Payload value.
 func (e *Survey) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanSurvey, e) }
+
+// Type returns TypeVendorSpecificPayload.
+func (*Enrollment) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*Enrollment) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanEnrollment.
+func (*Enrollment) VendorElementID() uint16 { return CapstanEnrollment }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *Enrollment) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanEnrollment, e)
+}
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *Enrollment) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanEnrollment, e) }

@@ -45,7 +45,7 @@ func sampleMessages() []*ControlMessage {
 			&ACIPv4List{Addresses: []netip.Addr{ip("192.0.2.1"), ip("192.0.2.2")}}, &ACIPv6List{Addresses: []netip.Addr{ip("2001:db8::1")}},
 			&CAPWAPTransportProtocol{Transport: TransportUDP}, &ImageIdentifier{Vendor: EnterpriseNumber, Data: "capstan-0.1"},
 			&MaximumMessageLength{Length: 8192}, &Certificate{Role: CertificateLeaf, DER: []byte{0x30, 0x82}},
-			&Certificate{Role: CertificateCA, DER: []byte{0x30, 0x83}}}},
+			&Certificate{Role: CertificateCA, DER: []byte{0x30, 0x83}}, &Enrollment{State: EnrollmentIssued, Message: "issued"}}},
 		{Type: ConfigurationStatusRequest, Elements: []Element{&ACName{Name: "core"}, &RadioAdministrativeState{RadioID: 1, AdminState: Enabled},
 			&StatisticsTimer{Interval: 120}, &WTPRebootStatistics{}, &ACNameWithPriority{Priority: 1, Name: "core"},
 			&CAPWAPTransportProtocol{Transport: TransportUDP}, &WTPStaticIPAddressInformation{},
