@@ -27,26 +27,29 @@ type Agent struct {
 	status   Status
 	applied  map[uint8]hal.RadioState // what the radios run, across sessions
 	restarts map[uint8]int
+	creds    *pki.Credentials // nil under certificate=none
 }
 
 // Status is what `capstan-agent status --json` prints.
 type Status struct {
-	State           string      `json:"state"`
-	Since           time.Time   `json:"since"`
-	Manager         string      `json:"manager"`
-	ManagerAddress  string      `json:"manager_address"`
-	ManagerCN       string      `json:"manager_common_name"`
-	Transport       string      `json:"transport"`
-	DiscoveredVia   string      `json:"discovered_via"`
-	Identity        string      `json:"identity"`
-	BaseMAC         string      `json:"base_mac"`
-	Version         string      `json:"version"`
-	Joins           int         `json:"joins"`
-	LastError       string      `json:"last_error,omitempty"`
-	Radios          []RadioInfo `json:"radios"`
-	ManagerTimeout  string      `json:"manager_timeout"`
-	EchoInterval    string      `json:"echo_interval,omitempty"`
-	LastManagerLoss *LossReport `json:"last_manager_loss,omitempty"`
+	State           string           `json:"state"`
+	Since           time.Time        `json:"since"`
+	Manager         string           `json:"manager"`
+	ManagerAddress  string           `json:"manager_address"`
+	ManagerCN       string           `json:"manager_common_name"`
+	Transport       string           `json:"transport"`
+	DiscoveredVia   string           `json:"discovered_via"`
+	Identity        string           `json:"identity"`
+	BaseMAC         string           `json:"base_mac"`
+	Version         string           `json:"version"`
+	Joins           int              `json:"joins"`
+	LastError       string           `json:"last_error,omitempty"`
+	Radios          []RadioInfo      `json:"radios"`
+	ManagerTimeout  string           `json:"manager_timeout"`
+	EchoInterval    string           `json:"echo_interval,omitempty"`
+	LastManagerLoss *LossReport      `json:"last_manager_loss,omitempty"`
+	Certificate     *CertificateInfo `json:"certificate,omitempty"`
+	LockedTo        string           `json:"locked_to,omitempty"`
 }
 
 // RadioInfo is one radio in the status.
@@ -78,6 +81,9 @@ func (a *Agent) Status() Status {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.status
+	if l, ok, _ := pki.ReadLock(a.cfg.StateDir); ok {
+		s.LockedTo = l.CommonName
+	}
 	s.Radios = append([]RadioInfo(nil), s.Radios...)
 	for i, r := range s.Radios {
 		s.Radios[i].Restarts = a.restarts[r.ID]
@@ -130,6 +136,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.cfg.BaseMAC = radios[0].MAC
 	}
 	a.radios = radios
+	if err := a.loadCredentials(); err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
 	if err := a.open(ctx); err != nil {
 		return err
 	}
@@ -150,6 +159,9 @@ func (a *Agent) Run(ctx context.Context) error {
 				break
 			}
 			err := a.session(ctx, c, radios)
+			if errors.Is(err, errEnrolled) {
+				err = a.session(ctx, c, radios) // at once, with the new certificate
+			}
 			if err == nil || ctx.Err() != nil {
 				continue
 			}
@@ -202,23 +214,6 @@ func (a *Agent) close() {
 			m.Close()
 		}
 	}
-}
-
-// verifyManager checks the manager's certificate against the allowed
-// CommonNames. Chain verification against the manager CA and the lock arrive
-// with the trust issue.
-func (a *Agent) verifyManager(raw [][]byte) (string, error) {
-	cn, err := pki.CommonName(raw)
-	if err != nil {
-		return "", err
-	}
-	if cn == "" {
-		return "", errors.New("manager presented no certificate")
-	}
-	if allowed := a.cfg.ManagerCertificateCommonNames; len(allowed) > 0 && !slices.Contains(allowed, cn) {
-		return cn, fmt.Errorf("manager CommonName %q is not in manager_certificate_common_names", cn)
-	}
-	return cn, nil
 }
 
 func newSessionID() wire.SessionID {

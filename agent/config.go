@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -33,8 +34,11 @@ type Config struct {
 	ManagerNames                  []string // ordered AC Names; empty: any
 	ManagerCertificateCommonNames []string // allowed manager CommonNames; empty: any
 	LockToManager                 bool
-	Certificate                   string // "none" for now; request and scep arrive with the trust issue
-	Bridge                        string
+	Certificate                   string // none, request (in-band from the manager) or scep
+	// Capstan's enrollment settings.
+	ScepURL            string // SCEP server, e.g. http://manager:5248/scep
+	EnrollmentPassword string // one-time password for in-band or SCEP enrollment
+	Bridge             string
 	// Capstan's own settings.
 	Identity       string           // WTP Name; default: the host name
 	BaseMAC        net.HardwareAddr // default: the first radio's MAC
@@ -133,10 +137,18 @@ func (c *Config) Set(key, value string, appendTo bool) error {
 			}
 		}
 	case "certificate":
-		if value != "none" {
-			return fmt.Errorf("certificate: %q is not supported yet (none)", value)
+		if value != CertificateNone && value != CertificateRequest && value != CertificateSCEP {
+			return fmt.Errorf("certificate: %q: want none, request or scep", value)
 		}
 		c.Certificate = value
+	case "scep_url":
+		u, err := url.Parse(value)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("scep_url: %q is not an http(s) URL", value)
+		}
+		c.ScepURL = value
+	case "enrollment_password":
+		c.EnrollmentPassword = value
 	case "bridge":
 		c.Bridge = value
 	case "identity":
@@ -190,6 +202,12 @@ func (c *Config) finish() error {
 	}
 	if c.ManagerTimeout == 0 {
 		c.ManagerTimeout = DefaultManagerTimeout
+	}
+	if c.Certificate == "" {
+		c.Certificate = CertificateNone
+	}
+	if c.Certificate == CertificateSCEP && c.ScepURL == "" {
+		return errors.New("certificate=scep needs scep_url")
 	}
 	if c.HAL == nil {
 		return errors.New("no radio HAL")

@@ -35,12 +35,8 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	a.setState("join", func(s *Status) { s.Manager, s.ManagerAddress = c.name, c.addr.String() })
 	peer := c.mux.Dial(c.addr)
 	defer peer.Close()
-	var managerCN string
-	conn, err := transport.Dial(ctx, peer, transport.ClientConfig{VerifyPeer: func(raw [][]byte) error {
-		cn, err := a.verifyManager(raw)
-		managerCN = cn
-		return err
-	}})
+	st := &sessionTrust{}
+	conn, err := transport.Dial(ctx, peer, a.dialConfig(st))
 	if err != nil {
 		return err
 	}
@@ -55,6 +51,9 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 			return nil, err
 		}
 		if rc, ok := resp.Element(wire.TypeResultCode).(*wire.ResultCodeElement); ok && !rc.Code.IsSuccess() {
+			if _, err := issuedChain(resp); hasEnrollment(resp) && err != nil {
+				return nil, fmt.Errorf("%v refused: result %d (%v): %w", req.Type, uint32(rc.Code), rc.Code, err)
+			}
 			return nil, fmt.Errorf("%v refused: result %d (%v)", req.Type, uint32(rc.Code), rc.Code)
 		}
 		if t, missing := resp.MissingMandatory(); missing {
@@ -62,7 +61,22 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 		}
 		return resp, nil
 	}
-	if _, err := step(a.joinRequest(c, id, radios)); err != nil {
+	join := a.joinRequest(c, id, radios)
+	cr, err := a.certificateRequest()
+	if err != nil {
+		return err
+	}
+	if cr != nil {
+		join.Elements = append(join.Elements, cr)
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		resp, err := cc.Request(sctx, join)
+		cancel()
+		if err != nil {
+			return err
+		}
+		return a.enrolled(resp, st)
+	}
+	if _, err := step(join); err != nil {
 		return err
 	}
 	a.setState("configure", nil)
@@ -86,10 +100,14 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 		transportName = "layer2"
 	}
 	a.setState("run", func(s *Status) {
-		s.ManagerCN, s.Transport, s.DiscoveredVia = managerCN, transportName, c.via
+		s.ManagerCN, s.Transport, s.DiscoveredVia = st.cn, transportName, c.via
 		s.EchoInterval, s.LastError = echo.String(), ""
 		s.Joins++
 	})
+	a.lockTo(st.cn)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go a.renewal(rctx, cc, st)
 	return a.run(ctx, cc, echo, data, dataAddr, id)
 }
 

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
+	"strings"
 	"time"
 )
 
@@ -195,4 +197,10 @@ func NewCSR(key crypto.Signer, cn string) ([]byte, error) {
 		return nil, fmt.Errorf("certificate request: %w", err)
 	}
 	return der, nil
+}
+
+// CAPCommonName is the CommonName of a CAP with this base MAC:
+// CAP-<base MAC in upper-case hex> (CAPsMAN's naming).
+func CAPCommonName(mac net.HardwareAddr) string {
+	return "CAP-" + strings.ToUpper(hex.EncodeToString(mac))
 }

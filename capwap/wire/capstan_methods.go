@@ -160,4 +160,6 @@ func (e *Enrollment) AppendBinary(b []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes a Vendor Specific Payload value.
-func (e *Enrollment) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanEnrollment, e) }
+func (e *Enrollment) UnmarshalBinary(v []byte) error {
+	return unmarshalCapstan(v, CapstanEnrollment, e)
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/capstan-wifi/capstan/hal/sim"
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
 	"github.com/capstan-wifi/capstan/internal/logging"
+	"github.com/capstan-wifi/capstan/pki"
 )
 
 const program = "capstan-agent"
@@ -36,6 +37,7 @@ func usage(w io.Writer) {
 commands:
   run [--config FILE] [--hal sim] [--OPTION VALUE ...]   run the agent (see run --help)
   status [--json] [--run-dir DIR]                         print the running agent's state
+  unlock [--state-dir DIR]                                forget the manager this CAP locked to
   version                                                 print the version
 `, program)
 }
@@ -66,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAgent(fs.Args()[1:], stderr)
 	case "status":
 		return status(fs.Args()[1:], stdout, stderr)
+	case "unlock":
+		return unlock(fs.Args()[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "%s: unknown command %q (try --help)\n", program, fs.Arg(0))
 	return 2
@@ -75,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 var optionNames = []string{
 	"enabled", "interfaces", "discovery_interfaces", "manager_addresses", "manager_names",
 	"manager_certificate_common_names", "lock_to_manager", "certificate", "bridge",
-	"identity", "base_mac", "discovery", "manager_timeout", "location",
+	"identity", "base_mac", "discovery", "manager_timeout", "location", "scep_url", "enrollment_password",
 }
 
 func runAgent(args []string, stderr io.Writer) int {
@@ -123,7 +127,20 @@ func runAgent(args []string, stderr io.Writer) int {
 		}
 		seen[o.k] = true
 	}
-	cfg.StateDir, cfg.RunDir = *stateDir, *runDir
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "state-dir":
+			cfg.StateDir = *stateDir
+		case "run-dir":
+			cfg.RunDir = *runDir
+		}
+	})
+	if os.Getenv("CAPSTAN_STATE_DIR") != "" && cfg.StateDir == agent.DefaultStateDir {
+		cfg.StateDir = *stateDir // the environment, below the file and flags
+	}
+	if os.Getenv("CAPSTAN_RUN_DIR") != "" && cfg.RunDir == agent.DefaultRunDir {
+		cfg.RunDir = *runDir
+	}
 	log, err := logging.New(stderr, *level)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", program, err)
@@ -200,10 +217,36 @@ func status(args []string, stdout, stderr io.Writer) int {
 	for _, r := range st.Radios {
 		fmt.Fprintf(&out, "radio %d: %s %s ssids %v restarts %d\n", r.ID, r.Name, r.MAC, r.SSIDs, r.Restarts)
 	}
+	if st.Certificate != nil {
+		fmt.Fprintf(&out, "certificate: %s serial %s from %s, valid until %s\n", st.Certificate.CommonName, st.Certificate.Serial, st.Certificate.Issuer, st.Certificate.NotAfter.Format(time.RFC3339))
+	}
+	if st.LockedTo != "" {
+		fmt.Fprintf(&out, "locked to: %s\n", st.LockedTo)
+	}
 	if st.LastError != "" {
 		fmt.Fprintf(&out, "last error: %s\n", st.LastError)
 	}
 	stdout.Write(out.Bytes())
+	return 0
+}
+
+func unlock(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(program+" unlock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stateDir := fs.String("state-dir", envOr("CAPSTAN_STATE_DIR", agent.DefaultStateDir), "the agent's state directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	l, ok, err := pki.ClearLock(*stateDir)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: unlock: %v\n", program, err)
+		return 1
+	case !ok:
+		fmt.Fprintln(stdout, "not locked")
+	default:
+		fmt.Fprintf(stdout, "unlocked from manager %s (locked since %s)\n", l.CommonName, l.LockedAt.Format(time.RFC3339))
+	}
 	return 0
 }
 

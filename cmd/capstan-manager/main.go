@@ -22,6 +22,7 @@ import (
 	"github.com/capstan-wifi/capstan/manager/cli"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/daemon"
+	"github.com/capstan-wifi/capstan/pki"
 )
 
 const program = "capstan-manager"
@@ -36,6 +37,9 @@ func usage(w io.Writer) {
 commands:
   serve --state-dir DIR [flags]   run the manager (see serve --help)
   remote-cap print [--json]       list connected CAPs
+  certificate print|export|import|revoke   the PKI (PEM and PKCS#12)
+  enrollment print|approve|reject|remove   CAPs waiting for a certificate
+  enrollment-password add|print            one-time enrollment passwords
   version                         print the version
 `, program)
 }
@@ -93,6 +97,14 @@ func serve(args []string, stderr io.Writer) int {
 	fs.DurationVar(&cfg.EchoInterval, "echo-interval", controlplane.DefaultEchoInterval, "echo interval told to CAPs (whole seconds)")
 	fs.DurationVar(&cfg.CAPTimeout, "cap-timeout", controlplane.DefaultCAPTimeout, "drop a CAP silent for this long")
 	fs.StringVar(&cfg.SSID, "ssid", "", "default WLAN for every CAP radio (none when empty)")
+	fs.StringVar(&cfg.Certificate, "certificate", pki.Auto, "manager certificate: auto (issued by the CA on first start) or an imported certificate's name")
+	fs.StringVar(&cfg.CACertificate, "ca-certificate", pki.Auto, "CA: auto (capstan-CA-<base MAC>, made on first start) or an imported certificate's name")
+	keyType := fs.String("key-type", "ecdsa", "key type of generated CA and manager keys: ecdsa (P-256) or rsa (2048)")
+	fs.BoolVar(&cfg.RequirePeerCertificate, "require-peer-certificate", false, "refuse CAPs without a certificate from the CA (they may still enroll)")
+	enrollment := fs.String("enrollment", "auto", "how CAPs without a certificate get one: auto, otp (one-time password) or approval")
+	fs.DurationVar(&cfg.CAPCertificateLifetime, "cap-certificate-lifetime", pki.CAPLifetime, "lifetime of certificates issued to CAPs")
+	fs.StringVar(&cfg.HTTPAddress, "http", ":5248", "public HTTP listener for /crl and /scep; empty: none")
+	fs.StringVar(&cfg.HTTPURL, "http-url", "", "base URL CAPs reach the HTTP listener at (CRL distribution point), e.g. http://192.0.2.1:5248")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -102,6 +114,15 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s serve: unexpected argument %q\n", program, fs.Arg(0))
+		return 2
+	}
+	var err error
+	if cfg.KeyType, err = pki.ParseKeyType(*keyType); err != nil {
+		fmt.Fprintf(stderr, "%s serve: --key-type: %v\n", program, err)
+		return 2
+	}
+	if cfg.Enrollment, err = pki.ParsePolicy(*enrollment); err != nil {
+		fmt.Fprintf(stderr, "%s serve: --enrollment: %v\n", program, err)
 		return 2
 	}
 	cfg.StateDir = cli.StateDir(cfg.StateDir)

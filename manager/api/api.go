@@ -5,6 +5,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -33,19 +34,22 @@ const (
 // Source is what the API serves.
 type Source interface {
 	RemoteCaps() []controlplane.RemoteCap
+	// Disconnect closes the sessions of CAPs with these certificate serials.
+	Disconnect(serials []string) int
 }
 
 // Server serves the API on one listener.
 type Server struct {
 	src   Source
+	pki   *pki.Authority
 	token string
 	srv   *http.Server
 	ln    net.Listener
 }
 
 // Listen opens addr, makes a token and records both in stateDir (the token
-// file 0600).
-func Listen(addr, stateDir string, src Source) (*Server, error) {
+// file 0600). auth may be nil: the PKI resources then answer 404.
+func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, error) {
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, err
@@ -63,9 +67,12 @@ func Listen(addr, stateDir string, src Source) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("api address: %w", err)
 	}
-	s := &Server{src: src, token: token, ln: ln}
+	s := &Server{src: src, pki: auth, token: token, ln: ln}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/remote-caps", s.remoteCaps)
+	if auth != nil {
+		s.routePKI(mux)
+	}
 	s.srv = &http.Server{Handler: s.auth(mux), ReadHeaderTimeout: 5 * time.Second}
 	return s, nil
 }
@@ -138,11 +145,31 @@ func NewClient(stateDir string) (*Client, error) {
 
 // Get fetches path and decodes the JSON answer into v.
 func (c *Client) Get(ctx context.Context, path string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	return c.do(ctx, http.MethodGet, path, nil, v)
+}
+
+// Post sends in as JSON to path and decodes the JSON answer into out.
+func (c *Client) Post(ctx context.Context, path string, in, out any) error {
+	return c.do(ctx, http.MethodPost, path, in, out)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, v any) error {
+	var reqBody io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		reqBody = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, reqBody)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("manager api: %w", err)
@@ -152,10 +179,16 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		var e struct{ Error string }
 		_ = json.Unmarshal(body, &e)
-		return fmt.Errorf("manager api: %s: %s", resp.Status, e.Error)
+		if e.Error != "" {
+			return errors.New(e.Error)
+		}
+		return fmt.Errorf("manager api: %s", resp.Status)
+	}
+	if v == nil {
+		return nil
 	}
 	return json.Unmarshal(body, v)
 }

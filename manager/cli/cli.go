@@ -32,7 +32,7 @@ func StateDir(flagValue string) string {
 }
 
 // Resources lists the resources the CLI knows, for usage text.
-var Resources = []string{"remote-cap"}
+var Resources = []string{"remote-cap", "certificate", "enrollment", "enrollment-password"}
 
 // Run runs one resource command and returns the exit code: 0, 1 for a
 // failure, 2 for a usage error.
@@ -40,6 +40,12 @@ func Run(resource string, args []string, stdout, stderr io.Writer) int {
 	switch resource {
 	case "remote-cap":
 		return remoteCap(args, stdout, stderr)
+	case "certificate":
+		return certificate(args, stdout, stderr)
+	case "enrollment":
+		return enrollment(args, stdout, stderr)
+	case "enrollment-password":
+		return enrollmentPassword(args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "capstan-manager: unknown resource %q (known: %v)\n", resource, Resources)
 	return 2

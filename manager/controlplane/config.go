@@ -19,6 +19,13 @@ type Config struct {
 	L2Interfaces []string
 	// Certificate is the manager's DTLS identity.
 	Certificate tls.Certificate
+	// Authority verifies CAP certificates and issues them; nil accepts any
+	// CAP certificate unchecked and issues none (tests of other layers).
+	Authority Authority
+	// RequirePeerCertificate refuses CAPs without a certificate from the
+	// Authority, except for an enrollment-only session in which such a
+	// CAP can only ask for one.
+	RequirePeerCertificate bool
 	// EchoInterval is the Echo Request interval told to CAPs (CAPWAP
 	// Timers, whole seconds, 1–255).
 	EchoInterval time.Duration
@@ -79,6 +86,9 @@ func (c *Config) setDefaults() error {
 	}
 	if len(c.Certificate.Certificate) == 0 {
 		return fmt.Errorf("no certificate")
+	}
+	if c.RequirePeerCertificate && c.Authority == nil {
+		return fmt.Errorf("require-peer-certificate needs a certificate authority")
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -180,17 +180,19 @@ func (s *Server) acDescriptor() *wire.ACDescriptor {
 
 // RemoteCap is one row of the remote-cap table.
 type RemoteCap struct {
-	Identity   string    `json:"identity"`
-	Address    string    `json:"address"`
-	Transport  string    `json:"transport"`
-	BaseMAC    string    `json:"base_mac"`
-	Board      string    `json:"board"`
-	Version    string    `json:"version"`
-	State      string    `json:"state"`
-	CommonName string    `json:"common_name"`
-	Radios     int       `json:"radios"`
-	Uptime     string    `json:"uptime"`
-	JoinedAt   time.Time `json:"joined_at"`
+	Identity   string `json:"identity"`
+	Address    string `json:"address"`
+	Transport  string `json:"transport"`
+	BaseMAC    string `json:"base_mac"`
+	Board      string `json:"board"`
+	Version    string `json:"version"`
+	State      string `json:"state"`
+	CommonName string `json:"common_name"`
+	// CertificateSerial is the serial of the CAP's certificate (hex).
+	CertificateSerial string    `json:"certificate_serial"`
+	Radios            int       `json:"radios"`
+	Uptime            string    `json:"uptime"`
+	JoinedAt          time.Time `json:"joined_at"`
 }
 
 // RemoteCaps lists the CAPs with a session past Join, by identity.

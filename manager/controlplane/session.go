@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,10 +25,15 @@ type session struct {
 	addr      string
 	transport string
 	cn        string
+	serial    string            // of the CAP's verified certificate, "" without one
+	leaf      *x509.Certificate // the CAP's certificate, nil without one
 	closed    chan struct{}
 	closeOnce sync.Once
 	data      chan struct{}
 	dataOnce  sync.Once
+	// enrollOnly: no certificate while one is required; the session may
+	// only ask for one.
+	enrollOnly bool
 
 	// Set at Join, read under srv.mu by row().
 	id       wire.SessionID
@@ -48,9 +54,20 @@ type session struct {
 func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) {
 	addr := peer.Addr().String()
 	defer peer.Close()
-	conn, err := transport.Accept(ctx, peer, transport.ServerConfig{Certificate: s.cfg.Certificate})
+	var refusal error
+	sc := transport.ServerConfig{Certificate: s.cfg.Certificate}
+	if s.cfg.Authority != nil {
+		sc.VerifyPeer = func(raw [][]byte) error {
+			_, refusal = s.cfg.Authority.VerifyCAP(raw)
+			return refusal
+		}
+	}
+	conn, err := transport.Accept(ctx, peer, sc)
 	if err != nil {
-		if !peer.Replaced() && ctx.Err() == nil {
+		switch {
+		case refusal != nil:
+			l.control.Warn(addr, "refused CAP certificate", "err", refusal)
+		case !peer.Replaced() && ctx.Err() == nil:
 			l.control.Warn(addr, "DTLS handshake failed", "err", err)
 		}
 		return
@@ -64,14 +81,24 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	}
 	c := &session{
 		srv: s, addr: addr, transport: l.kind, cn: cn,
-		log:    s.cfg.Logger.With("peer", addr),
-		closed: make(chan struct{}), data: make(chan struct{}),
+		enrollOnly: len(st.PeerCertificates) == 0 && s.cfg.RequirePeerCertificate,
+		log:        s.cfg.Logger.With("peer", addr),
+		closed:     make(chan struct{}), data: make(chan struct{}),
 		state: "join",
 	}
 	c.cc = transport.NewControlConn(conn, transport.ControlConfig{Logger: s.cfg.Logger, Peer: addr})
 	defer c.cc.Close()
+	if len(st.PeerCertificates) > 0 {
+		if c.leaf, err = x509.ParseCertificate(st.PeerCertificates[0]); err == nil {
+			c.serial = pki.SerialString(c.leaf.SerialNumber)
+		}
+	}
 	if err := c.join(ctx); err != nil {
-		c.log.Warn("join failed", "err", err)
+		if errors.Is(err, errEnrolled) {
+			c.log.Info("enrollment session done", "detail", err)
+		} else {
+			c.log.Warn("join failed", "err", err)
+		}
 		return
 	}
 	defer s.unregister(c)
@@ -112,7 +139,7 @@ func (c *session) row() RemoteCap {
 	return RemoteCap{
 		Identity: c.identity, Address: c.addr, Transport: c.transport, BaseMAC: c.baseMAC,
 		Board: c.board, Version: c.version, State: c.State(), CommonName: c.cn,
-		Radios: c.radios, Uptime: time.Since(c.joinedAt).Round(time.Second).String(), JoinedAt: c.joinedAt,
+		Radios: c.radios, CertificateSerial: c.serial, Uptime: time.Since(c.joinedAt).Round(time.Second).String(), JoinedAt: c.joinedAt,
 	}
 }
 

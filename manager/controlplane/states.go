@@ -24,6 +24,13 @@ func (c *session) join(ctx context.Context) error {
 	if len(mac) != 6 && len(mac) != 8 {
 		return c.refuse(req, wire.ResultJoinFailureIncorrectData, "WTP Board Data has no base MAC")
 	}
+	if cr := certificateRequest(req); cr != nil && c.cn == "" {
+		return c.enroll(req, mac)
+	}
+	if c.enrollOnly {
+		return c.refuseEnrollment(req, wire.EnrollmentRequired,
+			"this manager requires a CAP certificate: set certificate=request (or scep) on the CAP")
+	}
 	c.id = *req.Element(wire.TypeSessionID).(*wire.SessionID)
 	if c.id == (wire.SessionID{}) {
 		return c.refuse(req, wire.ResultJoinFailureIncorrectData, "all-zero Session ID")
@@ -132,6 +139,10 @@ func (c *session) run(ctx context.Context) error {
 				c.close()
 				return fmt.Errorf("CAP lost: silent for %v", silent.Round(time.Millisecond))
 			}
+			if c.leaf != nil && time.Now().After(c.leaf.NotAfter) {
+				c.close()
+				return fmt.Errorf("CAP certificate expired at %s", c.leaf.NotAfter.UTC().Format(time.RFC3339))
+			}
 		case <-c.cc.Done():
 			return c.cc.Err()
 		case <-c.closed:
@@ -153,6 +164,10 @@ func (c *session) answer(m *wire.ControlMessage) {
 	case wire.EchoRequest, wire.ChangeStateEventRequest:
 		_ = c.cc.Respond(m, &wire.ControlMessage{})
 	case wire.WTPEventRequest:
+		if cr := certificateRequest(m); cr != nil {
+			c.renew(m, cr)
+			return
+		}
 		_ = c.cc.Respond(m, &wire.ControlMessage{})
 	default:
 		c.log.Warn("unsupported request", "type", m.Type)

@@ -1,13 +1,16 @@
 // Package daemon runs `capstan-manager serve`: the state directory, the
-// manager's identity certificate, the control plane and the API.
+// PKI, the control plane, the admin API and the public HTTP listener (CRL
+// and SCEP).
 package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,8 +29,24 @@ type Config struct {
 	EchoInterval  time.Duration
 	CAPTimeout    time.Duration
 	SSID          string
-	Logger        *slog.Logger
+	// Certificate and CACertificate are "auto" or names of imported
+	// certificates (CAPsMAN's certificate and ca-certificate).
+	Certificate, CACertificate string
+	KeyType                    pki.KeyType
+	RequirePeerCertificate     bool
+	Enrollment                 pki.Policy
+	CAPCertificateLifetime     time.Duration
+	// HTTPAddress is the public listener for /crl and /scep ("" = none);
+	// HTTPURL its base URL as CAPs reach it, written into certificates as
+	// the CRL distribution point (derived from HTTPAddress when its host is
+	// specific).
+	HTTPAddress, HTTPURL string
+	Logger               *slog.Logger
 }
+
+// HTTPAddressFile records the public HTTP listener's address in the state
+// directory.
+const HTTPAddressFile = "http-address"
 
 // DefaultStateDir is where serve keeps its files unless told otherwise.
 const DefaultStateDir = "/var/lib/capstan"
@@ -41,10 +60,17 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
-	cn := "capstan-" + baseMACName()
-	cert, err := pki.LoadOrCreateIdentity(cfg.StateDir, "manager", cn)
+	auth, err := pki.OpenAuthority(pki.AuthorityConfig{
+		Dir: filepath.Join(cfg.StateDir, "pki"), BaseMAC: baseMACName(), KeyType: cfg.KeyType,
+		CA: cfg.CACertificate, Certificate: cfg.Certificate, CAPLifetime: cfg.CAPCertificateLifetime, Policy: cfg.Enrollment,
+	})
 	if err != nil {
-		return fmt.Errorf("manager certificate: %w", err)
+		return fmt.Errorf("pki: %w", err)
+	}
+	chain, key := auth.ManagerCertificate()
+	cert := tls.Certificate{PrivateKey: key, Leaf: chain[0]}
+	for _, c := range chain {
+		cert.Certificate = append(cert.Certificate, c.Raw)
 	}
 	name := cfg.Name
 	if name == "" {
@@ -52,24 +78,34 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	cp, err := controlplane.New(controlplane.Config{
 		Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
-		Certificate: cert, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, SSID: cfg.SSID, Logger: log,
+		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, SSID: cfg.SSID, Logger: log,
 	})
 	if err != nil {
 		return err
 	}
-	srv, err := api.Listen(cfg.APIAddress, cfg.StateDir, cp)
+	pub, err := listenPublic(cfg, auth, log)
 	if err != nil {
 		return err
 	}
-	log.Info("manager started", "name", name, "common_name", cert.Leaf.Subject.CommonName, "api", srv.Addr(), "state_dir", cfg.StateDir)
+	srv, err := api.Listen(cfg.APIAddress, cfg.StateDir, cp, auth)
+	if err != nil {
+		pub.close()
+		return err
+	}
+	log.Info("manager started", "name", name, "common_name", cert.Leaf.Subject.CommonName, "ca", auth.CA().Subject.CommonName,
+		"require_peer_certificate", cfg.RequirePeerCertificate, "enrollment", auth.Policy(),
+		"api", srv.Addr(), "http", pub.addr(), "state_dir", cfg.StateDir)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	apiErr := make(chan error, 1)
-	go func() { apiErr <- srv.Serve(ctx) }()
+	errs := make(chan error, 2)
+	go func() { errs <- srv.Serve(ctx) }()
+	go func() { errs <- pub.serve(ctx) }()
 	err = cp.Serve(ctx)
 	cancel()
-	if aerr := <-apiErr; err == nil {
-		err = aerr
+	for range 2 {
+		if e := <-errs; err == nil {
+			err = e
+		}
 	}
 	return err
 }
