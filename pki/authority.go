@@ -2,6 +2,7 @@ package pki
 
 import (
 	"crypto"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -226,6 +227,16 @@ func (a *Authority) ManagerCertificate() ([]*x509.Certificate, crypto.Signer) {
 		chain = append(chain, a.ca.Cert)
 	}
 	return chain, a.mgrKey
+}
+
+// TLSCertificate returns ManagerCertificate for a DTLS server.
+func (a *Authority) TLSCertificate() tls.Certificate {
+	chain, key := a.ManagerCertificate()
+	c := tls.Certificate{PrivateKey: key, Leaf: chain[0]}
+	for _, x := range chain {
+		c.Certificate = append(c.Certificate, x.Raw)
+	}
+	return c
 }
 
 // Policy returns the enrollment policy.

@@ -26,7 +26,8 @@ const (
 	ManagerLifetime = 2 * 365 * 24 * time.Hour
 	CAPLifetime     = 365 * 24 * time.Hour
 	// clockSkew back-dates NotBefore so an AP whose clock is a little behind
-	// (no RTC, NTP not yet synced) accepts a certificate issued just now.
+	// (no RTC, NTP not yet synced) accepts a certificate issued just now; at
+	// most a tenth of the lifetime, so renewal points stay meaningful.
 	clockSkew = 5 * time.Minute
 )
 
@@ -130,7 +131,7 @@ func (ca *CA) Issue(pub crypto.PublicKey, o IssueOptions) (*x509.Certificate, er
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: o.CommonName},
-		NotBefore:    o.Now.Add(-clockSkew),
+		NotBefore:    o.Now.Add(-min(clockSkew, o.Lifetime/10)),
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 	}

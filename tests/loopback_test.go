@@ -54,6 +54,7 @@ func startAgent(t testing.TB, i int, set func(*agent.Config)) (*agent.Agent, con
 	}
 	cfg := agent.DefaultConfig()
 	cfg.Identity = fmt.Sprintf("cap%d", i)
+	cfg.StateDir = t.TempDir()
 	cfg.HAL = h
 	cfg.Logger = testLogger(t)
 	set(&cfg)

@@ -5,7 +5,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -67,11 +66,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
-	chain, key := auth.ManagerCertificate()
-	cert := tls.Certificate{PrivateKey: key, Leaf: chain[0]}
-	for _, c := range chain {
-		cert.Certificate = append(cert.Certificate, c.Raw)
-	}
+	cert := auth.TLSCertificate()
 	name := cfg.Name
 	if name == "" {
 		name, _ = os.Hostname()
