@@ -151,6 +151,12 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	})
 	for round := 0; ctx.Err() == nil; {
+		if a.cfg.Certificate == CertificateSCEP {
+			if err := a.enrollSCEP(ctx); err != nil && ctx.Err() == nil {
+				a.warn("SCEP enrollment failed", "url", a.cfg.ScepURL, "err", err)
+				a.setState("discovery", func(s *Status) { s.LastError = "scep: " + err.Error() })
+			}
+		}
 		a.setState("discovery", nil)
 		cands := a.discover(ctx)
 		joined := false

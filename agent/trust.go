@@ -230,22 +230,33 @@ func (a *Agent) dialConfig(st *sessionTrust) transport.ClientConfig {
 	return cc
 }
 
-// renewal sends in-band renewal requests once the certificate passes 2/3
-// of its lifetime, until one succeeds or the session ends.
+// renewal renews the certificate while the session runs: in-band after
+// 2/3 of its lifetime, or through SCEP after 3/4, retrying until it
+// succeeds or the session ends.
 func (a *Agent) renewal(ctx context.Context, cc *transport.ControlConn, st *sessionTrust) {
+	num, den := int64(renewNum), int64(renewDen)
+	if a.cfg.Certificate == CertificateSCEP {
+		num, den = scepRenewNum, scepRenewDen
+	}
 	for {
 		c := a.credentials()
-		if a.cfg.Certificate != CertificateRequest || c == nil || c.Cert == nil {
+		if a.cfg.Certificate == CertificateNone || c == nil || c.Cert == nil {
 			return
 		}
 		life := c.Cert.NotAfter.Sub(c.Cert.NotBefore)
-		wait := time.Until(c.Cert.NotBefore.Add(life * renewNum / renewDen))
+		wait := time.Until(c.Cert.NotBefore.Add(life * time.Duration(num) / time.Duration(den)))
 		select {
 		case <-time.After(max(wait, 0)):
 		case <-ctx.Done():
 			return
 		}
-		if err := a.renewOnce(ctx, cc, st); err != nil {
+		var err error
+		if a.cfg.Certificate == CertificateSCEP {
+			err = a.enrollSCEP(ctx)
+		} else {
+			err = a.renewOnce(ctx, cc, st)
+		}
+		if err != nil {
 			a.warn("certificate renewal failed", "err", err)
 			select {
 			case <-time.After(min(renewRetry, max(life/100, time.Second))):

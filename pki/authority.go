@@ -249,3 +249,35 @@ func (a *Authority) SetCRLURL(u string) {
 	a.crlURL = u
 	a.mu.Unlock()
 }
+
+// SCEPRA returns the RSA registration authority SCEP clients encrypt to
+// and that signs SCEP responses (SCEP needs RSA; the CA may be ECDSA). It
+// is issued by the CA on first use and kept as capstan-SCEP-RA-<base MAC>.
+func (a *Authority) SCEPRA() (*CA, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ra != nil {
+		return a.ra, nil
+	}
+	name := "capstan-SCEP-RA-" + a.cfg.BaseMAC
+	chain, key, err := a.loadNamed(name)
+	if err == nil && chain[0].CheckSignatureFrom(a.ca.Cert) == nil && !DueForRenewal(chain[0], 2, 3, a.cfg.Now()) {
+		a.ra = &CA{Cert: chain[0], Key: key}
+		return a.ra, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("SCEP RA: %w", err)
+	}
+	if key, err = GenerateKey(RSA); err != nil {
+		return nil, err
+	}
+	c, err := a.ca.Issue(key.Public(), IssueOptions{CommonName: name, Lifetime: ManagerLifetime, Usage: UsageRA, Now: a.cfg.Now()})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.storeNamed(name, []*x509.Certificate{c, a.ca.Cert}, key); err != nil {
+		return nil, err
+	}
+	a.ra = &CA{Cert: c, Key: key}
+	return a.ra, nil
+}

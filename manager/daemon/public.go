@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/pki"
+	"github.com/capstan-wifi/capstan/pki/scep"
 )
 
 // public is the unauthenticated HTTP listener: the CRL at /crl and the
@@ -40,6 +41,14 @@ func listenPublic(cfg Config, auth *pki.Authority, log *slog.Logger) (*public, e
 		auth.SetCRLURL(base + "/crl")
 	}
 	mux := http.NewServeMux()
+	scepSrv, err := scep.NewServer(auth, log)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("scep: %w", err)
+	}
+	mux.Handle("/scep", scepSrv)
+	mux.Handle("/scep/pkiclient.exe", scepSrv) // the path older clients append
+	mux.Handle("/cgi-bin/pkiclient.exe", scepSrv)
 	mux.HandleFunc("GET /crl", func(w http.ResponseWriter, _ *http.Request) {
 		der, err := auth.CRL()
 		if err != nil {

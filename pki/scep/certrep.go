@@ -1,0 +1,70 @@
+package scep
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/asn1"
+
+	"github.com/smallstep/pkcs7"
+	"github.com/smallstep/scep"
+)
+
+// SCEP signed attributes (RFC 8894 §3.2.1).
+var (
+	oidTransactionID  = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 7}
+	oidMessageType    = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 2}
+	oidPKIStatus      = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 3}
+	oidFailInfo       = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 4}
+	oidSenderNonce    = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 5}
+	oidRecipientNonce = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 6}
+)
+
+// reply is the outcome of one PKIOperation.
+type reply struct {
+	status scep.PKIStatus
+	fail   scep.FailInfo
+	cert   *x509.Certificate // on success
+}
+
+// certRep builds the signed CertRep for req: on success the certificate is
+// enveloped for the requester in algs.Cipher, and the whole is signed by
+// the RA with algs.Digest.
+func certRep(req *scep.PKIMessage, requester []*x509.Certificate, ra *x509.Certificate, raKey crypto.Signer, algs Algorithms, r reply) ([]byte, error) {
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	attrs := []pkcs7.Attribute{
+		{Type: oidTransactionID, Value: req.TransactionID},
+		{Type: oidMessageType, Value: scep.CertRep},
+		{Type: oidPKIStatus, Value: r.status},
+		{Type: oidSenderNonce, Value: nonce},
+		{Type: oidRecipientNonce, Value: req.SenderNonce},
+	}
+	if r.status == scep.FAILURE {
+		attrs = append(attrs, pkcs7.Attribute{Type: oidFailInfo, Value: r.fail})
+	}
+	var content []byte
+	if r.status == scep.SUCCESS {
+		deg, err := scep.DegenerateCertificates([]*x509.Certificate{r.cert})
+		if err != nil {
+			return nil, err
+		}
+		if content, err = encrypt(deg, requester, algs.Cipher); err != nil {
+			return nil, err
+		}
+	}
+	sd, err := pkcs7.NewSignedData(content)
+	if err != nil {
+		return nil, err
+	}
+	sd.SetDigestAlgorithm(algs.Digest)
+	if r.cert != nil {
+		sd.AddCertificate(r.cert)
+	}
+	if err := sd.AddSigner(ra, raKey, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}); err != nil {
+		return nil, err
+	}
+	return sd.Finish()
+}

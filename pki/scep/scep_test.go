@@ -1,0 +1,197 @@
+package scep
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smallstep/pkcs7"
+
+	"github.com/capstan-wifi/capstan/pki"
+)
+
+// recorder keeps the last PKIOperation request and response bodies.
+type recorder struct {
+	mu       sync.Mutex
+	req, rep []byte
+	method   string
+}
+
+func (r *recorder) RoundTrip(q *http.Request) (*http.Response, error) {
+	var body []byte
+	if q.Body != nil {
+		body, _ = io.ReadAll(q.Body)
+		q.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	resp, err := http.DefaultTransport.RoundTrip(q)
+	if err != nil || q.URL.Query().Get("operation") != "PKIOperation" {
+		return resp, err
+	}
+	rep, _ := io.ReadAll(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(rep))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.req, r.rep, r.method = body, rep, q.Method
+	if q.Method == http.MethodGet {
+		r.req, _ = readMessage(q)
+	}
+	return resp, nil
+}
+
+func newServer(t *testing.T, policy pki.Policy, caps []string) (*pki.Authority, *httptest.Server) {
+	t.Helper()
+	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: "02AABBCCDDEE", Policy: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(auth, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Handler(s)
+	if caps != nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("operation") == "GetCACaps" {
+				io.WriteString(w, strings.Join(caps, "\n"))
+				return
+			}
+			s.ServeHTTP(w, r)
+		})
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return auth, ts
+}
+
+func rsaKey(t *testing.T) *pki.Credentials {
+	t.Helper()
+	c, err := pki.LoadCredentials(t.TempDir(), pki.RSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func algsOf(t *testing.T, msg []byte) Algorithms {
+	t.Helper()
+	p7, err := pkcs7.Parse(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := envelopeCipher(p7.Content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Algorithms{Cipher: c, Digest: p7.Signers[0].DigestAlgorithm.Algorithm}
+}
+
+func TestEnrollAlgorithms(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		caps           []string
+		cipher, digest string
+		method         string
+	}{
+		{"server caps", nil, "AES-256-CBC", "SHA-256", http.MethodPost},
+		{"3DES", []string{"DES3", "SHA-256", "POSTPKIOperation"}, "3DES-CBC", "SHA-256", http.MethodPost},
+		{"legacy GET", []string{}, "DES-CBC", "SHA-1", http.MethodGet},
+		{"AES by GET", []string{"AES", "SHA-1"}, "AES-256-CBC", "SHA-1", http.MethodGet},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			auth, ts := newServer(t, pki.PolicyAuto, tc.caps)
+			rec := &recorder{}
+			cl := &Client{URL: ts.URL + "/scep", HTTP: &http.Client{Transport: rec, Timeout: 10 * time.Second}}
+			key := rsaKey(t)
+			res, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "CAP-02000000AA01"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pki.VerifyChain([][]byte{res.Cert.Raw}, []*x509.Certificate{auth.CA()}, time.Now()); err != nil {
+				t.Errorf("issued certificate: %v", err)
+			}
+			req, rep := algsOf(t, rec.req), algsOf(t, rec.rep)
+			if got := CipherName(req.Cipher); got != tc.cipher {
+				t.Errorf("request cipher %s, want %s", got, tc.cipher)
+			}
+			if got := DigestName(req.Digest); got != tc.digest {
+				t.Errorf("request digest %s, want %s", got, tc.digest)
+			}
+			if !rep.Cipher.Equal(req.Cipher) || !rep.Digest.Equal(req.Digest) {
+				t.Errorf("response %s/%s to a %s/%s request", CipherName(rep.Cipher), DigestName(rep.Digest), CipherName(req.Cipher), DigestName(req.Digest))
+			}
+			if rec.method != tc.method {
+				t.Errorf("sent by %s, want %s", rec.method, tc.method)
+			}
+		})
+	}
+}
+
+func TestEnrollChallengeAndApproval(t *testing.T) {
+	auth, ts := newServer(t, pki.PolicyOTP, nil)
+	cl := &Client{URL: ts.URL + "/scep"}
+	key := rsaKey(t)
+	_, secret, _ := auth.AddPassword(time.Hour, "")
+	if _, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "ap1", Challenge: "wrong"}); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("wrong challenge: %v", err)
+	}
+	res, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "ap1", Challenge: secret})
+	if err != nil {
+		t.Fatalf("right challenge: %v", err)
+	}
+	// Renewal signed by the issued certificate needs no password.
+	next := rsaKey(t)
+	ren, err := cl.Enroll(context.Background(), Request{Key: next.Key, CommonName: "ap1", Current: res.Cert, CurrentKey: key.Key})
+	if err != nil {
+		t.Fatalf("renewal: %v", err)
+	}
+	if ren.Cert.SerialNumber.Cmp(res.Cert.SerialNumber) == 0 {
+		t.Error("renewal returned the old certificate")
+	}
+
+	auth2, ts2 := newServer(t, pki.PolicyApproval, nil)
+	cl2 := &Client{URL: ts2.URL + "/scep"}
+	k2 := rsaKey(t)
+	if _, err := cl2.Enroll(context.Background(), Request{Key: k2.Key, CommonName: "ap2"}); !errors.Is(err, ErrPending) {
+		t.Fatalf("approval policy: %v, want ErrPending", err)
+	}
+	reqs := auth2.Requests()
+	if len(reqs) != 1 || reqs[0].Via != "scep" {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if _, err := auth2.Decide(reqs[0].ID, pki.RequestApproved); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl2.Enroll(context.Background(), Request{Key: k2.Key, CommonName: "ap2"}); err != nil {
+		t.Fatalf("after approval: %v", err)
+	}
+}
+
+func TestServerBadInput(t *testing.T) {
+	_, ts := newServer(t, pki.PolicyAuto, nil)
+	for _, u := range []string{"/scep", "/scep?operation=Nope", "/scep?operation=PKIOperation&message=%%%", "/scep?operation=PKIOperation&message=AAAA"} {
+		resp, err := http.Get(ts.URL + u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %s, want 400", u, resp.Status)
+		}
+	}
+	resp, err := http.Post(ts.URL+"/scep?operation=PKIOperation", "application/x-pki-message", strings.NewReader("garbage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("garbage POST: %s, want 400", resp.Status)
+	}
+}
