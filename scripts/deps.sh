@@ -12,7 +12,7 @@ GOVULNCHECK_VERSION=v1.9.0   # golang.org/x/vuln
 log() { printf 'deps: %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------
-pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc)
+pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc scep openssl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

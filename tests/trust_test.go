@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -57,7 +58,7 @@ func startPKIManager(t testing.TB, baseMAC string, policy pki.Policy, require bo
 		t.Fatal(err)
 	}
 	m := &pkiManager{auth: auth, dir: dir, log: &logBuffer{}}
-	logger := slog.New(slog.NewTextHandler(m.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slogTo(m.log)
 	if l := testLogger(t); l != nil {
 		logger = slog.New(multiHandler{logger.Handler(), l.Handler()})
 	}
@@ -81,6 +82,11 @@ func startPKIManager(t testing.TB, baseMAC string, policy pki.Policy, require bo
 	t.Cleanup(m.stop)
 	m.addr = m.srv.ControlAddr().String()
 	return m
+}
+
+// slogTo logs text at debug level to w.
+func slogTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // multiHandler sends records to several handlers.

@@ -29,8 +29,8 @@ type reply struct {
 
 // certRep builds the signed CertRep for req: on success the certificate is
 // enveloped for the requester in algs.Cipher, and the whole is signed by
-// the RA with algs.Digest.
-func certRep(req *scep.PKIMessage, requester []*x509.Certificate, ra *x509.Certificate, raKey crypto.Signer, algs Algorithms, r reply) ([]byte, error) {
+// the RA with algs.Digest; the issued certificate and the CA ride along.
+func certRep(req *scep.PKIMessage, requester []*x509.Certificate, ra *x509.Certificate, raKey crypto.Signer, ca *x509.Certificate, algs Algorithms, r reply) ([]byte, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
@@ -62,6 +62,7 @@ func certRep(req *scep.PKIMessage, requester []*x509.Certificate, ra *x509.Certi
 	sd.SetDigestAlgorithm(algs.Digest)
 	if r.cert != nil {
 		sd.AddCertificate(r.cert)
+		sd.AddCertificate(ca) // the chain, for clients whose GetCACert lacked it
 	}
 	if err := sd.AddSigner(ra, raKey, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}); err != nil {
 		return nil, err

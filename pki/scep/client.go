@@ -241,6 +241,16 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 	if !pki.SamePublicKey(crt, r.Key) {
 		return nil, errors.New("scep: issued certificate is not for this key")
 	}
+	if p7, err := pkcs7.Parse(body); err == nil {
+		for _, c := range p7.Certificates {
+			if c.IsCA && !slices.ContainsFunc(cas, c.Equal) {
+				cas = append(cas, c)
+			}
+		}
+	}
+	if len(cas) == 0 {
+		return nil, errors.New("scep: the server sent no CA certificate")
+	}
 	return &Result{Cert: crt, CA: cas, Algorithms: algs}, nil
 }
 

@@ -1,6 +1,7 @@
 package scep
 
 import (
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -52,7 +53,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "RA unavailable", http.StatusInternalServerError)
 			return
 		}
-		deg, err := scep.DegenerateCertificates([]*x509.Certificate{ra.Cert, s.auth.CA()})
+		// Clients encrypt to every certificate here (micromdm's does), so an
+		// ECDSA CA stays out: CertRep carries it instead.
+		certs := []*x509.Certificate{ra.Cert}
+		if _, ok := s.auth.CA().PublicKey.(*rsa.PublicKey); ok {
+			certs = append(certs, s.auth.CA())
+		}
+		deg, err := scep.DegenerateCertificates(certs)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -124,7 +131,7 @@ func (s *Server) operation(data []byte, peer string) ([]byte, error) {
 	if err := msg.DecryptPKIEnvelope(ra.Cert, ra.Key); err != nil {
 		log.Warn("cannot decrypt request", "err", err)
 		rep.fail = scep.BadMessageCheck
-		return certRep(msg, p7.Certificates, ra.Cert, ra.Key, algs, rep)
+		return certRep(msg, p7.Certificates, ra.Cert, ra.Key, s.auth.CA(), algs, rep)
 	}
 	var chain []*x509.Certificate
 	signer := p7.Certificates[0]
@@ -148,5 +155,5 @@ func (s *Server) operation(data []byte, peer string) ([]byte, error) {
 	default:
 		log.Warn("request refused", "common_name", msg.CSR.Subject.CommonName, "err", err)
 	}
-	return certRep(msg, p7.Certificates, ra.Cert, ra.Key, algs, rep)
+	return certRep(msg, p7.Certificates, ra.Cert, ra.Key, s.auth.CA(), algs, rep)
 }

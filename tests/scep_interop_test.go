@@ -1,0 +1,152 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capstan-wifi/capstan/agent"
+	"github.com/capstan-wifi/capstan/pki"
+	"github.com/capstan-wifi/capstan/pki/scep"
+)
+
+// requireTool returns the path of a tool, skipping (or failing under
+// CAPSTAN_REQUIRE_TOOLS=1) when it is missing.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CAPSTAN_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%s not found in PATH (CAPSTAN_REQUIRE_TOOLS=1; run make deps)", name)
+		}
+		t.Skipf("%s not found in PATH (Debian package scep/openssl; make deps installs it)", name)
+	}
+	return p
+}
+
+// opensslVerify runs `openssl verify -CAfile ca cert` and fails the test
+// unless openssl accepts the chain.
+func opensslVerify(t *testing.T, caFile, certFile string) {
+	t.Helper()
+	out, err := exec.Command(requireTool(t, "openssl"), "verify", "-CAfile", caFile, certFile).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), ": OK") {
+		t.Fatalf("openssl verify %s: %v\n%s", certFile, err, out)
+	}
+}
+
+// TestSCEPInteropMicromdmClient enrolls micromdm's scepclient (SHA-1, DES,
+// POST) against our SCEP server, with a one-time password as challenge.
+func TestSCEPInteropMicromdmClient(t *testing.T) {
+	bin := requireTool(t, "scepclient")
+	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: "02AA000000A1", Policy: pki.PolicyOTP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &logBuffer{}
+	srv, err := scep.NewServer(auth, slogTo(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/scep", srv)
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	_, secret, err := auth.AddPassword(time.Hour, "micromdm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(dir, challenge string) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "-server-url", ts.URL+"/scep", "-private-key", filepath.Join(dir, "key.pem"),
+			"-certificate", filepath.Join(dir, "cert.pem"), "-cn", "micromdm-ap", "-challenge", challenge)
+		cmd.Dir = dir // scepclient caches csr.pem and self.pem beside its key
+		return cmd.CombinedOutput()
+	}
+	wrongDir := t.TempDir()
+	if out, err := run(wrongDir, "not-the-password"); err == nil {
+		if _, serr := os.Stat(filepath.Join(wrongDir, "cert.pem")); serr == nil {
+			t.Fatalf("scepclient enrolled with a wrong challenge:\n%s", out)
+		}
+	}
+	dir := t.TempDir()
+	if out, err := run(dir, secret); err != nil {
+		t.Fatalf("scepclient: %v\n%s\nserver log:\n%s", err, out, log)
+	}
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pki.EncodeCertsPEM(auth.CA()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opensslVerify(t, ca, filepath.Join(dir, "cert.pem"))
+	if !strings.Contains(log.String(), "cipher=DES-CBC") || !strings.Contains(log.String(), "digest=SHA-1") {
+		t.Errorf("expected a DES/SHA-1 request from micromdm's client; log:\n%s", log)
+	}
+	issued := auth.IssuedCertificates()
+	if len(issued) != 1 || issued[0].CommonName != "micromdm-ap" || issued[0].Via != "scep" {
+		t.Errorf("issued %+v", issued)
+	}
+}
+
+// TestSCEPInteropMicromdmServer enrolls our agent (certificate=scep)
+// against micromdm's scepserver.
+func TestSCEPInteropMicromdmServer(t *testing.T) {
+	bin := requireTool(t, "scepserver")
+	depot := filepath.Join(t.TempDir(), "depot")
+	if out, err := exec.Command(bin, "ca", "-init", "-depot", depot).CombinedOutput(); err != nil {
+		t.Fatalf("scepserver ca -init: %v\n%s", err, out)
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := exec.CommandContext(ctx, bin, "-depot", depot, "-port", fmt.Sprint(port), "-challenge", "s3cret")
+	srvLog := &logBuffer{}
+	srv.Stdout, srv.Stderr = srvLog, srvLog
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Wait()
+	defer cancel()
+	url := fmt.Sprintf("http://127.0.0.1:%d/scep", port)
+	waitFor(t, 10*time.Second, "scepserver listening", func() bool {
+		resp, err := http.Get(url + "?operation=GetCACaps")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	dir := t.TempDir()
+	a, _ := startAgent(t, 9, func(c *agent.Config) {
+		c.ManagerAddresses = []string{"127.0.0.1:9"} // no manager needed to enroll
+		c.Certificate = agent.CertificateSCEP
+		c.ScepURL = url
+		c.EnrollmentPassword = "s3cret"
+		c.StateDir = dir
+	})
+	waitFor(t, 30*time.Second, "certificate from micromdm's scepserver", func() bool { return a.Status().Certificate != nil })
+	st := a.Status().Certificate
+	if st.CommonName != "CAP-02CA57000090" {
+		t.Errorf("certificate %+v", st)
+	}
+	opensslVerify(t, filepath.Join(dir, pki.CAPCAFile), filepath.Join(dir, pki.CAPCertFile))
+	if fi, err := os.Stat(filepath.Join(dir, pki.CAPKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v %v", fi, err)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
