@@ -24,7 +24,7 @@ const (
 // CertInfo describes one certificate of the store for print.
 type CertInfo struct {
 	Name        string    `json:"name"`
-	Kind        string    `json:"kind"` // ca, manager, cap, imported
+	Kind        string    `json:"kind"` // ca, manager, scep-ra, cap, imported
 	CommonName  string    `json:"common_name"`
 	Issuer      string    `json:"issuer"`
 	Serial      string    `json:"serial"`
@@ -60,6 +60,8 @@ func (a *Authority) Certificates() ([]CertInfo, error) {
 			kind = "ca"
 		case a.mgrName:
 			kind = "manager"
+		case "capstan-SCEP-RA-" + a.cfg.BaseMAC:
+			kind = "scep-ra"
 		}
 		_, keyErr := os.Stat(a.keyPath(name))
 		out = append(out, CertInfo{Name: name, Kind: kind, CommonName: c.Subject.CommonName, Issuer: c.Issuer.CommonName,
