@@ -41,7 +41,7 @@ func BenchmarkEnrollmentJoin(b *testing.B) {
 		again = append(again, timeJoin(400+i, request))
 	}
 	mn, mf, ma := median(none), median(first), median(again)
-	b.ReportMetric(float64((mf - mn).Microseconds())/1000, "ms-added-by-request")
+	b.ReportMetric(float64((mf-mn).Microseconds())/1000, "ms-added-by-request")
 	fmt.Printf("enrollment: agent start → run, medians of %d: no certificate %v; first join with certificate=request %v (+%v: key, CSR, issue, reconnect); next start with the stored certificate %v (+%v)\n",
 		samples, mn.Round(10*time.Microsecond), mf.Round(10*time.Microsecond), (mf - mn).Round(10*time.Microsecond),
 		ma.Round(10*time.Microsecond), (ma - mn).Round(10*time.Microsecond))

@@ -160,6 +160,7 @@ func encrypt3DES(content []byte, recipients []*x509.Certificate) ([]byte, error)
 		if !ok {
 			return nil, errors.New("3DES envelope: recipient key is not RSA")
 		}
+		//lint:ignore SA1019 RFC 8894 key transport is rsaEncryption (PKCS #1 v1.5); 3DES-era clients know no OAEP.
 		ek, err := rsa.EncryptPKCS1v15(rand.Reader, pub, key)
 		if err != nil {
 			return nil, err
