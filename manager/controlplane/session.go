@@ -102,7 +102,6 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		return
 	}
 	defer s.unregister(c)
-	c.log = c.log.With("cap", c.identity, "base_mac", c.baseMAC)
 	c.log.Info("CAP joined", "common_name", c.cn, "board", c.board, "version", c.version)
 	for _, step := range []func(context.Context) error{c.configure, c.dataCheck} {
 		if err := step(ctx); err != nil {

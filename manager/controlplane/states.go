@@ -56,6 +56,8 @@ func (c *session) join(ctx context.Context) error {
 	if other != nil && other.key != c.key {
 		return c.refuse(req, wire.ResultJoinFailureSessionIDInUse, "session ID in use by %s", other.key)
 	}
+	// The session logger is final before register publishes the session.
+	c.log = c.log.With("cap", c.identity, "base_mac", c.baseMAC)
 	if err := c.srv.register(c); err != nil {
 		return c.refuse(req, wire.ResultJoinFailureResourceDepletion, "%v", err)
 	}
