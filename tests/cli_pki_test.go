@@ -216,3 +216,51 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 	}
 	return c[0]
 }
+
+// TestAgentBinaryEnrollsAndLocks runs the real capstan-agent with
+// certificate=request and lock_to_manager against the real manager: it
+// enrolls, locks, reports both in `status --json`, and `unlock` clears the lock.
+func TestAgentBinaryEnrollsAndLocks(t *testing.T) {
+	m := startManagerProc(t, "--require-peer-certificate")
+	state, run := t.TempDir(), t.TempDir()
+	conf := filepath.Join(state, "capstan.uci")
+	if err := os.WriteFile(conf, []byte("config agent 'main'\n\toption identity 'ap-bin'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, filepath.Join(m.bin, "capstan-agent"), "run", "--hal", "sim", "--config", conf,
+		"--state-dir", state, "--run-dir", run, "--manager_addresses", m.controlAddr(t), "--base_mac", "02:00:00:00:0a:01",
+		"--certificate", "request", "--lock_to_manager", "1", "--log-level", "debug")
+	agentLog := &logBuffer{}
+	cmd.Stdout, cmd.Stderr = agentLog, agentLog
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	var st agent.Status
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("agent log:\n%s", agentLog)
+		}
+	})
+	waitFor(t, 15*time.Second, "agent binary in run", func() bool {
+		out, err := exec.Command(filepath.Join(m.bin, "capstan-agent"), "status", "--json", "--run-dir", run).Output()
+		return err == nil && json.Unmarshal(out, &st) == nil && st.State == "run"
+	})
+	if st.Certificate == nil || st.Certificate.CommonName != "CAP-020000000A01" || !strings.HasPrefix(st.LockedTo, "capstan-") {
+		t.Fatalf("status: certificate %+v, locked to %q\n%s", st.Certificate, st.LockedTo, agentLog)
+	}
+	if fi, err := os.Stat(filepath.Join(state, pki.CAPKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("agent key: %v %v", fi, err)
+	}
+	out, err := exec.Command(filepath.Join(m.bin, "capstan-agent"), "unlock", "--state-dir", state).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "unlocked from manager "+st.LockedTo) {
+		t.Fatalf("unlock: %v %s", err, out)
+	}
+	if _, ok, _ := pki.ReadLock(state); ok {
+		t.Error("lock still there after unlock")
+	}
+	if strings.Contains(agentLog.String(), "PRIVATE KEY") {
+		t.Error("the agent logged its key")
+	}
+}
