@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/pki"
+	"github.com/capstan-wifi/capstan/pki/scep"
 )
 
 // logBuffer collects log lines for assertions about what was logged.
@@ -390,4 +392,35 @@ func caKey(t testing.TB, m *pkiManager) crypto.Signer {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// TestTrustSCEPEnrollAndJoin: a CAP with certificate=scep enrolls through
+// the manager's SCEP server with a one-time password, then joins a manager
+// that requires certificates.
+func TestTrustSCEPEnrollAndJoin(t *testing.T) {
+	m := startPKIManager(t, "02AA00000009", pki.PolicyOTP, true, 0)
+	srv, err := scep.NewServer(m.auth, slogTo(m.log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	_, secret, _ := m.auth.AddPassword(time.Hour, "scep")
+	a, _ := startAgent(t, 1, func(c *agent.Config) {
+		c.ManagerAddresses = []string{m.addr}
+		c.Certificate = agent.CertificateSCEP
+		c.ScepURL = ts.URL + "/scep"
+		c.EnrollmentPassword = secret
+	})
+	waitFor(t, 15*time.Second, "SCEP-enrolled CAP in run", inRun(a))
+	caps := m.srv.RemoteCaps()
+	if len(caps) != 1 || caps[0].CommonName != "CAP-02CA57000010" {
+		t.Fatalf("remote caps %+v", caps)
+	}
+	if issued := m.auth.IssuedCertificates(); len(issued) != 1 || issued[0].Via != "scep" {
+		t.Errorf("issued %+v", issued)
+	}
+	if !strings.Contains(m.log.String(), "cipher=AES-256-CBC") || !strings.Contains(m.log.String(), "digest=SHA-256") {
+		t.Errorf("our client should negotiate AES-256/SHA-256; log:\n%s", m.log)
+	}
 }
