@@ -7,8 +7,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -45,36 +43,6 @@ func SelfSigned(cn string, validity time.Duration) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
-}
-
-// LoadOrCreateIdentity reads cert.pem and key.pem (prefix-cert.pem,
-// prefix-key.pem) from dir, or makes a self-signed identity for cn and
-// writes it there, the key 0600, each file atomically.
-func LoadOrCreateIdentity(dir, prefix, cn string) (tls.Certificate, error) {
-	certPath := filepath.Join(dir, prefix+"-cert.pem")
-	keyPath := filepath.Join(dir, prefix+"-key.pem")
-	c, err := tls.LoadX509KeyPair(certPath, keyPath)
-	if err == nil {
-		return c, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return tls.Certificate{}, fmt.Errorf("load %s: %w", certPath, err)
-	}
-	c, err = SelfSigned(cn, 10*365*24*time.Hour)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	if err := WriteFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return tls.Certificate{}, err
-	}
-	if err := WriteFileAtomic(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]}), 0o644); err != nil {
-		return tls.Certificate{}, err
-	}
-	return c, nil
 }
 
 // CommonName returns the subject CommonName of the first certificate of a
