@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/agent"
+	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/manager/api"
 	"github.com/capstan-wifi/capstan/pki"
 )
@@ -73,14 +74,6 @@ func (m *managerProc) controlAddr(t *testing.T) string {
 	}
 	t.Fatalf("no control address in the manager log:\n%s", m.log)
 	return ""
-}
-
-func opensslMaybe(t *testing.T) bool {
-	_, err := exec.LookPath("openssl")
-	if err != nil && os.Getenv("CAPSTAN_REQUIRE_TOOLS") == "1" {
-		t.Fatal("openssl not found (CAPSTAN_REQUIRE_TOOLS=1; run make deps)")
-	}
-	return err == nil
 }
 
 func TestManagerPKICommands(t *testing.T) {
@@ -156,7 +149,7 @@ func TestManagerPKICommands(t *testing.T) {
 	if out := m.cli(t, "certificate", "import", "name=copy", "file="+p12, "passphrase-file="+passFile); !strings.Contains(out, "private key: true") {
 		t.Errorf("import: %s", out)
 	}
-	if opensslMaybe(t) {
+	if testtool.Have(t, "openssl") {
 		opensslVerify(t, caFile, capFile)
 		if out, err := exec.Command("openssl", "pkcs12", "-in", p12, "-passin", "file:"+passFile, "-noout").CombinedOutput(); err != nil {
 			t.Errorf("openssl pkcs12: %v\n%s", err, out)
@@ -183,7 +176,7 @@ func TestManagerPKICommands(t *testing.T) {
 	if err != nil || len(crl.RevokedCertificateEntries) != 1 || crl.RevokedCertificateEntries[0].SerialNumber.Cmp(capCert.SerialNumber) != 0 {
 		t.Fatalf("CRL: %v %+v", err, crl)
 	}
-	if opensslMaybe(t) {
+	if testtool.Have(t, "openssl") {
 		crlFile := filepath.Join(dir, "crl.pem")
 		os.WriteFile(crlFile, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), 0o644)
 		out, err := exec.Command("openssl", "verify", "-crl_check", "-CAfile", caFile, "-CRLfile", crlFile, capFile).CombinedOutput()

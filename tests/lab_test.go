@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/capstan-wifi/capstan/internal/testtool"
 )
 
 // The namespace tier runs only when asked (make test-netns sets
@@ -24,7 +26,7 @@ func requireNetns(t *testing.T, tools ...string) {
 		t.Skip("namespace test: run with `make test-netns` (CAPSTAN_NETNS=1, root)")
 	}
 	missing := func(reason string) {
-		if os.Getenv("CAPSTAN_REQUIRE_TOOLS") == "1" {
+		if testtool.Required() {
 			t.Fatal(reason)
 		}
 		t.Skip(reason)

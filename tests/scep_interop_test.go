@@ -14,29 +14,16 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/agent"
+	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/pki"
 	"github.com/capstan-wifi/capstan/pki/scep"
 )
-
-// requireTool returns the path of a tool, skipping (or failing under
-// CAPSTAN_REQUIRE_TOOLS=1) when it is missing.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CAPSTAN_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s not found in PATH (CAPSTAN_REQUIRE_TOOLS=1; run make deps)", name)
-		}
-		t.Skipf("%s not found in PATH (Debian package scep/openssl; make deps installs it)", name)
-	}
-	return p
-}
 
 // opensslVerify runs `openssl verify -CAfile ca cert` and fails the test
 // unless openssl accepts the chain.
 func opensslVerify(t *testing.T, caFile, certFile string) {
 	t.Helper()
-	out, err := exec.Command(requireTool(t, "openssl"), "verify", "-CAfile", caFile, certFile).CombinedOutput()
+	out, err := exec.Command(testtool.Find(t, "openssl", "openssl"), "verify", "-CAfile", caFile, certFile).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), ": OK") {
 		t.Fatalf("openssl verify %s: %v\n%s", certFile, err, out)
 	}
@@ -45,7 +32,7 @@ func opensslVerify(t *testing.T, caFile, certFile string) {
 // TestSCEPInteropMicromdmClient enrolls micromdm's scepclient (SHA-1, DES,
 // POST) against our SCEP server, with a one-time password as challenge.
 func TestSCEPInteropMicromdmClient(t *testing.T) {
-	bin := requireTool(t, "scepclient")
+	bin := testtool.Find(t, "scepclient", "scep")
 	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: "02AA000000A1", Policy: pki.PolicyOTP})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +85,7 @@ func TestSCEPInteropMicromdmClient(t *testing.T) {
 // TestSCEPInteropMicromdmServer enrolls our agent (certificate=scep)
 // against micromdm's scepserver.
 func TestSCEPInteropMicromdmServer(t *testing.T) {
-	bin := requireTool(t, "scepserver")
+	bin := testtool.Find(t, "scepserver", "scep")
 	depot := filepath.Join(t.TempDir(), "depot")
 	if out, err := exec.Command(bin, "ca", "-init", "-depot", depot).CombinedOutput(); err != nil {
 		t.Fatalf("scepserver ca -init: %v\n%s", err, out)

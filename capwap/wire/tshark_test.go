@@ -10,21 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// requireTool finds a program or skips with the exact reason; with
-// CAPSTAN_REQUIRE_TOOLS=1 (make test, CI) a missing tool fails instead.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CAPSTAN_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s not found in PATH (CAPSTAN_REQUIRE_TOOLS=1; run make deps)", name)
-		}
-		t.Skipf("%s not found in PATH: install Debian's tshark (make deps)", name)
-	}
-	return p
-}
+	"github.com/capstan-wifi/capstan/internal/testtool"
+)
 
 // writePcap turns packets into a pcap of UDP datagrams between loopback
 // addresses on the given port, through text2pcap's hexdump input. Nothing
@@ -64,8 +52,8 @@ var (
 // and every element known to it. The dissector does not check the Message
 // Element Length, so checkMessageElementLength does that on the same bytes.
 func TestTsharkDecodesEveryMessage(t *testing.T) {
-	tshark := requireTool(t, "tshark")
-	text2pcap := requireTool(t, "text2pcap")
+	tshark := testtool.Find(t, "tshark", "tshark")
+	text2pcap := testtool.Find(t, "text2pcap", "tshark")
 	msgs := sampleMessages()
 	var pkts [][]byte
 	for _, m := range msgs {
