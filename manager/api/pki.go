@@ -65,6 +65,11 @@ type RequestInfo struct {
 	RequestedAt time.Time `json:"requested_at"`
 }
 
+// requestInfo leaves out the CSR and key hash the API does not show.
+func requestInfo(q pki.Request) RequestInfo {
+	return RequestInfo{ID: q.ID, CommonName: q.CommonName, Address: q.Address, Via: q.Via, State: q.State, RequestedAt: q.RequestedAt}
+}
+
 func (s *Server) routePKI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/certificates", func(w http.ResponseWriter, _ *http.Request) {
 		certs, err := s.pki.Certificates()
@@ -115,7 +120,7 @@ func (s *Server) routePKI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/enrollment-requests", func(w http.ResponseWriter, _ *http.Request) {
 		out := []RequestInfo{}
 		for _, q := range s.pki.Requests() {
-			out = append(out, RequestInfo{ID: q.ID, CommonName: q.CommonName, Address: q.Address, Via: q.Via, State: q.State, RequestedAt: q.RequestedAt})
+			out = append(out, requestInfo(q))
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
@@ -130,7 +135,7 @@ func (s *Server) routePKI(mux *http.ServeMux) {
 			writeError(w, http.StatusNotFound, err.Error())
 			return
 		}
-		writeJSON(w, http.StatusOK, RequestInfo{ID: q.ID, CommonName: q.CommonName, Address: q.Address, Via: q.Via, State: q.State, RequestedAt: q.RequestedAt})
+		writeJSON(w, http.StatusOK, requestInfo(q))
 	})
 	mux.HandleFunc("GET /api/v1/enrollment-passwords", func(w http.ResponseWriter, _ *http.Request) {
 		out := []PasswordInfo{}
