@@ -2,37 +2,109 @@ package hal
 
 import (
 	"context"
+	"net"
+	"net/netip"
+	"reflect"
 	"slices"
 )
 
+// Security is a WLAN's security mode.
+type Security string
+
+// Security modes.
+const (
+	SecurityOpen      Security = "open"
+	SecurityWPA2PSK   Security = "wpa2-psk"
+	SecurityWPA3SAE   Security = "wpa3-sae"
+	SecurityWPA2WPA3  Security = "wpa2-wpa3" // transition mode: WPA2-PSK and WPA3-SAE
+	SecurityWPA2EAP   Security = "wpa2-eap"  // WPA2-Enterprise, 802.1X against RADIUS
+	MaxVirtualWLANs            = 32          // per radio, beside the master WLAN
+	DefaultWidthMHz            = 20
+	MaxSSIDBytes               = 32
+	DefaultRADIUSPort          = 1812
+)
+
+// RADIUSServer is an authentication server of a WPA2-Enterprise WLAN.
+type RADIUSServer struct {
+	Address netip.AddrPort
+	Secret  string
+}
+
+// ClientKey is a per-client passphrase, optionally with the VLAN the
+// client's traffic goes to.
+type ClientKey struct {
+	MAC        net.HardwareAddr
+	Passphrase string
+	VLAN       uint16
+}
+
 // WLAN is the desired state of one WLAN (one BSS) on a radio.
 type WLAN struct {
-	// ID is the CAPWAP WLAN ID (RFC 5416 §6.1), 1–255 in capstan.
+	// ID is the CAPWAP WLAN ID (RFC 5416 §6.1), 1–255 in capstan. The WLAN
+	// with the lowest ID is the radio's master and uses its interface.
 	ID     uint8
 	SSID   string
 	Hidden bool
+
+	Security   Security // "" is open
+	Passphrase string   // WPA2-PSK/WPA3-SAE: 8–63 characters or 64 hex digits
+	RADIUS     []RADIUSServer
+
+	// Clients are per-client passphrases (and VLANs) of a WPA2-PSK WLAN,
+	// accepted beside Passphrase; MAC nil matches any client.
+	Clients []ClientKey
+
+	MaxClients int  // 0: no limit beyond the radio's
+	Isolate    bool // no client-to-client forwarding
+	VLAN       uint16
+	Bridge     string // local forwarding: the bridge the WLAN joins
 }
 
-// RadioState is the desired state of one radio: the WLANs it serves,
-// sorted by ID. The radios issue adds channel, power, country and security.
+// Equal reports whether w and o ask for the same WLAN.
+func (w WLAN) Equal(o WLAN) bool {
+	if len(w.RADIUS)+len(o.RADIUS) == 0 {
+		w.RADIUS, o.RADIUS = nil, nil
+	}
+	if len(w.Clients)+len(o.Clients) == 0 {
+		w.Clients, o.Clients = nil, nil
+	}
+	return reflect.DeepEqual(w, o)
+}
+
+// RadioState is the desired state of one radio: its channel and power and
+// the WLANs it serves, sorted by ID.
 type RadioState struct {
-	RadioID uint8
-	WLANs   []WLAN
+	RadioID  uint8
+	Disabled bool
+	// Country is the ISO 3166-1 alpha-2 regulatory domain; "" keeps the
+	// radio's own.
+	Country string
+	// Band, Channel and Width choose the operating channel. Band "" is the
+	// radio's first band; Channel 0 is the band's first usable channel that
+	// needs no radar detection.
+	Band     Band
+	Channel  int
+	WidthMHz int // 20, 40, 80 or 160; 0 is 20
+	// TxPowerDBm caps the transmit power; 0 is the regulatory maximum.
+	TxPowerDBm int
+	WLANs      []WLAN
 }
 
 // Equal reports whether s and o ask for the same radio.
 func (s RadioState) Equal(o RadioState) bool {
-	return s.RadioID == o.RadioID && slices.Equal(s.WLANs, o.WLANs)
+	if !slices.EqualFunc(s.WLANs, o.WLANs, WLAN.Equal) {
+		return false
+	}
+	s.WLANs, o.WLANs = nil, nil
+	return reflect.DeepEqual(s, o)
 }
+
+// Active reports whether the radio should be on the air.
+func (s RadioState) Active() bool { return !s.Disabled && len(s.WLANs) > 0 }
 
 // WithWLAN returns s with w added or replacing the WLAN of the same ID.
 func (s RadioState) WithWLAN(w WLAN) RadioState {
-	out := RadioState{RadioID: s.RadioID}
-	for _, x := range s.WLANs {
-		if x.ID != w.ID {
-			out.WLANs = append(out.WLANs, x)
-		}
-	}
+	out := s.WithoutWLAN(w.ID)
 	out.WLANs = append(out.WLANs, w)
 	slices.SortFunc(out.WLANs, func(a, b WLAN) int { return int(a.ID) - int(b.ID) })
 	return out
@@ -40,7 +112,8 @@ func (s RadioState) WithWLAN(w WLAN) RadioState {
 
 // WithoutWLAN returns s without the WLAN id.
 func (s RadioState) WithoutWLAN(id uint8) RadioState {
-	out := RadioState{RadioID: s.RadioID}
+	out := s
+	out.WLANs = nil
 	for _, x := range s.WLANs {
 		if x.ID != id {
 			out.WLANs = append(out.WLANs, x)
@@ -49,10 +122,21 @@ func (s RadioState) WithoutWLAN(id uint8) RadioState {
 	return out
 }
 
+// WLAN returns the WLAN id, false if s has none.
+func (s RadioState) WLAN(id uint8) (WLAN, bool) {
+	for _, w := range s.WLANs {
+		if w.ID == id {
+			return w, true
+		}
+	}
+	return WLAN{}, false
+}
+
 // Applier is the desired-state plane. Apply makes one radio run exactly
 // state and reports whether that restarted it; a radio already running
 // state is left alone, so that re-applying after a manager returns costs
-// the clients nothing.
+// the clients nothing. A state the radio cannot run is refused with a
+// *ConfigError before anything changes.
 type Applier interface {
 	Apply(ctx context.Context, state RadioState) (restarted bool, err error)
 }
