@@ -64,6 +64,7 @@ func Render(r hal.Radio, st hal.RadioState, ctrlDir, runDir string) (Files, erro
 	line("dtim_period", 2)
 	line("wmm_enabled", 1)
 	line("utf8_ssid", 1)
+	line("bss_transition", 1)
 	for i, w := range st.WLANs {
 		iface := BSSInterface(r.Interface, i)
 		if i > 0 {
