@@ -236,3 +236,52 @@ func radioElements(radios []hal.Radio) []wire.Element {
 	}
 	return out
 }
+
+// Band bits of the Radio Capabilities element.
+var bandBits = map[hal.Band]uint32{hal.Band2GHz: 1, hal.Band5GHz: 2, hal.Band6GHz: 4}
+
+// capabilityElements describe each radio's bands, channels and limits
+// (capstan's Radio Capabilities), one element per radio and band so that a
+// tri-band radio's hundred channels stay within a vendor element's 2048
+// bytes; the manager merges them by Radio ID. With them the manager can
+// refuse or adapt a configuration before sending it.
+func capabilityElements(radios []hal.Radio) []wire.Element {
+	var out []wire.Element
+	for _, r := range radios {
+		var combos []wire.InterfaceCombination
+		if r.MaxAP > 0 {
+			combos = []wire.InterfaceCombination{{MaxInterfaces: uint32(r.MaxAP), NumChannels: 1,
+				Types: []uint32{3}, Limits: []uint32{uint32(r.MaxAP)}}} // NL80211_IFTYPE_AP
+		}
+		if len(r.Bands) == 0 {
+			out = append(out, &wire.RadioCapabilities{RadioID: r.ID, Phy: r.Name, Combinations: combos})
+		}
+		for _, b := range r.Bands {
+			c := &wire.RadioCapabilities{RadioID: r.ID, Phy: r.Name, Bands: bandBits[b.Band], Combinations: combos}
+			if b.HT {
+				c.HTCapa |= 1
+			}
+			if b.HT40 {
+				c.HTCapa |= 1 << 1 // IEEE 802.11 HT Capabilities: 20/40 MHz
+			}
+			if b.VHT {
+				c.VHTCapa |= 1
+			}
+			if b.VHT160 {
+				c.VHTCapa |= 1 << 2 // supported channel width set: 160 MHz
+			}
+			for _, ch := range b.Channels {
+				wc := wire.Channel{FrequencyMHz: uint32(ch.FrequencyMHz), DFSState: uint8(ch.DFS), MaxPowerMBm: int32(ch.MaxPowerDBm * 100)}
+				for flag, on := range map[uint32]bool{wire.ChannelDisabled: ch.Disabled, wire.ChannelNoIR: ch.NoIR, wire.ChannelRadar: ch.Radar, wire.ChannelIndoor: ch.Indoor} {
+					if on {
+						wc.Flags |= flag
+					}
+				}
+				c.Channels = append(c.Channels, wc)
+				c.MaxTxPowerMBm = max(c.MaxTxPowerMBm, wc.MaxPowerMBm)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -2,48 +2,122 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"unicode/utf8"
+	"net/netip"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/hal"
 )
 
-// applyWLANs carries out an IEEE 802.11 WLAN Configuration Request (RFC 5416
-// §3.1). Every change is checked before any is applied, so a bad request
-// changes nothing; radios whose state does not change are not touched. The
-// applied state outlives the session: when the manager is lost the radios
-// keep serving it, and when a manager sends the same state again nothing
-// restarts.
-func (a *Agent) applyWLANs(ctx context.Context, m *wire.ControlMessage) (wire.ResultCode, error) {
-	a.mu.Lock()
-	next := map[uint8]hal.RadioState{}
-	for id, st := range a.applied {
-		next[id] = st
+// refusal is a configuration the CAP will not run, with the Result Code and
+// the Refusal element that tell the manager why.
+type refusal struct {
+	code wire.ResultCode
+	el   *wire.Refusal
+}
+
+func (r *refusal) Error() string {
+	if r.el.WLANID != 0 {
+		return fmt.Sprintf("radio %d WLAN %d: %s: %s", r.el.RadioID, r.el.WLANID, r.el.Field, r.el.Reason)
 	}
-	a.mu.Unlock()
-	touched := map[uint8]bool{}
+	return fmt.Sprintf("radio %d: %s: %s", r.el.RadioID, r.el.Field, r.el.Reason)
+}
+
+func refuse(radio, wlan uint8, field, format string, a ...any) *refusal {
+	return &refusal{code: wire.ResultConfigurationFailureServiceNotProvided,
+		el: &wire.Refusal{RadioID: radio, WLANID: wlan, Field: field, Reason: fmt.Sprintf(format, a...)}}
+}
+
+// answerElements is the Result Code of an apply and, for a refusal, the
+// Refusal element.
+func answerElements(err error) []wire.Element {
+	if err == nil {
+		return []wire.Element{&wire.ResultCodeElement{Code: wire.ResultSuccess}}
+	}
+	var r *refusal
+	if errors.As(err, &r) {
+		return []wire.Element{&wire.ResultCodeElement{Code: r.code}, r.el}
+	}
+	return []wire.Element{&wire.ResultCodeElement{Code: wire.ResultConfigurationFailureServiceNotProvided},
+		&wire.Refusal{Field: "apply", Reason: err.Error()}}
+}
+
+// applyWLANs carries out an IEEE 802.11 WLAN Configuration Request (RFC 5416
+// §3.1): Add WLAN with capstan's WLAN Security and Datapath elements, or
+// Delete WLAN. An Add WLAN for a WLAN ID the radio already serves replaces
+// that WLAN (RFC 5416's Update WLAN cannot change the SSID).
+func (a *Agent) applyWLANs(ctx context.Context, m *wire.ControlMessage) error {
+	next, touched := a.nextStates()
 	for _, e := range m.Elements {
 		switch e := e.(type) {
 		case *wire.IEEE80211AddWLAN:
 			if !a.hasRadio(e.RadioID) {
-				return wire.ResultConfigurationFailureServiceNotProvided, fmt.Errorf("add WLAN %d: no radio %d", e.WLANID, e.RadioID)
+				return refuse(e.RadioID, e.WLANID, "radio", "this CAP has no radio %d", e.RadioID)
 			}
-			if len(e.SSID) == 0 || len(e.SSID) > 32 || !utf8.Valid(e.SSID) {
-				return wire.ResultConfigurationFailureServiceNotProvided, fmt.Errorf("add WLAN %d: SSID must be 1–32 bytes of UTF-8", e.WLANID)
+			w, err := wlanOf(e, m)
+			if err != nil {
+				return err
 			}
-			st := next[e.RadioID]
-			st.RadioID = e.RadioID
-			next[e.RadioID] = st.WithWLAN(hal.WLAN{ID: e.WLANID, SSID: string(e.SSID), Hidden: !e.AdvertiseSSID})
+			next[e.RadioID] = next[e.RadioID].WithWLAN(w)
 			touched[e.RadioID] = true
 		case *wire.IEEE80211DeleteWLAN:
 			if !a.hasRadio(e.RadioID) {
-				return wire.ResultConfigurationFailureServiceNotProvided, fmt.Errorf("delete WLAN %d: no radio %d", e.WLANID, e.RadioID)
+				return refuse(e.RadioID, e.WLANID, "radio", "this CAP has no radio %d", e.RadioID)
 			}
 			next[e.RadioID] = next[e.RadioID].WithoutWLAN(e.WLANID)
 			touched[e.RadioID] = true
-		case *wire.IEEE80211UpdateWLAN:
-			// Keys and capabilities arrive with the radios issue.
+		}
+	}
+	return a.reconcile(ctx, next, touched)
+}
+
+// applyRadioConfig applies capstan Radio Config elements (from the
+// Configuration Status Response or a Configuration Update Request).
+func (a *Agent) applyRadioConfig(ctx context.Context, m *wire.ControlMessage) error {
+	next, touched := a.nextStates()
+	for _, e := range m.ElementsOf(wire.TypeVendorSpecificPayload) {
+		rc, ok := e.(*wire.RadioConfig)
+		if !ok {
+			continue
+		}
+		if !a.hasRadio(rc.RadioID) {
+			return refuse(rc.RadioID, 0, "radio", "this CAP has no radio %d", rc.RadioID)
+		}
+		st := next[rc.RadioID]
+		st.Disabled, st.Country, st.Band = rc.Disabled, rc.Country, hal.Band(rc.Band)
+		st.Channel, st.WidthMHz, st.TxPowerDBm = int(rc.Channel), int(rc.WidthMHz), int(rc.TxPowerDBm)
+		next[rc.RadioID] = st
+		touched[rc.RadioID] = true
+	}
+	return a.reconcile(ctx, next, touched)
+}
+
+// nextStates copies what the radios run, to be changed and reconciled.
+func (a *Agent) nextStates() (map[uint8]hal.RadioState, map[uint8]bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	next := map[uint8]hal.RadioState{}
+	for _, r := range a.radios {
+		st := a.applied[r.ID]
+		st.RadioID = r.ID
+		next[r.ID] = st
+	}
+	return next, map[uint8]bool{}
+}
+
+// reconcile makes the touched radios run next. Every state is checked
+// against its radio first, so that a bad request changes nothing; radios
+// whose state does not change are not touched. The applied state outlives
+// the session: when the manager is lost the radios keep serving it, and
+// when a manager sends the same state again nothing restarts.
+func (a *Agent) reconcile(ctx context.Context, next map[uint8]hal.RadioState, touched map[uint8]bool) error {
+	for _, r := range a.radios {
+		if !touched[r.ID] {
+			continue
+		}
+		if _, err := hal.Resolve(r, next[r.ID]); err != nil {
+			return refusalOf(err)
 		}
 	}
 	for _, r := range a.radios {
@@ -51,10 +125,9 @@ func (a *Agent) applyWLANs(ctx context.Context, m *wire.ControlMessage) (wire.Re
 			continue
 		}
 		st := next[r.ID]
-		st.RadioID = r.ID
 		restarted, err := a.cfg.HAL.Apply(ctx, st)
 		if err != nil {
-			return wire.ResultConfigurationFailureServiceNotProvided, fmt.Errorf("radio %d: %w", r.ID, err)
+			return refusalOf(fmt.Errorf("radio %s: %w", r.Name, err))
 		}
 		a.mu.Lock()
 		a.applied[r.ID] = st
@@ -63,10 +136,69 @@ func (a *Agent) applyWLANs(ctx context.Context, m *wire.ControlMessage) (wire.Re
 		}
 		a.mu.Unlock()
 		if restarted {
-			a.cfg.Logger.Info("radio applied", "radio", r.Name, "wlans", len(st.WLANs))
+			a.cfg.Logger.Info("radio applied", "radio", r.Name, "active", st.Active(), "band", st.Band,
+				"channel", st.Channel, "wlans", len(st.WLANs))
 		}
 	}
-	return wire.ResultSuccess, nil
+	return nil
+}
+
+// refusalOf turns a HAL error into a refusal naming the setting.
+func refusalOf(err error) error {
+	var ce *hal.ConfigError
+	if errors.As(err, &ce) {
+		return refuse(ce.RadioID, ce.WLANID, ce.Field, "%s", ce.Reason)
+	}
+	return err
+}
+
+// wlanOf builds a WLAN from Add WLAN and the capstan elements of the same
+// radio and WLAN in m.
+func wlanOf(e *wire.IEEE80211AddWLAN, m *wire.ControlMessage) (hal.WLAN, error) {
+	w := hal.WLAN{ID: e.WLANID, SSID: string(e.SSID), Hidden: !e.AdvertiseSSID, Security: hal.SecurityOpen}
+	for _, v := range m.ElementsOf(wire.TypeVendorSpecificPayload) {
+		switch v := v.(type) {
+		case *wire.WLANSecurity:
+			if v.RadioID != e.RadioID || v.WLANID != e.WLANID {
+				continue
+			}
+			mode, ok := securityModes[v.Mode]
+			if !ok {
+				return w, refuse(e.RadioID, e.WLANID, "security", "unknown security mode %d", v.Mode)
+			}
+			w.Security, w.Passphrase = mode, v.Passphrase
+			if v.VLAN != 0 {
+				w.VLAN = v.VLAN
+			}
+			for _, c := range v.Clients {
+				w.Clients = append(w.Clients, hal.ClientKey{MAC: c.MAC, Passphrase: c.Passphrase, VLAN: c.VLAN})
+			}
+			for _, r := range v.RADIUS {
+				port := r.Port
+				if port == 0 {
+					port = hal.DefaultRADIUSPort
+				}
+				w.RADIUS = append(w.RADIUS, hal.RADIUSServer{Address: netip.AddrPortFrom(r.Address, port), Secret: r.Secret})
+			}
+		case *wire.Datapath:
+			if v.RadioID != e.RadioID || v.WLANID != e.WLANID {
+				continue
+			}
+			w.Bridge, w.Isolate, w.MaxClients = v.Bridge, !v.ClientToClient, int(v.MaxClients)
+			if v.VLAN != 0 {
+				w.VLAN = v.VLAN
+			}
+		}
+	}
+	return w, nil
+}
+
+var securityModes = map[uint8]hal.Security{
+	wire.SecurityOpen:     hal.SecurityOpen,
+	wire.SecurityWPA2PSK:  hal.SecurityWPA2PSK,
+	wire.SecurityWPA3SAE:  hal.SecurityWPA3SAE,
+	wire.SecurityWPA2WPA3: hal.SecurityWPA2WPA3,
+	wire.SecurityWPA2EAP:  hal.SecurityWPA2EAP,
 }
 
 func (a *Agent) hasRadio(id uint8) bool {

@@ -44,9 +44,12 @@ type Config struct {
 	BaseMAC        net.HardwareAddr // default: the first radio's MAC
 	Discovery      []string         // methods on DiscoveryInterfaces; default all three
 	ManagerTimeout time.Duration    // the manager is lost after this much silence
-	StateDir       string
-	RunDir         string
-	Location       string
+	// StationInterval is how often the manager gets fresh statistics of the
+	// associated stations; associations and departures go at once.
+	StationInterval time.Duration
+	StateDir        string
+	RunDir          string
+	Location        string
 
 	HAL    hal.HAL
 	Logger *slog.Logger
@@ -55,8 +58,11 @@ type Config struct {
 // Defaults.
 const (
 	DefaultManagerTimeout = 2500 * time.Millisecond
-	DefaultStateDir       = "/etc/capstan"
-	DefaultRunDir         = "/var/run/capstan"
+	// DefaultStationInterval refreshes the registration table's signal,
+	// rates and bytes.
+	DefaultStationInterval = 5 * time.Second
+	DefaultStateDir        = "/etc/capstan"
+	DefaultRunDir          = "/var/run/capstan"
 )
 
 // DefaultConfig returns the settings an AP in CAP mode starts with.
@@ -199,6 +205,9 @@ func (c *Config) finish() error {
 	}
 	if len(c.ManagerAddresses) == 0 && len(c.DiscoveryInterfaces) == 0 {
 		return errors.New("no way to find a manager: set manager_addresses or discovery_interfaces")
+	}
+	if c.StationInterval <= 0 {
+		c.StationInterval = DefaultStationInterval
 	}
 	if c.ManagerTimeout == 0 {
 		c.ManagerTimeout = DefaultManagerTimeout

@@ -86,6 +86,11 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	}
 	echo := time.Duration(resp.Element(wire.TypeCAPWAPTimers).(*wire.CAPWAPTimers).EchoRequest) * time.Second
 	echo = max(echo, time.Second)
+	if err := a.applyRadioConfig(ctx, resp); err != nil {
+		// The session goes on: the manager learns of it in the Change State
+		// Event, and the radios keep what they ran.
+		a.warn("radio configuration refused", "err", err)
+	}
 	a.setState("data-check", nil)
 	if _, err := step(changeStateEvent(radios)); err != nil {
 		return err
@@ -108,6 +113,7 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.renewal(rctx, cc, st)
+	go a.reportStations(rctx, cc)
 	return a.run(ctx, cc, echo, data, dataAddr, id)
 }
 
@@ -169,11 +175,19 @@ func (a *Agent) answer(ctx context.Context, cc *transport.ControlConn, m *wire.C
 	case wire.EchoRequest:
 		_ = cc.Respond(m, &wire.ControlMessage{})
 	case wire.IEEE80211WLANConfigurationRequest:
-		code, err := a.applyWLANs(ctx, m)
+		err := a.applyWLANs(ctx, m)
 		if err != nil {
-			a.warn("WLAN configuration refused", "result", uint32(code), "err", err)
+			a.warn("WLAN configuration refused", "err", err)
 		}
-		_ = cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: code}}})
+		_ = cc.Respond(m, &wire.ControlMessage{Elements: answerElements(err)})
+	case wire.ConfigurationUpdateRequest:
+		err := a.applyRadioConfig(ctx, m)
+		if err != nil {
+			a.warn("radio configuration refused", "err", err)
+		}
+		_ = cc.Respond(m, &wire.ControlMessage{Elements: answerElements(err)})
+	case wire.StationConfigurationRequest:
+		_ = cc.Respond(m, &wire.ControlMessage{Elements: a.configureStations(ctx, m)})
 	case wire.ResetRequest:
 		_ = cc.Respond(m, &wire.ControlMessage{Elements: []wire.Element{&wire.ResultCodeElement{Code: wire.ResultSuccess}}})
 		return &lostError{err: errors.New("reset by the manager")}
@@ -291,6 +305,7 @@ func (a *Agent) joinRequest(c candidate, id wire.SessionID, radios []hal.Radio) 
 		&wire.CAPWAPLocalIPv4Address{Address: local},
 	}}
 	m.Elements = append(m.Elements, radioElements(radios)...)
+	m.Elements = append(m.Elements, capabilityElements(radios)...)
 	return m
 }
 

@@ -48,13 +48,13 @@ func Resolve(r Radio, st RadioState) (RadioState, error) {
 	} else if st.Band == "" {
 		st.Band = Band2GHz
 	}
+	if st.Band == Band2GHz && st.WidthMHz > 40 {
+		return st, bad("width", "%d MHz is not possible in 2.4 GHz", st.WidthMHz)
+	}
 	switch st.WidthMHz {
 	case 20, 40, 80, 160:
 	default:
 		return st, bad("width", "%d MHz: want 20, 40, 80 or 160", st.WidthMHz)
-	}
-	if st.Band == Band2GHz && st.WidthMHz > 40 {
-		return st, bad("width", "%d MHz is not possible in 2.4 GHz", st.WidthMHz)
 	}
 	if len(st.WLANs) > 1+MaxVirtualWLANs {
 		return st, bad("wlans", "%d WLANs: at most a master and %d virtual", len(st.WLANs), MaxVirtualWLANs)
@@ -83,6 +83,9 @@ func resolveChannel(r Radio, st *RadioState) error {
 	}
 	if st.Band == "" {
 		st.Band = r.Bands[0].Band
+	}
+	if st.Band == Band2GHz && st.WidthMHz > 40 {
+		return bad("width", "%d MHz is not possible in 2.4 GHz", st.WidthMHz)
 	}
 	bi, ok := r.Band(st.Band)
 	if !ok {

@@ -16,6 +16,9 @@ const (
 	CapstanAccessVerdict      uint16 = 7
 	CapstanSurvey             uint16 = 8
 	CapstanEnrollment         uint16 = 9
+	CapstanStation            uint16 = 10
+	CapstanRadioConfig        uint16 = 11
+	CapstanRefusal            uint16 = 12
 )
 
 // newCapstanElement is the dispatch for capstan's vendor element IDs.
@@ -39,6 +42,12 @@ func newCapstanElement(id uint16) Element {
 		return new(Survey)
 	case CapstanEnrollment:
 		return new(Enrollment)
+	case CapstanStation:
+		return new(Station)
+	case CapstanRadioConfig:
+		return new(RadioConfig)
+	case CapstanRefusal:
+		return new(Refusal)
 	}
 	return nil
 }
@@ -228,4 +237,56 @@ type SurveyEntry struct {
 type Survey struct {
 	RadioID uint8         `capstan:"1"`
 	Entries []SurveyEntry `capstan:"2"`
+}
+
+// Station states.
+const (
+	StationAssociated    = 1 // joined the WLAN (after the key handshake on a secured WLAN)
+	StationUpdated       = 2 // statistics of a station already reported
+	StationDisassociated = 3 // left or was removed
+)
+
+// Station reports a wireless client of a CAP in a WTP Event Request: its
+// association, fresh statistics, or its departure. RFC 5415's Delete
+// Station carries only the MAC; the registration table needs the rest.
+type Station struct {
+	RadioID      uint8            `capstan:"1"`
+	WLANID       uint8            `capstan:"2"`
+	MAC          net.HardwareAddr `capstan:"3"`
+	State        uint8            `capstan:"4"`
+	Interface    string           `capstan:"5"`
+	SSID         string           `capstan:"6"`
+	Signal       int8             `capstan:"7"` // dBm
+	SignalAvg    int8             `capstan:"8"`
+	TxRateKbps   uint32           `capstan:"9"`
+	RxRateKbps   uint32           `capstan:"10"`
+	TxBytes      uint64           `capstan:"11"`
+	RxBytes      uint64           `capstan:"12"`
+	TxPackets    uint64           `capstan:"13"`
+	RxPackets    uint64           `capstan:"14"`
+	ConnectedSec uint32           `capstan:"15"`
+	InactiveMs   uint32           `capstan:"16"`
+}
+
+// RadioConfig carries a radio's operating settings that RFC 5416's
+// elements lack or split by PHY type: enabled, country, band, channel,
+// width and transmit power. The manager sends it in the Configuration
+// Status Response and in Configuration Update Requests.
+type RadioConfig struct {
+	RadioID    uint8  `capstan:"1"`
+	Disabled   bool   `capstan:"2"`
+	Country    string `capstan:"3"`
+	Band       string `capstan:"4"` // "2g", "5g", "6g"; "" is the radio's first
+	Channel    uint16 `capstan:"5"` // 0: the CAP picks
+	WidthMHz   uint16 `capstan:"6"` // 20, 40, 80, 160; 0 is 20
+	TxPowerDBm uint8  `capstan:"7"` // 0: the regulatory maximum
+}
+
+// Refusal says, beside a failure Result Code, which setting a CAP refused
+// and why, so that the manager can show more than the code.
+type Refusal struct {
+	RadioID uint8  `capstan:"1"`
+	WLANID  uint8  `capstan:"2"` // 0 for a radio setting
+	Field   string `capstan:"3"`
+	Reason  string `capstan:"4"`
 }

@@ -163,3 +163,48 @@ func (e *Enrollment) AppendBinary(b []byte) ([]byte, error) {
 func (e *Enrollment) UnmarshalBinary(v []byte) error {
 	return unmarshalCapstan(v, CapstanEnrollment, e)
 }
+
+// Type returns TypeVendorSpecificPayload.
+func (*Station) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*Station) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanStation.
+func (*Station) VendorElementID() uint16 { return CapstanStation }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *Station) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b, CapstanStation, e) }
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *Station) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanStation, e) }
+
+// Type returns TypeVendorSpecificPayload.
+func (*RadioConfig) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*RadioConfig) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanRadioConfig.
+func (*RadioConfig) VendorElementID() uint16 { return CapstanRadioConfig }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *RadioConfig) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b, CapstanRadioConfig, e) }
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *RadioConfig) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanRadioConfig, e) }
+
+// Type returns TypeVendorSpecificPayload.
+func (*Refusal) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*Refusal) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanRefusal.
+func (*Refusal) VendorElementID() uint16 { return CapstanRefusal }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *Refusal) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b, CapstanRefusal, e) }
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *Refusal) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanRefusal, e) }

@@ -225,7 +225,7 @@ func TestCapstanVendorRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	for id := uint16(1); id <= CapstanEnrollment; id++ {
+	for id := uint16(1); id <= CapstanRefusal; id++ {
 		if newCapstanElement(id) == nil {
 			t.Errorf("capstan vendor element %d has no type", id)
 		}

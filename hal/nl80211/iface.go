@@ -131,3 +131,17 @@ func (c *Conn) SetTxPower(ctx context.Context, phy int, dBm int) error {
 	}
 	return nil
 }
+
+// SetTxPowerOf is SetTxPower for the phy named name (phy0).
+func (c *Conn) SetTxPowerOf(ctx context.Context, name string, dBm int) error {
+	phys, err := c.PHYs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range phys {
+		if p.Name == name {
+			return c.SetTxPower(ctx, p.Index, dBm)
+		}
+	}
+	return fmt.Errorf("nl80211: no phy %s", name)
+}

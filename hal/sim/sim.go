@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/hal"
@@ -36,7 +37,7 @@ func New(base net.HardwareAddr, n int) (*HAL, error) {
 		if i%2 == 1 {
 			types = wire.RadioType80211a | wire.RadioType80211n
 		}
-		h.radios = append(h.radios, hal.Radio{ID: uint8(i + 1), Name: fmt.Sprintf("sim%d", i), MAC: mac, Types: types})
+		h.radios = append(h.radios, hal.Radio{ID: uint8(i + 1), Name: fmt.Sprintf("sim%d", i), Interface: fmt.Sprintf("sim%d", i), MAC: mac, Types: types})
 	}
 	return h, nil
 }
@@ -60,7 +61,15 @@ func (h *HAL) Apply(_ context.Context, st hal.RadioState) (bool, error) {
 		found = found || r.ID == st.RadioID
 	}
 	if !found {
-		return false, fmt.Errorf("sim: no radio %d", st.RadioID)
+		return false, &hal.ConfigError{RadioID: st.RadioID, Field: "radio", Reason: "no such radio"}
+	}
+	for _, r := range h.radios {
+		if r.ID == st.RadioID {
+			var err error
+			if st, err = hal.Resolve(r, st); err != nil {
+				return false, err
+			}
+		}
 	}
 	if h.applied == nil {
 		h.applied = map[uint8]hal.RadioState{}
@@ -70,4 +79,33 @@ func (h *HAL) Apply(_ context.Context, st hal.RadioState) (bool, error) {
 	}
 	h.applied[st.RadioID] = st
 	return true, nil
+}
+
+// Stations implements hal.Stations: simulated radios have no clients.
+func (h *HAL) Stations(context.Context) ([]hal.Station, error) { return nil, nil }
+
+// Events implements hal.Stations: simulated radios send no events.
+func (h *HAL) Events(context.Context) <-chan hal.Event { return nil }
+
+// Kick implements hal.Actions: there is never a client to kick.
+func (h *HAL) Kick(_ context.Context, mac net.HardwareAddr, _ time.Duration) error {
+	return fmt.Errorf("sim: station %s is not associated", mac)
+}
+
+// SwitchChannel implements hal.Actions.
+func (h *HAL) SwitchChannel(_ context.Context, radioID uint8, channel, _ int) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st, ok := h.applied[radioID]
+	if !ok {
+		return fmt.Errorf("sim: radio %d is not running", radioID)
+	}
+	st.Channel = channel
+	h.applied[radioID] = st
+	return nil
+}
+
+// BSSTransition implements hal.Actions: there is never a client to move.
+func (h *HAL) BSSTransition(_ context.Context, mac, _ net.HardwareAddr) error {
+	return fmt.Errorf("sim: station %s is not associated", mac)
 }

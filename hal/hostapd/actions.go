@@ -1,0 +1,215 @@
+package hostapd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/capstan-wifi/capstan/hal"
+)
+
+// listen turns the events of one BSS's hostapd into hal.Events until ctx
+// ends or hostapd goes away.
+func (h *HAL) listen(ctx context.Context, run *radioRun, b bss) {
+	path := filepath.Join(h.ctrlDir, b.iface)
+	var c *Ctrl
+	for c == nil {
+		var err error
+		if c, err = DialCtrl(path, h.ctrlDir); err == nil {
+			if err = c.Attach(ctx); err != nil {
+				c.Close()
+				c = nil
+			}
+		}
+		if c == nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	defer c.Close()
+	for ctx.Err() == nil {
+		line, err := c.Event(time.Now().Add(500 * time.Millisecond))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		if ev, ok := parseEvent(line); ok {
+			ev.RadioID, ev.WLANID, ev.Interface = run.radio.ID, b.wlan.ID, b.iface
+			select {
+			case h.events <- ev:
+			default:
+				h.log.Warn("radio event dropped: nobody is reading", "event", line)
+			}
+		}
+	}
+}
+
+// parseEvent reads the hostapd events capstan cares about:
+//
+//	AP-STA-CONNECTED 02:00:00:00:01:00 [keyid=...]
+//	AP-STA-DISCONNECTED 02:00:00:00:01:00
+//	DFS-RADAR-DETECTED freq=5260 ht_enabled=1 chan_offset=0 chan_width=1 cf1=5270 cf2=0
+func parseEvent(line string) (hal.Event, bool) {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return hal.Event{}, false
+	}
+	switch f[0] {
+	case "AP-STA-CONNECTED", "AP-STA-DISCONNECTED":
+		mac, err := net.ParseMAC(f[1])
+		if err != nil {
+			return hal.Event{}, false
+		}
+		kind := hal.StationAssociated
+		if f[0] == "AP-STA-DISCONNECTED" {
+			kind = hal.StationDisassociated
+		}
+		return hal.Event{Kind: kind, MAC: mac}, true
+	case "DFS-RADAR-DETECTED":
+		ev := hal.Event{Kind: hal.RadarDetected}
+		for _, kv := range f[1:] {
+			if v, ok := strings.CutPrefix(kv, "freq="); ok {
+				fmt.Sscanf(v, "%d", &ev.FrequencyMHz)
+			}
+		}
+		return ev, true
+	}
+	return hal.Event{}, false
+}
+
+// Stations implements hal.Stations.
+func (h *HAL) Stations(ctx context.Context) ([]hal.Station, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []hal.Station
+	for _, run := range h.running {
+		for _, b := range run.bss {
+			stas, err := h.cfg.Observer.Stations(ctx, b.iface)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range stas {
+				s.RadioID, s.WLANID, s.SSID = run.radio.ID, b.wlan.ID, b.wlan.SSID
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// request sends one command to the hostapd of a BSS interface.
+func (h *HAL) request(ctx context.Context, iface, cmd string) (string, error) {
+	c, err := DialCtrl(filepath.Join(h.ctrlDir, iface), h.ctrlDir)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	return c.Request(ctx, cmd)
+}
+
+// find returns the BSS interface mac is associated with.
+func (h *HAL) find(ctx context.Context, mac net.HardwareAddr) (string, error) {
+	for _, run := range h.running {
+		for _, b := range run.bss {
+			reply, err := h.request(ctx, b.iface, "STA "+mac.String())
+			if err == nil && strings.HasPrefix(reply, mac.String()) {
+				return b.iface, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("station %s is not associated", mac)
+}
+
+// Kick implements hal.Actions: hostapd deauthenticates the client; a ban
+// puts it on the BSS's deny list, from which a timer takes it off again.
+func (h *HAL) Kick(ctx context.Context, mac net.HardwareAddr, ban time.Duration) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	iface, err := h.find(ctx, mac)
+	if err != nil {
+		return err
+	}
+	if ban > 0 {
+		if _, err := h.request(ctx, iface, "DENY_ACL ADD_MAC "+mac.String()); err != nil {
+			return fmt.Errorf("ban %s: %w", mac, err)
+		}
+		time.AfterFunc(ban, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, _ = h.request(ctx, iface, "DENY_ACL DEL_MAC "+mac.String())
+		})
+	}
+	// Reason 1: unspecified (IEEE 802.11-2020 Table 9-49).
+	if _, err := h.request(ctx, iface, "DEAUTHENTICATE "+mac.String()+" reason=1"); err != nil {
+		return fmt.Errorf("kick %s: %w", mac, err)
+	}
+	return nil
+}
+
+// SwitchChannel implements hal.Actions with hostapd's CHAN_SWITCH. The new
+// channel is written to the radio's configuration, so that a restart of
+// hostapd stays on it.
+func (h *HAL) SwitchChannel(ctx context.Context, radioID uint8, channel, count int) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	run := h.running[radioID]
+	if run == nil {
+		return fmt.Errorf("radio %d is not running", radioID)
+	}
+	next := run.state
+	next.Channel = channel
+	next, err := hal.Resolve(run.radio, next)
+	if err != nil {
+		return err
+	}
+	bi, _ := run.radio.Band(next.Band)
+	freq := 0
+	for _, c := range bi.Channels {
+		if c.Number == channel {
+			freq = c.FrequencyMHz
+		}
+	}
+	if freq == 0 {
+		return &hal.ConfigError{RadioID: radioID, Field: "channel", Reason: fmt.Sprintf("no channel %d", channel)}
+	}
+	cmd := fmt.Sprintf("CHAN_SWITCH %d %d", max(count, 1), freq)
+	if bi.HT {
+		cmd += " ht"
+	}
+	if _, err := h.request(ctx, run.radio.Interface, cmd); err != nil {
+		return fmt.Errorf("channel switch of %s to %d: %w", run.radio.Name, channel, err)
+	}
+	files, err := Render(run.radio, next, h.ctrlDir, h.cfg.RunDir)
+	if err != nil {
+		return err
+	}
+	run.state, run.files = next, files
+	return writeFileAtomic(run.conf, files.Config)
+}
+
+// BSSTransition implements hal.Actions with hostapd's BSS_TM_REQ, naming
+// target as the preferred candidate.
+func (h *HAL) BSSTransition(ctx context.Context, mac, target net.HardwareAddr) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	iface, err := h.find(ctx, mac)
+	if err != nil {
+		return err
+	}
+	// neighbor=<BSSID>,<BSSID info>,<operating class>,<channel>,<PHY type>
+	cmd := fmt.Sprintf("BSS_TM_REQ %s pref=1 abridged=1 neighbor=%s,0x0000,0,0,0", mac, target)
+	if _, err := h.request(ctx, iface, cmd); err != nil {
+		return fmt.Errorf("BSS transition of %s to %s: %w", mac, target, err)
+	}
+	return nil
+}
