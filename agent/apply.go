@@ -67,9 +67,28 @@ func (a *Agent) applyWLANs(ctx context.Context, m *wire.ControlMessage) error {
 			}
 			next[e.RadioID] = next[e.RadioID].WithoutWLAN(e.WLANID)
 			touched[e.RadioID] = true
+		case *wire.RadioConfig:
+			// capstan sends a radio's settings beside its WLANs, so that a
+			// change of both restarts the radio once.
+			if err := a.mergeRadioConfig(next, touched, e); err != nil {
+				return err
+			}
 		}
 	}
 	return a.reconcile(ctx, next, touched)
+}
+
+// mergeRadioConfig sets the radio settings of rc in next.
+func (a *Agent) mergeRadioConfig(next map[uint8]hal.RadioState, touched map[uint8]bool, rc *wire.RadioConfig) error {
+	if !a.hasRadio(rc.RadioID) {
+		return refuse(rc.RadioID, 0, "radio", "this CAP has no radio %d", rc.RadioID)
+	}
+	st := next[rc.RadioID]
+	st.Disabled, st.Country, st.Band = rc.Disabled, rc.Country, hal.Band(rc.Band)
+	st.Channel, st.WidthMHz, st.TxPowerDBm = int(rc.Channel), int(rc.WidthMHz), int(rc.TxPowerDBm)
+	next[rc.RadioID] = st
+	touched[rc.RadioID] = true
+	return nil
 }
 
 // applyRadioConfig applies capstan Radio Config elements (from the
@@ -77,18 +96,11 @@ func (a *Agent) applyWLANs(ctx context.Context, m *wire.ControlMessage) error {
 func (a *Agent) applyRadioConfig(ctx context.Context, m *wire.ControlMessage) error {
 	next, touched := a.nextStates()
 	for _, e := range m.ElementsOf(wire.TypeVendorSpecificPayload) {
-		rc, ok := e.(*wire.RadioConfig)
-		if !ok {
-			continue
+		if rc, ok := e.(*wire.RadioConfig); ok {
+			if err := a.mergeRadioConfig(next, touched, rc); err != nil {
+				return err
+			}
 		}
-		if !a.hasRadio(rc.RadioID) {
-			return refuse(rc.RadioID, 0, "radio", "this CAP has no radio %d", rc.RadioID)
-		}
-		st := next[rc.RadioID]
-		st.Disabled, st.Country, st.Band = rc.Disabled, rc.Country, hal.Band(rc.Band)
-		st.Channel, st.WidthMHz, st.TxPowerDBm = int(rc.Channel), int(rc.WidthMHz), int(rc.TxPowerDBm)
-		next[rc.RadioID] = st
-		touched[rc.RadioID] = true
 	}
 	return a.reconcile(ctx, next, touched)
 }

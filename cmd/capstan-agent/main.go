@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -19,6 +20,9 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/agent"
+	"github.com/capstan-wifi/capstan/hal"
+	"github.com/capstan-wifi/capstan/hal/hostapd"
+	"github.com/capstan-wifi/capstan/hal/nl80211"
 	"github.com/capstan-wifi/capstan/hal/sim"
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
 	"github.com/capstan-wifi/capstan/internal/logging"
@@ -35,7 +39,7 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, `usage: %s [--version] <command> [arguments]
 
 commands:
-  run [--config FILE] [--hal sim] [--OPTION VALUE ...]   run the agent (see run --help)
+  run [--config FILE] [--hal auto|hostapd|sim] [--OPTION VALUE ...]   run the agent (see run --help)
   status [--json] [--run-dir DIR]                         print the running agent's state
   unlock [--state-dir DIR]                                forget the manager this CAP locked to
   version                                                 print the version
@@ -160,8 +164,12 @@ func runAgent(args []string, stderr io.Writer) int {
 		}
 		cfg.HAL = h
 	case "auto", "openwrt", "hostapd":
-		fmt.Fprintf(stderr, "%s: --hal %s: real radio backends arrive with the radios issue; use --hal sim\n", program, *halName)
-		return 2
+		h, err := realHAL(*halName, cfg, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: --hal %s: %v\n", program, *halName, err)
+			return 1
+		}
+		cfg.HAL = h
 	default:
 		fmt.Fprintf(stderr, "%s: --hal %q: use auto, openwrt, hostapd or sim\n", program, *halName)
 		return 2
@@ -255,4 +263,28 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// realHAL opens a radio backend on real (or mac80211_hwsim) radios: auto is
+// openwrt where /etc/openwrt_release exists, else hostapd.
+func realHAL(name string, cfg agent.Config, log *slog.Logger) (hal.HAL, error) {
+	if name == "auto" {
+		name = "hostapd"
+		if _, err := os.Stat("/etc/openwrt_release"); err == nil {
+			name = "openwrt"
+		}
+	}
+	if name == "openwrt" {
+		return nil, errors.New("the OpenWrt (UCI/ubus) backend is not built yet; use --hal hostapd, which runs hostapd itself")
+	}
+	nl, err := nl80211.Dial()
+	if err != nil {
+		return nil, err
+	}
+	h, err := hostapd.New(hostapd.Config{Observer: nl, RunDir: cfg.RunDir, Interfaces: cfg.Interfaces, Logger: log})
+	if err != nil {
+		nl.Close()
+		return nil, err
+	}
+	return h, nil
 }

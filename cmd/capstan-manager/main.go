@@ -37,6 +37,8 @@ func usage(w io.Writer) {
 commands:
   serve --state-dir DIR [flags]   run the manager (see serve --help)
   remote-cap print [--json]       list connected CAPs
+  registration-table print|remove <MAC>   wireless clients of every CAP
+  default-configuration print|set key=value ...   what every CAP radio runs
   certificate print|export|import|revoke   the PKI (PEM and PKCS#12)
   enrollment print|approve|reject|remove   CAPs waiting for a certificate
   enrollment-password add|print            one-time enrollment passwords

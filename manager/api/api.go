@@ -19,9 +19,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/provision"
 	"github.com/capstan-wifi/capstan/pki"
 )
 
@@ -36,15 +38,21 @@ type Source interface {
 	RemoteCaps() []controlplane.RemoteCap
 	// Disconnect closes the sessions of CAPs with these certificate serials.
 	Disconnect(serials []string) int
+	RegistrationTable() []controlplane.Registration
+	RemoveStation(ctx context.Context, mac net.HardwareAddr) error
+	Defaults() provision.Defaults
+	SetDefaults(d provision.Defaults) (int, error)
 }
 
 // Server serves the API on one listener.
 type Server struct {
-	src   Source
-	pki   *pki.Authority
-	token string
-	srv   *http.Server
-	ln    net.Listener
+	src        Source
+	stateDir   string
+	defaultsMu sync.Mutex // one change of the default configuration at a time
+	pki        *pki.Authority
+	token      string
+	srv        *http.Server
+	ln         net.Listener
 }
 
 // Listen opens addr, makes a token and records both in stateDir (the token
@@ -67,9 +75,10 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 		ln.Close()
 		return nil, fmt.Errorf("api address: %w", err)
 	}
-	s := &Server{src: src, pki: auth, token: token, ln: ln}
+	s := &Server{src: src, stateDir: stateDir, pki: auth, token: token, ln: ln}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/remote-caps", s.remoteCaps)
+	s.routeRadios(mux)
 	if auth != nil {
 		s.routePKI(mux)
 	}

@@ -32,7 +32,7 @@ func StateDir(flagValue string) string {
 }
 
 // Resources lists the resources the CLI knows, for usage text.
-var Resources = []string{"remote-cap", "certificate", "enrollment", "enrollment-password"}
+var Resources = []string{"remote-cap", "registration-table", "default-configuration", "certificate", "enrollment", "enrollment-password"}
 
 // Run runs one resource command and returns the exit code: 0, 1 for a
 // failure, 2 for a usage error.
@@ -40,6 +40,10 @@ func Run(resource string, args []string, stdout, stderr io.Writer) int {
 	switch resource {
 	case "remote-cap":
 		return remoteCap(args, stdout, stderr)
+	case "registration-table":
+		return registrationTable(args, stdout, stderr)
+	case "default-configuration":
+		return defaultConfiguration(args, stdout, stderr)
 	case "certificate":
 		return certificate(args, stdout, stderr)
 	case "enrollment":
@@ -88,10 +92,10 @@ func remoteCap(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, " #\tIDENTITY\tADDRESS\tSTATE\tCOMMON-NAME\tBOARD\tVERSION\tRADIOS\tUPTIME")
+	fmt.Fprintln(tw, " #\tIDENTITY\tADDRESS\tSTATE\tCOMMON-NAME\tBOARD\tVERSION\tRADIOS\tCLIENTS\tUPTIME\tCONFIG-ERROR")
 	for i, c := range caps {
-		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i, c.Identity, c.Address, c.State,
-			c.CommonName, c.Board, c.Version, strconv.Itoa(c.Radios), c.Uptime)
+		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", i, c.Identity, c.Address, c.State,
+			c.CommonName, c.Board, c.Version, strconv.Itoa(c.Radios), c.Clients, c.Uptime, orDash(c.ConfigError))
 	}
 	return boolExit(tw.Flush() == nil)
 }

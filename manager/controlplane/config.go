@@ -3,6 +3,7 @@ package controlplane
 import (
 	"crypto/tls"
 	"fmt"
+	"github.com/capstan-wifi/capstan/manager/provision"
 	"log/slog"
 	"time"
 )
@@ -34,9 +35,9 @@ type Config struct {
 	CAPTimeout time.Duration
 	// JoinTimeout bounds each of Join, Configure and Data Check.
 	JoinTimeout time.Duration
-	// SSID, when set, is the WLAN every CAP radio serves (WLAN ID 1) until
-	// the configuration model of a later issue says more.
-	SSID string
+	// Defaults is the default configuration every CAP radio gets; Server
+	// SetDefaults changes it live.
+	Defaults provision.Defaults
 	// MaxCAPs is announced in the AC Descriptor and enforced at Join.
 	MaxCAPs int
 	Logger  *slog.Logger
@@ -78,8 +79,8 @@ func (c *Config) setDefaults() error {
 	if c.MaxCAPs > 65535 {
 		return fmt.Errorf("max caps %d: at most 65535", c.MaxCAPs)
 	}
-	if len(c.SSID) > 32 {
-		return fmt.Errorf("ssid %q: at most 32 bytes", c.SSID)
+	if err := c.Defaults.Validate(); err != nil {
+		return fmt.Errorf("default configuration: %w", err)
 	}
 	if c.ListenAddress == "" && len(c.L2Interfaces) == 0 {
 		return fmt.Errorf("nothing to listen on: no UDP address and no layer-2 interface")

@@ -13,6 +13,7 @@ import (
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
+	"github.com/capstan-wifi/capstan/manager/provision"
 )
 
 // Server is the manager's control plane.
@@ -24,6 +25,7 @@ type Server struct {
 	caps      map[string]*session // joined CAPs by identity key
 	bySession map[wire.SessionID]*session
 	ready     chan struct{}
+	defaults  provision.Defaults
 }
 
 // listener is one control socket with its data channel: UDP, or layer 2 on
@@ -44,6 +46,7 @@ func New(cfg Config) (*Server, error) {
 		caps:      map[string]*session{},
 		bySession: map[wire.SessionID]*session{},
 		ready:     make(chan struct{}),
+		defaults:  cfg.Defaults,
 	}, nil
 }
 
@@ -189,10 +192,14 @@ type RemoteCap struct {
 	State      string `json:"state"`
 	CommonName string `json:"common_name"`
 	// CertificateSerial is the serial of the CAP's certificate (hex).
-	CertificateSerial string    `json:"certificate_serial"`
-	Radios            int       `json:"radios"`
-	Uptime            string    `json:"uptime"`
-	JoinedAt          time.Time `json:"joined_at"`
+	CertificateSerial string `json:"certificate_serial"`
+	Radios            int    `json:"radios"`
+	// Clients is how many wireless clients the CAP reports.
+	Clients int `json:"clients"`
+	// ConfigError is why the CAP refused its configuration, if it did.
+	ConfigError string    `json:"config_error,omitempty"`
+	Uptime      string    `json:"uptime"`
+	JoinedAt    time.Time `json:"joined_at"`
 }
 
 // RemoteCaps lists the CAPs with a session past Join, by identity.

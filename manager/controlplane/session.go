@@ -46,8 +46,12 @@ type session struct {
 	radioIDs []uint8
 	joinedAt time.Time
 
-	mu    sync.Mutex
-	state string
+	mu          sync.Mutex
+	state       string
+	configError string                   // why the CAP refused its configuration, "" if it did not
+	stations    map[string]*Registration // its wireless clients, by MAC
+
+	pushMu sync.Mutex // one configuration push at a time
 }
 
 // handle runs one association through its life.
@@ -113,7 +117,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	c.log.Info("CAP running")
 	pushCtx, cancelPush := context.WithCancel(ctx)
 	defer cancelPush()
-	go c.pushWLANs(pushCtx)
+	go c.pushConfig(pushCtx, s.Defaults())
 	err = c.run(ctx)
 	c.log.Warn("CAP session ended", "err", err)
 }
@@ -135,10 +139,13 @@ func (c *session) close() { c.closeOnce.Do(func() { close(c.closed); c.cc.Close(
 func (c *session) dataSeen(net.Addr) { c.dataOnce.Do(func() { close(c.data) }) }
 
 func (c *session) row() RemoteCap {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return RemoteCap{
 		Identity: c.identity, Address: c.addr, Transport: c.transport, BaseMAC: c.baseMAC,
-		Board: c.board, Version: c.version, State: c.State(), CommonName: c.cn,
+		Board: c.board, Version: c.version, State: c.state, CommonName: c.cn,
 		Radios: c.radios, CertificateSerial: c.serial, Uptime: time.Since(c.joinedAt).Round(time.Second).String(), JoinedAt: c.joinedAt,
+		ConfigError: c.configError, Clients: len(c.stations),
 	}
 }
 

@@ -93,6 +93,10 @@ func (c *session) configure(ctx context.Context) error {
 	for id := 1; id <= max(c.radios, 1); id++ {
 		resp.Elements = append(resp.Elements, &wire.DecryptionErrorReportPeriod{RadioID: uint8(id), Interval: 120})
 	}
+	d := c.srv.Defaults()
+	for _, id := range c.radioIDs {
+		resp.Elements = append(resp.Elements, d.RadioConfig(id))
+	}
 	c.setState("data-check")
 	return c.cc.Respond(req, resp)
 }
@@ -170,34 +174,10 @@ func (c *session) answer(m *wire.ControlMessage) {
 			c.renew(m, cr)
 			return
 		}
+		c.stationEvent(m)
 		_ = c.cc.Respond(m, &wire.ControlMessage{})
 	default:
 		c.log.Warn("unsupported request", "type", m.Type)
 		_ = c.cc.Respond(m, resultOnly(wire.ResultMessageUnexpectedUnrecognized))
 	}
-}
-
-// pushWLANs sends the default WLAN to every radio of a CAP in Run (RFC 5416
-// §3.1). The CAP applies it only where it differs from what it runs, so a
-// CAP that rejoins after losing its manager restarts nothing.
-func (c *session) pushWLANs(ctx context.Context) {
-	if c.srv.cfg.SSID == "" {
-		return
-	}
-	for _, id := range c.radioIDs {
-		req := &wire.ControlMessage{Type: wire.IEEE80211WLANConfigurationRequest, Elements: []wire.Element{
-			&wire.IEEE80211AddWLAN{RadioID: id, WLANID: 1, Capability: 1 << 15, AdvertiseSSID: true,
-				TunnelMode: wire.TunnelModeLocalBridge, MACMode: wire.MACModeLocal, SSID: []byte(c.srv.cfg.SSID)},
-		}}
-		resp, err := c.cc.Request(ctx, req)
-		if err != nil {
-			c.log.Warn("WLAN configuration not delivered", "radio", id, "err", err)
-			return
-		}
-		if rc, ok := resp.Element(wire.TypeResultCode).(*wire.ResultCodeElement); !ok || !rc.Code.IsSuccess() {
-			c.log.Warn("CAP refused the WLAN configuration", "radio", id, "response", resp.Elements)
-			continue
-		}
-	}
-	c.log.Info("WLAN configuration applied", "ssid", c.srv.cfg.SSID, "radios", len(c.radioIDs))
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/manager/api"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/provision"
 	"github.com/capstan-wifi/capstan/pki"
 )
 
@@ -66,6 +67,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
+	defaults, _, err := provision.Load(cfg.StateDir)
+	if err != nil {
+		return fmt.Errorf("default configuration: %w", err)
+	}
+	if cfg.SSID != "" {
+		defaults.SSID = cfg.SSID // the flag wins over the file for this run
+	}
 	cert := auth.TLSCertificate()
 	name := cfg.Name
 	if name == "" {
@@ -73,7 +81,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	cp, err := controlplane.New(controlplane.Config{
 		Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
-		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, SSID: cfg.SSID, Logger: log,
+		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, Defaults: defaults, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,218 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/manager/provision"
+)
+
+// Defaults returns the default configuration in force.
+func (s *Server) Defaults() provision.Defaults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.defaults
+}
+
+// SetDefaults makes d the default configuration and pushes it at once to
+// every CAP in Run, returning how many it is pushed to. The CAPs apply it
+// live; one that refuses it keeps what it ran and shows why in remote-cap.
+func (s *Server) SetDefaults(d provision.Defaults) (int, error) {
+	if err := d.Validate(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.defaults = d
+	var targets []*session
+	for _, c := range s.caps {
+		if c.State() == "run" {
+			targets = append(targets, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range targets {
+		go c.pushConfig(context.Background(), d)
+	}
+	s.cfg.Logger.Info("default configuration changed", "ssid", d.SSID, "security", d.Security, "country", d.Country,
+		"channel", d.Channel, "pushed_to", len(targets))
+	return len(targets), nil
+}
+
+// pushConfig sends each radio of the CAP its configuration in one IEEE
+// 802.11 WLAN Configuration Request (RFC 5416 §3.1) that also carries the
+// radio's settings (capstan Radio Config), so that a change of both costs
+// the radio one restart. The CAP applies only what differs from what it
+// runs: a CAP that rejoins after losing its manager restarts nothing.
+func (c *session) pushConfig(ctx context.Context, d provision.Defaults) {
+	c.pushMu.Lock()
+	defer c.pushMu.Unlock()
+	var refused []string
+	for _, id := range c.radioIDs {
+		els := append([]wire.Element{d.RadioConfig(id)}, d.WLANElements(id)...)
+		rctx, cancel := context.WithTimeout(ctx, c.srv.cfg.JoinTimeout)
+		resp, err := c.cc.Request(rctx, &wire.ControlMessage{Type: wire.IEEE80211WLANConfigurationRequest, Elements: els})
+		cancel()
+		if err != nil {
+			c.log.Warn("configuration not delivered", "radio", id, "err", err)
+			return
+		}
+		if why := refusalText(resp); why != "" {
+			refused = append(refused, why)
+			c.log.Warn("CAP refused the configuration", "radio", id, "reason", why)
+		}
+	}
+	c.mu.Lock()
+	c.configError = strings.Join(refused, "; ")
+	c.mu.Unlock()
+	if len(refused) == 0 {
+		c.log.Info("configuration applied", "ssid", d.SSID, "radios", len(c.radioIDs))
+	}
+}
+
+// refusalText is "" for a successful answer, else its Result Code and the
+// CAP's Refusal.
+func refusalText(resp *wire.ControlMessage) string {
+	rc, ok := resp.Element(wire.TypeResultCode).(*wire.ResultCodeElement)
+	if ok && rc.Code.IsSuccess() {
+		return ""
+	}
+	text := "no result code"
+	if ok {
+		text = fmt.Sprintf("result %d (%v)", uint32(rc.Code), rc.Code)
+	}
+	for _, e := range resp.ElementsOf(wire.TypeVendorSpecificPayload) {
+		if r, ok := e.(*wire.Refusal); ok {
+			text += ": " + r.Field + ": " + r.Reason
+			if r.WLANID != 0 {
+				text = fmt.Sprintf("radio %d WLAN %d %s", r.RadioID, r.WLANID, text)
+			} else if r.RadioID != 0 {
+				text = fmt.Sprintf("radio %d %s", r.RadioID, text)
+			}
+		}
+	}
+	return text
+}
+
+// Registration is one row of the registration table: a wireless client of
+// a CAP.
+type Registration struct {
+	Interface  string    `json:"interface"` // <CAP identity>/<radio interface>
+	CAP        string    `json:"cap"`
+	RadioID    uint8     `json:"radio_id"`
+	WLANID     uint8     `json:"wlan_id"`
+	MAC        string    `json:"mac"`
+	SSID       string    `json:"ssid"`
+	Signal     int       `json:"signal"` // dBm
+	SignalAvg  int       `json:"signal_avg"`
+	TxRateKbps uint32    `json:"tx_rate_kbps"`
+	RxRateKbps uint32    `json:"rx_rate_kbps"`
+	TxBytes    uint64    `json:"tx_bytes"`
+	RxBytes    uint64    `json:"rx_bytes"`
+	TxPackets  uint64    `json:"tx_packets"`
+	RxPackets  uint64    `json:"rx_packets"`
+	Uptime     string    `json:"uptime"`
+	InactiveMs uint32    `json:"inactive_ms"`
+	Since      time.Time `json:"since"`
+	Updated    time.Time `json:"updated"`
+}
+
+// RegistrationTable lists every CAP's wireless clients, by interface and MAC.
+func (s *Server) RegistrationTable() []Registration {
+	s.mu.Lock()
+	sessions := make([]*session, 0, len(s.caps))
+	for _, c := range s.caps {
+		sessions = append(sessions, c)
+	}
+	s.mu.Unlock()
+	var out []Registration
+	for _, c := range sessions {
+		c.mu.Lock()
+		for _, r := range c.stations {
+			row := *r
+			row.Uptime = time.Since(r.Since).Round(time.Second).String()
+			out = append(out, row)
+		}
+		c.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Interface+out[i].MAC < out[j].Interface+out[j].MAC })
+	return out
+}
+
+// stationEvent records the Station and Delete Station elements of a WTP
+// Event Request in the CAP's part of the registration table.
+func (c *session) stationEvent(m *wire.ControlMessage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stations == nil {
+		c.stations = map[string]*Registration{}
+	}
+	now := time.Now()
+	for _, e := range m.Elements {
+		switch e := e.(type) {
+		case *wire.Station:
+			key := e.MAC.String()
+			if e.State == wire.StationDisassociated {
+				if _, ok := c.stations[key]; ok {
+					c.log.Info("station left", "mac", key, "ssid", e.SSID)
+				}
+				delete(c.stations, key)
+				continue
+			}
+			r := c.stations[key]
+			if r == nil {
+				r = &Registration{Since: now.Add(-time.Duration(e.ConnectedSec) * time.Second)}
+				c.stations[key] = r
+				c.log.Info("station associated", "mac", key, "ssid", e.SSID, "interface", e.Interface, "signal", e.Signal)
+			}
+			since := r.Since
+			*r = Registration{Interface: c.identity + "/" + e.Interface, CAP: c.identity, RadioID: e.RadioID, WLANID: e.WLANID,
+				MAC: key, SSID: e.SSID, Signal: int(e.Signal), SignalAvg: int(e.SignalAvg), TxRateKbps: e.TxRateKbps,
+				RxRateKbps: e.RxRateKbps, TxBytes: e.TxBytes, RxBytes: e.RxBytes, TxPackets: e.TxPackets, RxPackets: e.RxPackets,
+				InactiveMs: e.InactiveMs, Since: since, Updated: now}
+		case *wire.DeleteStation:
+			delete(c.stations, e.MAC.String())
+		}
+	}
+}
+
+// RemoveStation disconnects the client mac through the CAP it is
+// associated with (Station Configuration Request with Delete Station, RFC
+// 5415 §8.4) and drops it from the registration table.
+func (s *Server) RemoveStation(ctx context.Context, mac net.HardwareAddr) error {
+	key := mac.String()
+	var owner *session
+	var radio uint8
+	s.mu.Lock()
+	for _, c := range s.caps {
+		c.mu.Lock()
+		if r, ok := c.stations[key]; ok {
+			owner, radio = c, r.RadioID
+		}
+		c.mu.Unlock()
+	}
+	s.mu.Unlock()
+	if owner == nil {
+		return fmt.Errorf("%w: %s", ErrNoStation, key)
+	}
+	resp, err := owner.cc.Request(ctx, &wire.ControlMessage{Type: wire.StationConfigurationRequest,
+		Elements: []wire.Element{&wire.DeleteStation{RadioID: radio, MAC: mac}}})
+	if err != nil {
+		return fmt.Errorf("remove %s from %s: %w", key, owner.identity, err)
+	}
+	if why := refusalText(resp); why != "" {
+		return fmt.Errorf("remove %s: CAP %s refused: %s", key, owner.identity, why)
+	}
+	owner.mu.Lock()
+	delete(owner.stations, key)
+	owner.mu.Unlock()
+	owner.log.Info("station removed", "mac", key)
+	return nil
+}
+
+// ErrNoStation: no CAP reports that client.
+var ErrNoStation = fmt.Errorf("no such station in the registration table")
