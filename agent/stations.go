@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"net"
 	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
@@ -118,10 +119,10 @@ func (a *Agent) configureStations(ctx context.Context, m *wire.ControlMessage) [
 	for _, e := range m.ElementsOf(wire.TypeDeleteStation) {
 		d := e.(*wire.DeleteStation)
 		if err := a.cfg.HAL.Kick(ctx, d.MAC, 0); err != nil {
-			a.warn("station not removed", "mac", d.MAC, "err", err)
+			a.warn("station not removed", "mac", net.HardwareAddr(d.MAC).String(), "err", err)
 			return []wire.Element{&wire.ResultCodeElement{Code: wire.ResultConfigurationFailureServiceNotProvided}, &wire.Refusal{RadioID: d.RadioID, Field: "station", Reason: err.Error()}}
 		}
-		a.cfg.Logger.Info("station removed by the manager", "mac", d.MAC)
+		a.cfg.Logger.Info("station removed by the manager", "mac", net.HardwareAddr(d.MAC).String())
 	}
 	return []wire.Element{&wire.ResultCodeElement{Code: wire.ResultSuccess}}
 }

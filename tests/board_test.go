@@ -1,0 +1,321 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capstan-wifi/capstan/internal/testtool"
+	"github.com/capstan-wifi/capstan/manager/controlplane"
+)
+
+// boardSpec is one QEMU board: how to boot it and what the agent is built for.
+type boardSpec struct {
+	name    string
+	qemu    string
+	machine []string
+	console string
+	nic     []string
+	goenv   []string
+}
+
+var boards = []boardSpec{
+	{name: "malta", qemu: "qemu-system-mipsel", machine: []string{"-M", "malta", "-m", "256", "-vga", "none"},
+		console: "ttyS0", nic: []string{"-nic", "tap,model=pcnet,ifname=tap0,script=no,downscript=no"},
+		goenv: []string{"GOARCH=mipsle", "GOMIPS=softfloat"}},
+	{name: "arm64", qemu: "qemu-system-aarch64", machine: []string{"-M", "virt", "-cpu", "cortex-a53", "-m", "256"},
+		console: "ttyAMA0", nic: []string{"-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no", "-device", "virtio-net-device,netdev=n0"},
+		goenv: []string{"GOARCH=arm64"}},
+}
+
+// The board tier runs only when asked (make test-board sets CAPSTAN_BOARD=1):
+// it needs root, QEMU and the images scripts/board-image.sh builds.
+func requireBoard(t testing.TB, b boardSpec) (kernel, base string) {
+	t.Helper()
+	if os.Getenv("CAPSTAN_BOARD") != "1" {
+		t.Skip("board test: run with `make test-board` (CAPSTAN_BOARD=1, root, QEMU)")
+	}
+	missing := func(reason string) {
+		if testtool.Required() {
+			t.Fatal(reason)
+		}
+		t.Skip(reason)
+	}
+	if os.Geteuid() != 0 {
+		missing("board test needs root (network namespace and tap)")
+	}
+	for _, tool := range []string{b.qemu, "ip", "cpio", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing(fmt.Sprintf("board test needs %s (make deps installs it)", tool))
+		}
+	}
+	dir := filepath.Join("..", "build", "board", b.name)
+	kernel, base = filepath.Join(dir, "kernel"), filepath.Join(dir, "base.cpio")
+	for _, f := range []string{kernel, base} {
+		if _, err := os.Stat(f); err != nil {
+			missing(fmt.Sprintf("board image missing: %v (scripts/board-image.sh %s builds it)", err, b.name))
+		}
+	}
+	return kernel, base
+}
+
+// board is one booted board in a namespace of its own, with a manager on
+// the host side of its tap.
+type board struct {
+	t       testing.TB
+	spec    boardSpec
+	lab     *lab
+	ns      string
+	state   string
+	con     *console
+	bootAt  time.Time
+	readyAt time.Time
+}
+
+const boardPassphrase = "capstan board passphrase"
+
+// bootBoard builds the agent for the board, starts a manager in a new
+// namespace with a tap device, boots the board on that tap and waits for
+// its shell.
+func bootBoard(t *testing.T, spec boardSpec, kernel, base string) *board {
+	l := newLab(t)
+	b := &board{t: t, spec: spec, lab: l, ns: l.ns(spec.name)}
+	l.must("ip", "netns", "add", b.ns)
+	l.must("ip", "-n", b.ns, "link", "set", "lo", "up")
+	l.must("ip", "-n", b.ns, "tuntap", "add", "dev", "tap0", "mode", "tap")
+	l.must("ip", "-n", b.ns, "addr", "add", "192.0.2.1/24", "dev", "tap0")
+	l.must("ip", "-n", b.ns, "link", "set", "tap0", "up")
+	_, b.state = l.manager(b.ns, "manager-"+spec.name, "--listen", "192.0.2.1:5246", "--http", "127.0.0.1:0")
+	b.cli("default-configuration", "set", "ssid=capstan-board", "security=wpa2-psk", "passphrase="+boardPassphrase, "country=PL", "channel=1")
+
+	initrd := b.initrd(base)
+	ctx, cancel := context.WithCancel(context.Background())
+	args := append([]string{"netns", "exec", b.ns, "timeout", "600", spec.qemu}, spec.machine...)
+	args = append(args, "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+		"-append", "console="+spec.console+" panic=-1 capstan.ip=192.0.2.10/24 capstan.radios=2")
+	args = append(args, spec.nic...)
+	cmd := exec.CommandContext(ctx, "ip", args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	b.bootAt = time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b.con = newConsole(t, stdin, stdout)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("== %s console (tail)\n%s", spec.name, b.con.tail())
+			if out, rc := b.tryRun("tail -n 40 /tmp/agent.log; tail -n 20 /tmp/wpa.log", 20*time.Second); rc >= 0 {
+				t.Logf("== %s agent and wpa_supplicant logs\n%s", spec.name, out)
+			}
+		}
+		_, _ = stdin.Write([]byte("poweroff -f\n"))
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cancel()
+			<-done
+		}
+		cancel()
+	})
+	if _, err := b.con.wait(regexp.MustCompile(`capstan-board: ready`), 120*time.Second); err != nil {
+		t.Fatalf("%s did not boot: %v\n%s", spec.name, err, b.con.tail())
+	}
+	b.readyAt = time.Now()
+	// No echo, no prompt, no kernel messages: the console shows only what
+	// the commands print.
+	b.con.must("stty -echo; PS1=''; dmesg -n 1", 30*time.Second)
+	return b
+}
+
+// tryRun is console.run that reports a dead console as -1 instead of failing.
+func (b *board) tryRun(cmd string, timeout time.Duration) (out string, rc int) {
+	defer func() {
+		if recover() != nil {
+			out, rc = "", -1
+		}
+	}()
+	return b.con.run(cmd, timeout)
+}
+
+// initrd is the base image with the cross-built agent appended as a second
+// cpio archive.
+func (b *board) initrd(base string) string {
+	t := b.t
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	if err := os.MkdirAll(filepath.Join(root, "usr", "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(root, "usr", "bin", "capstan-agent"), "github.com/capstan-wifi/capstan/cmd/capstan-agent")
+	build.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), b.spec.goenv...)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("cross build for %s: %v\n%s", b.spec.name, err, out)
+	}
+	overlay := filepath.Join(dir, "agent.cpio")
+	sh := exec.Command("sh", "-c", "find . | cpio -o -H newc --quiet > "+overlay)
+	sh.Dir = root
+	if out, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("cpio: %v\n%s", err, out)
+	}
+	initrd := filepath.Join(dir, "initrd.cpio")
+	out, err := os.Create(initrd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	for _, f := range []string{base, overlay} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := out.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return initrd
+}
+
+// cli runs capstan-manager CLI against the board's manager.
+func (b *board) cli(args ...string) string {
+	b.t.Helper()
+	out, err := b.lab.in(b.ns, append([]string{filepath.Join(b.lab.bin, "capstan-manager")}, append(args, "--state-dir", b.state)...)...)
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		b.t.Fatalf("capstan-manager %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
+	}
+	return string(out)
+}
+
+func (b *board) registrations() []controlplane.Registration {
+	var rows []controlplane.Registration
+	if err := json.Unmarshal([]byte(b.cli("registration-table", "print", "--json")), &rows); err != nil {
+		b.t.Fatal(err)
+	}
+	return rows
+}
+
+// startAgent starts capstan-agent on the board's first radio and returns
+// the seconds from its start to hostapd beaconing, measured on the board's
+// own clock.
+func (b *board) startAgent() float64 {
+	b.con.must("t0=$(cut -d' ' -f1 /proc/uptime); capstan-agent run --hal hostapd --interfaces phy0 --manager_addresses 192.0.2.1 "+
+		"--identity board-"+b.spec.name+" --state-dir /etc/capstan --run-dir /var/run/capstan --log-level debug > /tmp/agent.log 2>&1 &", 30*time.Second)
+	out := b.con.must(`i=0; while ! hostapd_cli -p /var/run/capstan/hostapd -i wlan0 status 2>/dev/null | grep -q '^state=ENABLED'; do `+
+		`i=$((i+1)); [ $i -gt 3000 ] && exit 1; usleep 20000; done; echo "beacon $t0 $(cut -d' ' -f1 /proc/uptime)"`, 120*time.Second)
+	m := regexp.MustCompile(`beacon ([0-9.]+) ([0-9.]+)`).FindStringSubmatch(out)
+	if m == nil {
+		b.t.Fatalf("no beacon timing in %q", out)
+	}
+	t0, _ := strconv.ParseFloat(m[1], 64)
+	t1, _ := strconv.ParseFloat(m[2], 64)
+	return t1 - t0
+}
+
+func TestBoard(t *testing.T) {
+	for _, spec := range boards {
+		t.Run(spec.name, func(t *testing.T) {
+			t.Parallel()
+			kernel, base := requireBoard(t, spec)
+			binaries(t)
+			b := bootBoard(t, spec, kernel, base)
+			t.Logf("%s: shell %.1f s after QEMU started", spec.name, b.readyAt.Sub(b.bootAt).Seconds())
+			beacon := b.startAgent()
+			t.Logf("%s: agent start → beaconing %.2f s", spec.name, beacon)
+			if out := b.con.must("iw dev wlan0 info", 30*time.Second); !strings.Contains(out, "type AP") || !strings.Contains(out, "ssid capstan-board") {
+				t.Fatalf("wlan0 is not the AP the manager asked for:\n%s", out)
+			}
+			b.testStation()
+		})
+	}
+}
+
+// testStation associates a wpa_supplicant station on the board's second
+// radio and follows it through the manager: registration with its signal,
+// a live SSID change it follows, and registration-table remove.
+func (b *board) testStation() {
+	t := b.t
+	// autoscan: an eager client that rescans every 2 s while disconnected,
+	// so that following the SSID change takes seconds, not wpa_supplicant's
+	// default backoff.
+	b.con.must(`printf 'ctrl_interface=/var/run/wpa_supplicant\nautoscan=periodic:2\nnetwork={\n ssid="capstan-board"\n psk="`+boardPassphrase+`"\n}\n`+
+		`network={\n ssid="capstan-renamed"\n psk="`+boardPassphrase+`"\n}\n' > /tmp/wpa.conf && `+
+		`wpa_supplicant -B -i wlan1 -c /tmp/wpa.conf -f /tmp/wpa.log`, 30*time.Second)
+	const sta = "02:00:00:00:01:00" // mac80211_hwsim's second radio
+	var row controlplane.Registration
+	waitFor(t, 90*time.Second, "the station in the registration table", func() bool {
+		for _, r := range b.registrations() {
+			if r.MAC == sta && r.SSID == "capstan-board" && r.Signal != 0 {
+				row = r
+				return true
+			}
+		}
+		return false
+	})
+	t.Logf("%s: registered %s on %s ssid %s signal %d dBm", b.spec.name, row.MAC, row.Interface, row.SSID, row.Signal)
+	if out := b.con.must("wpa_cli -i wlan1 status", 30*time.Second); !strings.Contains(out, "wpa_state=COMPLETED") || !strings.Contains(out, "key_mgmt=WPA2-PSK") {
+		t.Fatalf("station not associated with WPA2-PSK:\n%s", out)
+	}
+
+	// A live SSID change: the AP is re-applied and the station follows.
+	changed := time.Now()
+	b.cli("default-configuration", "set", "ssid=capstan-renamed")
+	waitFor(t, 90*time.Second, "the station on the renamed SSID", func() bool {
+		for _, r := range b.registrations() {
+			if r.MAC == sta && r.SSID == "capstan-renamed" {
+				return true
+			}
+		}
+		return false
+	})
+	t.Logf("%s: SSID change → station registered on the new SSID in %.1f s", b.spec.name, time.Since(changed).Seconds())
+	if out := b.con.must("wpa_cli -i wlan1 status", 30*time.Second); !strings.Contains(out, "ssid=capstan-renamed") {
+		t.Fatalf("station not on the renamed SSID:\n%s", out)
+	}
+	var rc []controlplane.RemoteCap
+	if err := json.Unmarshal([]byte(b.cli("remote-cap", "print", "--json")), &rc); err != nil {
+		t.Fatal(err)
+	}
+	if len(rc) != 1 || rc[0].ConfigError != "" {
+		t.Fatalf("remote caps after the change: %+v", rc)
+	}
+
+	// registration-table remove: hostapd deauthenticates the station.
+	before := b.deauths()
+	out := b.cli("registration-table", "remove", sta)
+	if !strings.Contains(out, "removed "+sta) {
+		t.Fatalf("remove said %q", out)
+	}
+	waitFor(t, 30*time.Second, "the station to be deauthenticated", func() bool { return b.deauths() > before })
+	if log := b.con.must("grep -c 'station removed by the manager' /tmp/agent.log", 30*time.Second); log == "0" {
+		t.Fatalf("the agent did not log the removal")
+	}
+}
+
+// deauths counts the station's disconnections with reason 1 (unspecified),
+// the reason capstan's kick gives; a restarting AP gives reason 3.
+func (b *board) deauths() int {
+	out, _ := b.con.run("grep -cE 'CTRL-EVENT-DISCONNECTED .* reason=1( |$)' /tmp/wpa.log", 30*time.Second)
+	n, _ := strconv.Atoi(strings.TrimSpace(out))
+	return n
+}
