@@ -189,10 +189,14 @@ func (*RadioConfig) VendorID() uint32 { return EnterpriseNumber }
 func (*RadioConfig) VendorElementID() uint16 { return CapstanRadioConfig }
 
 // AppendBinary appends the vendor header and the attributes.
-func (e *RadioConfig) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b, CapstanRadioConfig, e) }
+func (e *RadioConfig) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanRadioConfig, e)
+}
 
 // UnmarshalBinary decodes a Vendor Specific Payload value.
-func (e *RadioConfig) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanRadioConfig, e) }
+func (e *RadioConfig) UnmarshalBinary(v []byte) error {
+	return unmarshalCapstan(v, CapstanRadioConfig, e)
+}
 
 // Type returns TypeVendorSpecificPayload.
 func (*Refusal) Type() ElementType { return TypeVendorSpecificPayload }
