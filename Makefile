@@ -14,7 +14,7 @@ FUZZTIME  ?= 30s
 GOBIN     := $(or $(shell $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin
 export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
 
-.PHONY: help build cross size test test-unit test-netns fuzz lint deps bench clean demo
+.PHONY: help build cross size test test-unit test-netns test-board board-images fuzz lint deps bench clean demo
 
 help: ## show the targets and what they do
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,10 +42,18 @@ size: cross ## print the stripped and gzip sizes of the agent per architecture
 deps: ## install on Debian 12 what builds and tests need (idempotent)
 	bash scripts/deps.sh
 
-test: deps ## everything CI runs: lint, unit tests (tshark included), fuzz seeds, namespace tests
+test: deps ## everything CI runs: lint, unit tests (tshark included), fuzz seeds, namespace and QEMU board tests
 	$(MAKE) lint
 	CAPSTAN_REQUIRE_TOOLS=1 $(MAKE) test-unit
 	CAPSTAN_REQUIRE_TOOLS=1 $(MAKE) test-netns
+	CAPSTAN_REQUIRE_TOOLS=1 $(MAKE) test-board
+
+board-images: ## build the QEMU board images (Debian kernels, hostapd, wpa_supplicant) into build/board/
+	bash scripts/board-image.sh malta
+	bash scripts/board-image.sh arm64
+
+test-board: board-images ## QEMU boards (malta mipsel, arm64 virt) with mac80211_hwsim, hostapd and a wpa_supplicant station (root)
+	CAPSTAN_BOARD=1 $(GO) test -count=1 -v -timeout 15m -run '^TestBoard' ./tests/
 
 test-netns: ## end-to-end tests in network namespaces (root; dnsmasq, nftables)
 	CAPSTAN_NETNS=1 $(GO) test -count=1 -v -run '^TestNetns' ./tests/
@@ -68,8 +76,12 @@ lint: ## gofmt, go vet, staticcheck and govulncheck
 	staticcheck ./...
 	bash scripts/govulncheck.sh
 
-bench: ## print join time, failure detection, DTLS handshakes/s and CPU per handshake (fixed sample counts)
+bench: ## print join time, failure detection, DTLS handshakes/s, CPU per handshake, agent start → beaconing per board
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	@if [ "$$(id -u)" = 0 ] && command -v qemu-system-mipsel >/dev/null && command -v qemu-system-aarch64 >/dev/null; then \
+	  $(MAKE) --no-print-directory board-images && \
+	  CAPSTAN_BOARD=1 $(GO) test -run '^$$' -bench '^BenchmarkBoard' -benchtime 1x ./tests/; \
+	else echo "bench: board benchmarks skipped: need root and QEMU (make deps)"; fi
 
 clean: ## remove build output
 	rm -rf bin

@@ -12,7 +12,10 @@ GOVULNCHECK_VERSION=v1.9.0   # golang.org/x/vuln
 log() { printf 'deps: %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------
-pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc scep openssl)
+# qemu-system-* boot the board tests; ipxe-qemu has malta's pcnet option ROM;
+# cpio and kmod (depmod) build the board images.
+pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc scep openssl
+	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

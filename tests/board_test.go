@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,7 +86,7 @@ const boardPassphrase = "capstan board passphrase"
 // bootBoard builds the agent for the board, starts a manager in a new
 // namespace with a tap device, boots the board on that tap and waits for
 // its shell.
-func bootBoard(t *testing.T, spec boardSpec, kernel, base string) *board {
+func bootBoard(t testing.TB, spec boardSpec, kernel, base string) *board {
 	l := newLab(t)
 	b := &board{t: t, spec: spec, lab: l, ns: l.ns(spec.name)}
 	l.must("ip", "netns", "add", b.ns)
@@ -318,4 +319,27 @@ func (b *board) deauths() int {
 	out, _ := b.con.run("grep -cE 'CTRL-EVENT-DISCONNECTED .* reason=1( |$)' /tmp/wpa.log", 30*time.Second)
 	n, _ := strconv.Atoi(strings.TrimSpace(out))
 	return n
+}
+
+// BenchmarkBoardBeacon measures, per board, the time from capstan-agent's
+// start to hostapd beaconing the manager's SSID: join, configuration,
+// hostapd start. Five starts per board, each after killing the previous
+// agent and its hostapd; the board's own clock, 10 ms resolution.
+func BenchmarkBoardBeacon(b *testing.B) {
+	for _, spec := range boards {
+		b.Run(spec.name, func(b *testing.B) {
+			kernel, base := requireBoard(b, spec)
+			binaries(b)
+			brd := bootBoard(b, spec, kernel, base)
+			var samples []float64
+			for range 5 {
+				samples = append(samples, brd.startAgent())
+				brd.con.must("killall capstan-agent; while pidof capstan-agent hostapd >/dev/null; do usleep 50000; done", 60*time.Second)
+			}
+			sort.Float64s(samples)
+			b.ReportMetric(samples[len(samples)/2]*1000, "ms-median")
+			b.ReportMetric(samples[len(samples)-1]*1000, "ms-max")
+			b.Logf("%s: agent start → beaconing, 5 starts: %v s", spec.name, samples)
+		})
+	}
 }

@@ -48,7 +48,7 @@ var (
 )
 
 // binaries builds capstan-agent and capstan-manager once per test run.
-func binaries(t *testing.T) string {
+func binaries(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "capstan-bin")
@@ -69,7 +69,7 @@ func binaries(t *testing.T) string {
 // lab is a set of network namespaces joined by a bridge in a switch
 // namespace, all made by the test and deleted after it.
 type lab struct {
-	t   *testing.T
+	t   testing.TB
 	id  string
 	bin string
 	dir string
@@ -78,7 +78,7 @@ type lab struct {
 	ps  []*proc
 }
 
-func newLab(t *testing.T) *lab {
+func newLab(t testing.TB) *lab {
 	t.Helper()
 	var b [2]byte
 	_, _ = rand.Read(b[:])
