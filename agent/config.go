@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/hal"
+	"github.com/capstan-wifi/capstan/internal/uci"
 )
 
 // Discovery methods on the discovery interfaces.
@@ -79,7 +79,7 @@ func DefaultConfig() Config {
 
 // ReadUCI applies the first `config agent` section of r to c.
 func (c *Config) ReadUCI(r io.Reader) error {
-	secs, err := parseUCI(r)
+	secs, err := uci.Parse(r)
 	if err != nil {
 		return err
 	}
@@ -87,9 +87,11 @@ func (c *Config) ReadUCI(r io.Reader) error {
 		if s.Type != "agent" {
 			continue
 		}
-		for _, key := range slices.Sorted(maps.Keys(s.Options)) {
-			for i, v := range s.Options[key] {
-				if err := c.Set(key, v, i > 0); err != nil {
+		opts := slices.Clone(s.Options)
+		slices.SortFunc(opts, func(a, b uci.Option) int { return strings.Compare(a.Name, b.Name) })
+		for _, o := range opts {
+			for i, v := range o.Values {
+				if err := c.Set(o.Name, v, i > 0); err != nil {
 					return err
 				}
 			}

@@ -3,9 +3,10 @@ package controlplane
 import (
 	"crypto/tls"
 	"fmt"
-	"github.com/capstan-wifi/capstan/manager/provision"
 	"log/slog"
 	"time"
+
+	"github.com/capstan-wifi/capstan/manager/provision"
 )
 
 // Config configures a Server.
