@@ -131,7 +131,7 @@ func Parse(r io.Reader) ([]Section, error) {
 	return out, sc.Err()
 }
 
-// splitWords splits a line into words, honouring '' and "" quoting.
+// splitWords splits a line into words, honouring ” and "" quoting.
 func splitWords(line string) ([]string, error) {
 	var words []string
 	var cur strings.Builder
