@@ -2,6 +2,7 @@ package hal
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -63,7 +64,11 @@ func Resolve(r Radio, st RadioState) (RadioState, error) {
 		return st, bad("wlans", "%d WLANs: this radio runs at most %d access points", len(st.WLANs), r.MaxAP)
 	}
 	seen := map[uint8]bool{}
-	for _, w := range st.WLANs {
+	st.WLANs = slices.Clone(st.WLANs)
+	for i, w := range st.WLANs {
+		if w.Security == "" {
+			st.WLANs[i].Security = SecurityOpen
+		}
 		if seen[w.ID] {
 			return st, bad("wlans", "WLAN ID %d given twice", w.ID)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/capstan-wifi/capstan/hal"
 	"github.com/capstan-wifi/capstan/hal/hostapd"
 	"github.com/capstan-wifi/capstan/hal/nl80211"
+	"github.com/capstan-wifi/capstan/hal/openwrt"
 	"github.com/capstan-wifi/capstan/hal/sim"
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
 	"github.com/capstan-wifi/capstan/internal/logging"
@@ -274,12 +275,26 @@ func realHAL(name string, cfg agent.Config, log *slog.Logger) (hal.HAL, error) {
 			name = "openwrt"
 		}
 	}
-	if name == "openwrt" {
-		return nil, errors.New("the OpenWrt (UCI/ubus) backend is not built yet; use --hal hostapd, which runs hostapd itself")
-	}
 	nl, err := nl80211.Dial()
 	if err != nil {
 		return nil, err
+	}
+	if name == "openwrt" {
+		h, err := openwrt.New(openwrt.Config{Observer: nl, Interfaces: cfg.Interfaces, Logger: log})
+		if err != nil {
+			nl.Close()
+			return nil, err
+		}
+		// Associations from the kernel at once; the agent's station poll
+		// catches anything this misses.
+		if mon, err := nl80211.Dial(); err == nil {
+			if events, err := nl80211.Monitor(context.Background(), mon); err == nil {
+				go h.Feed(events)
+			} else {
+				log.Warn("nl80211 events unavailable; stations are polled", "err", err)
+			}
+		}
+		return h, nil
 	}
 	h, err := hostapd.New(hostapd.Config{Observer: nl, RunDir: cfg.RunDir, Interfaces: cfg.Interfaces, Logger: log})
 	if err != nil {

@@ -1,0 +1,320 @@
+package openwrt
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/capstan-wifi/capstan/hal"
+	"github.com/capstan-wifi/capstan/internal/uci"
+	"github.com/capstan-wifi/capstan/pki"
+)
+
+// Observer is what the backend needs of the kernel; *nl80211.Conn is one.
+type Observer interface {
+	Radios(ctx context.Context) ([]hal.Radio, error)
+	Stations(ctx context.Context, ifname string) ([]hal.Station, error)
+}
+
+// Ubus runs `ubus call OBJECT METHOD JSON` and returns its output.
+type Ubus func(ctx context.Context, object, method string, args any) ([]byte, error)
+
+// Config configures the backend.
+type Config struct {
+	Observer Observer
+	// Path is the wireless configuration, /etc/config/wireless by default.
+	Path string
+	// Ubus calls ubus; the default runs the ubus program.
+	Ubus Ubus
+	// Interfaces are the wifi-devices (radio0) or phys (phy0) the agent
+	// may use; empty means every wifi-device.
+	Interfaces []string
+	Logger     *slog.Logger
+}
+
+// HAL runs radios through UCI and netifd. It implements hal.HAL.
+type HAL struct {
+	cfg    Config
+	log    *slog.Logger
+	events chan hal.Event
+
+	mu      sync.Mutex
+	managed []Managed
+	states  map[uint8]hal.RadioState // resolved, as written to UCI
+}
+
+// New returns the backend; nothing changes until Apply.
+func New(cfg Config) (*HAL, error) {
+	if cfg.Observer == nil {
+		return nil, fmt.Errorf("openwrt: no observer")
+	}
+	if cfg.Path == "" {
+		cfg.Path = "/etc/config/wireless"
+	}
+	if cfg.Ubus == nil {
+		cfg.Ubus = runUbus
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &HAL{cfg: cfg, log: cfg.Logger, events: make(chan hal.Event, 256), states: map[uint8]hal.RadioState{}}, nil
+}
+
+func runUbus(ctx context.Context, object, method string, args any) ([]byte, error) {
+	b, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.CommandContext(ctx, "ubus", "call", object, method, string(b)).CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("ubus call %s %s: %v: %s", object, method, err, bytes.TrimSpace(out))
+	}
+	return out, nil
+}
+
+func (h *HAL) read() ([]uci.Section, []byte, error) {
+	b, err := os.ReadFile(h.cfg.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("openwrt: %w", err)
+	}
+	secs, err := uci.Parse(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil, fmt.Errorf("openwrt: %s: %w", h.cfg.Path, err)
+	}
+	return secs, b, nil
+}
+
+// Radios lists the managed wifi-devices, numbered from 1 in file order,
+// with the capabilities of their phys (matched by order: OpenWrt names
+// phyN after radioN's probe order).
+func (h *HAL) Radios(ctx context.Context) ([]hal.Radio, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.inventory(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]hal.Radio, len(h.managed))
+	for i, m := range h.managed {
+		out[i] = m.Radio
+	}
+	return out, nil
+}
+
+func (h *HAL) inventory(ctx context.Context) error {
+	if h.managed != nil {
+		return nil
+	}
+	secs, _, err := h.read()
+	if err != nil {
+		return err
+	}
+	phys, err := h.cfg.Observer.Radios(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, s := range secs {
+		if s.Type != "wifi-device" {
+			continue
+		}
+		var phy hal.Radio
+		if n < len(phys) {
+			phy = phys[n]
+		}
+		n++
+		if len(h.cfg.Interfaces) > 0 && !slices.Contains(h.cfg.Interfaces, s.Name) && !slices.Contains(h.cfg.Interfaces, phy.Name) {
+			continue
+		}
+		r := phy
+		r.ID = uint8(len(h.managed) + 1)
+		r.Name = s.Name
+		prefix := fmt.Sprintf("cap%d", r.ID-1)
+		r.Interface = prefix
+		if r.MAC == nil {
+			r.MAC = net.HardwareAddr{0x02, 0, 0, 0, 0, r.ID}
+		}
+		h.managed = append(h.managed, Managed{Radio: r, Prefix: prefix})
+	}
+	if len(h.managed) == 0 {
+		return fmt.Errorf("openwrt: no wifi-device to manage in %s (interfaces %v)", h.cfg.Path, h.cfg.Interfaces)
+	}
+	for id, st := range Parse(secs, h.managed) {
+		h.states[id] = st
+	}
+	return nil
+}
+
+// Apply implements hal.Applier: the radio's part of the wireless
+// configuration is rewritten and netifd reloads it, only when the file
+// changes.
+func (h *HAL) Apply(ctx context.Context, st hal.RadioState) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.inventory(ctx); err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(h.managed, func(m Managed) bool { return m.Radio.ID == st.RadioID })
+	if i < 0 {
+		return false, &hal.ConfigError{RadioID: st.RadioID, Field: "radio", Reason: "no such radio"}
+	}
+	resolved, err := hal.Resolve(h.managed[i].Radio, st)
+	if err != nil {
+		return false, err
+	}
+	secs, old, err := h.read()
+	if err != nil {
+		return false, err
+	}
+	states := map[uint8]hal.RadioState{}
+	for id, s := range h.states {
+		states[id] = s
+	}
+	states[st.RadioID] = resolved
+	next := uci.Format(Render(secs, h.managed, states))
+	if bytes.Equal(next, old) {
+		h.states = states
+		return false, nil
+	}
+	if err := pki.WriteFileAtomic(h.cfg.Path, next, 0o600); err != nil {
+		return false, fmt.Errorf("openwrt: %w", err)
+	}
+	if _, err := h.cfg.Ubus(ctx, "network", "reload", struct{}{}); err != nil {
+		return false, err
+	}
+	h.states = states
+	h.log.Info("radio configured", "device", h.managed[i].Radio.Name, "channel", resolved.Channel, "wlans", len(resolved.WLANs))
+	return true, nil
+}
+
+// ifaces lists the managed interfaces with their radio and WLAN.
+func (h *HAL) ifaces() []bssRef {
+	var out []bssRef
+	for _, m := range h.managed {
+		st := h.states[m.Radio.ID]
+		if !st.Active() {
+			continue
+		}
+		for i, w := range st.WLANs {
+			out = append(out, bssRef{iface: ifaceName(m.Prefix, i), radio: m.Radio.ID, wlan: w})
+		}
+	}
+	return out
+}
+
+type bssRef struct {
+	iface string
+	radio uint8
+	wlan  hal.WLAN
+}
+
+// Stations implements hal.Stations.
+func (h *HAL) Stations(ctx context.Context) ([]hal.Station, error) {
+	h.mu.Lock()
+	refs := h.ifaces()
+	h.mu.Unlock()
+	var out []hal.Station
+	for _, b := range refs {
+		stas, err := h.cfg.Observer.Stations(ctx, b.iface)
+		if err != nil {
+			continue // netifd may still be bringing it up
+		}
+		for _, s := range stas {
+			s.RadioID, s.WLANID, s.SSID = b.radio, b.wlan.ID, b.wlan.SSID
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Events implements hal.Stations. The agent also polls Stations, which
+// finds every association; Feed adds nl80211's events for speed.
+func (h *HAL) Events(context.Context) <-chan hal.Event { return h.events }
+
+// Feed passes kernel events (nl80211.Monitor) for the managed interfaces
+// on to Events until in closes.
+func (h *HAL) Feed(in <-chan hal.Event) {
+	for ev := range in {
+		h.mu.Lock()
+		refs := h.ifaces()
+		h.mu.Unlock()
+		for _, b := range refs {
+			if b.iface == ev.Interface {
+				ev.RadioID, ev.WLANID = b.radio, b.wlan.ID
+				select {
+				case h.events <- ev:
+				default:
+				}
+			}
+		}
+	}
+}
+
+// find returns the managed interface mac is associated with.
+func (h *HAL) find(ctx context.Context, mac net.HardwareAddr) (string, error) {
+	stas, err := h.Stations(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range stas {
+		if bytes.Equal(s.MAC, mac) {
+			return s.Interface, nil
+		}
+	}
+	return "", fmt.Errorf("station %s is not associated", mac)
+}
+
+// Kick implements hal.Actions with hostapd's ubus del_client.
+func (h *HAL) Kick(ctx context.Context, mac net.HardwareAddr, ban time.Duration) error {
+	iface, err := h.find(ctx, mac)
+	if err != nil {
+		return err
+	}
+	_, err = h.cfg.Ubus(ctx, "hostapd."+iface, "del_client", map[string]any{
+		"addr": mac.String(), "reason": 1, "deauth": true, "ban_time": ban.Milliseconds()})
+	return err
+}
+
+// SwitchChannel implements hal.Actions with hostapd's ubus switch_chan.
+func (h *HAL) SwitchChannel(ctx context.Context, radioID uint8, channel, count int) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	i := slices.IndexFunc(h.managed, func(m Managed) bool { return m.Radio.ID == radioID })
+	if i < 0 || !h.states[radioID].Active() {
+		return fmt.Errorf("radio %d is not running", radioID)
+	}
+	bi, _ := h.managed[i].Radio.Band(h.states[radioID].Band)
+	for _, c := range bi.Channels {
+		if c.Number == channel {
+			_, err := h.cfg.Ubus(ctx, "hostapd."+h.managed[i].Prefix, "switch_chan", map[string]any{
+				"freq": c.FrequencyMHz, "bcn_count": max(count, 1)})
+			return err
+		}
+	}
+	return &hal.ConfigError{RadioID: radioID, Field: "channel", Reason: fmt.Sprintf("no channel %d", channel)}
+}
+
+// BSSTransition implements hal.Actions with hostapd's ubus
+// bss_transition_request, naming target in a neighbor report element
+// (BSSID, BSSID information, operating class, channel, PHY type).
+func (h *HAL) BSSTransition(ctx context.Context, mac, target net.HardwareAddr) error {
+	iface, err := h.find(ctx, mac)
+	if err != nil {
+		return err
+	}
+	nr := hex.EncodeToString(append(append([]byte(nil), target...), 0, 0, 0, 0, 0, 0, 0))
+	_, err = h.cfg.Ubus(ctx, "hostapd."+iface, "bss_transition_request", map[string]any{
+		"addr": mac.String(), "neighbors": []string{nr}, "abridged": true, "validity_period": 100})
+	return err
+}
+
+var _ hal.HAL = (*HAL)(nil)
+
