@@ -51,8 +51,9 @@ func (h *HAL) Radios(context.Context) ([]hal.Radio, error) {
 // board as capstan-sim.
 func (h *HAL) Simulated() {}
 
-// Apply implements hal.Applier: a simulated radio "restarts" whenever its
-// state changes, as hostapd would.
+// Apply implements hal.Applier: a simulated radio "restarts" whenever the
+// state it serves changes, as hostapd would; settings without a WLAN to
+// serve start nothing.
 func (h *HAL) Apply(_ context.Context, st hal.RadioState) (bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -74,10 +75,14 @@ func (h *HAL) Apply(_ context.Context, st hal.RadioState) (bool, error) {
 	if h.applied == nil {
 		h.applied = map[uint8]hal.RadioState{}
 	}
-	if old, ok := h.applied[st.RadioID]; ok && old.Equal(st) {
+	old, ok := h.applied[st.RadioID]
+	h.applied[st.RadioID] = st
+	switch {
+	case !st.Active():
+		return ok && old.Active(), nil // off: a restart only if it was on
+	case ok && old.Equal(st):
 		return false, nil
 	}
-	h.applied[st.RadioID] = st
 	return true, nil
 }
 
