@@ -317,4 +317,3 @@ func (h *HAL) BSSTransition(ctx context.Context, mac, target net.HardwareAddr) e
 }
 
 var _ hal.HAL = (*HAL)(nil)
-
