@@ -260,7 +260,8 @@ func (b *board) testStation() {
 	// so that following the SSID change takes seconds, not wpa_supplicant's
 	// default backoff.
 	b.con.must(`printf 'ctrl_interface=/var/run/wpa_supplicant\nautoscan=periodic:2\nnetwork={\n ssid="capstan-board"\n psk="`+boardPassphrase+`"\n}\n`+
-		`network={\n ssid="capstan-renamed"\n psk="`+boardPassphrase+`"\n}\n' > /tmp/wpa.conf && `+
+		`network={\n ssid="capstan-renamed"\n psk="`+boardPassphrase+`"\n}\n`+
+		`network={\n ssid="capstan-renamed"\n key_mgmt=SAE\n sae_password="`+boardPassphrase+`"\n ieee80211w=2\n}\n' > /tmp/wpa.conf && `+
 		`wpa_supplicant -B -i wlan1 -c /tmp/wpa.conf -f /tmp/wpa.log`, 30*time.Second)
 	const sta = "02:00:00:00:01:00" // mac80211_hwsim's second radio
 	var row controlplane.Registration
@@ -311,6 +312,29 @@ func (b *board) testStation() {
 	if log := b.con.must("grep -c 'station removed by the manager' /tmp/agent.log", 30*time.Second); log == "0" {
 		t.Fatalf("the agent did not log the removal")
 	}
+
+	// WPA3: the same SSID with SAE only; the station uses its SAE network.
+	changed = time.Now()
+	b.cli("default-configuration", "set", "security=wpa3-sae")
+	waitFor(t, 120*time.Second, "the station associated with SAE", func() bool {
+		out, _ := b.con.run("wpa_cli -i wlan1 status", 30*time.Second)
+		return strings.Contains(out, "wpa_state=COMPLETED") && strings.Contains(out, "key_mgmt=SAE")
+	})
+	waitStationOn(t, b, sta, "capstan-renamed")
+	t.Logf("%s: WPA3-SAE → station associated with SAE and registered in %.1f s", b.spec.name, time.Since(changed).Seconds())
+}
+
+// waitStationOn waits for mac in the registration table on ssid.
+func waitStationOn(t testing.TB, b *board, mac, ssid string) {
+	t.Helper()
+	waitFor(t, 60*time.Second, mac+" registered on "+ssid, func() bool {
+		for _, r := range b.registrations() {
+			if r.MAC == mac && r.SSID == ssid {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // deauths counts the station's disconnections with reason 1 (unspecified),

@@ -48,7 +48,7 @@ func (h *HAL) listen(ctx context.Context, run *radioRun, b bss) {
 			select {
 			case h.events <- ev:
 			default:
-				h.log.Warn("radio event dropped: nobody is reading", "event", line)
+				h.log.Debug("radio event dropped: nobody is reading", "event", line)
 			}
 		}
 	}
