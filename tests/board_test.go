@@ -322,6 +322,16 @@ func (b *board) testStation() {
 	})
 	waitStationOn(t, b, sta, "capstan-renamed")
 	t.Logf("%s: WPA3-SAE → station associated with SAE and registered in %.1f s", b.spec.name, time.Since(changed).Seconds())
+
+	// hostapd killed behind the agent's back: the agent restarts it.
+	killed := time.Now()
+	b.con.must("killall -9 hostapd", 30*time.Second)
+	b.con.must(`i=0; sleep 1; while ! hostapd_cli -p /var/run/capstan/hostapd -i wlan0 status 2>/dev/null | grep -q '^state=ENABLED'; do `+
+		`i=$((i+1)); [ $i -gt 600 ] && exit 1; usleep 100000; done`, 90*time.Second)
+	t.Logf("%s: hostapd killed → beaconing again after %.1f s", b.spec.name, time.Since(killed).Seconds())
+	if n := b.con.must("grep -c 'hostapd exited; restarting it' /tmp/agent.log", 30*time.Second); n == "0" {
+		t.Fatal("the agent did not log hostapd's restart")
+	}
 }
 
 // waitStationOn waits for mac in the registration table on ssid.
