@@ -15,19 +15,6 @@ const (
 	Band6GHz Band = "6g"
 )
 
-// BandOf returns the band of a channel's centre frequency, "" if none.
-func BandOf(mhz int) Band {
-	switch {
-	case mhz >= 2400 && mhz < 2500:
-		return Band2GHz
-	case mhz >= 5925 && mhz < 7125:
-		return Band6GHz
-	case mhz >= 4900 && mhz < 5925:
-		return Band5GHz
-	}
-	return ""
-}
-
 // DFSState is a radar channel's state in the kernel (nl80211_dfs_state).
 type DFSState uint8
 

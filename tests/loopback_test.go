@@ -58,6 +58,12 @@ func startAgent(t testing.TB, i int, set func(*agent.Config)) (*agent.Agent, con
 	cfg.HAL = h
 	cfg.Logger = testLogger(t)
 	set(&cfg)
+	return runAgent(t, cfg)
+}
+
+// runAgent runs an in-process agent until the test ends or stop is called.
+func runAgent(t testing.TB, cfg agent.Config) (*agent.Agent, context.CancelFunc) {
+	t.Helper()
 	a, err := agent.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +71,8 @@ func startAgent(t testing.TB, i int, set func(*agent.Config)) (*agent.Agent, con
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Run(ctx) }()
-	stop := func() { cancel(); <-done }
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(stop)
 	return a, stop
 }

@@ -114,14 +114,7 @@ func startRadioAgent(t *testing.T, h *haltest.HAL, addr string) *agent.Agent {
 	cfg.ManagerAddresses = []string{addr}
 	cfg.Discovery = nil
 	cfg.StationInterval = 200 * time.Millisecond
-	a, err := agent.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	a, _ := runAgent(t, cfg)
 	return a
 }
 

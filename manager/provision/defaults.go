@@ -207,19 +207,6 @@ var securityModes = map[string]uint8{
 	string(hal.SecurityWPA2EAP): wire.SecurityWPA2EAP,
 }
 
-// RadioChanged reports whether the radio settings of d and o differ.
-func (d Defaults) RadioChanged(o Defaults) bool {
-	return *d.RadioConfig(1) != *o.RadioConfig(1)
-}
-
-// WLANChanged reports whether the WLAN settings of d and o differ.
-func (d Defaults) WLANChanged(o Defaults) bool {
-	a, b := d, o
-	a.Country, a.Band, a.Channel, a.Width, a.TxPower, a.Disabled = "", "", 0, 0, 0, false
-	b.Country, b.Band, b.Channel, b.Width, b.TxPower, b.Disabled = "", "", 0, 0, 0, false
-	return a != b
-}
-
 // Load reads the defaults from dir; a missing file is the zero Defaults
 // and false.
 func Load(dir string) (Defaults, bool, error) {
