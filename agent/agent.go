@@ -254,10 +254,10 @@ func capabilityElements(radios []hal.Radio) []wire.Element {
 				Types: []uint32{3}, Limits: []uint32{uint32(r.MaxAP)}}} // NL80211_IFTYPE_AP
 		}
 		if len(r.Bands) == 0 {
-			out = append(out, &wire.RadioCapabilities{RadioID: r.ID, Phy: r.Name, Combinations: combos})
+			out = append(out, &wire.RadioCapabilities{RadioID: r.ID, Phy: r.Name, Combinations: combos, MAC: r.MAC})
 		}
 		for _, b := range r.Bands {
-			c := &wire.RadioCapabilities{RadioID: r.ID, Phy: r.Name, Bands: bandBits[b.Band], Combinations: combos}
+			c := &wire.RadioCapabilities{RadioID: r.ID, Phy: r.Name, Bands: bandBits[b.Band], Combinations: combos, MAC: r.MAC}
 			if b.HT {
 				c.HTCapa |= 1
 			}

@@ -12,23 +12,23 @@ import (
 	"github.com/capstan-wifi/capstan/hal"
 	"github.com/capstan-wifi/capstan/hal/haltest"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
-	"github.com/capstan-wifi/capstan/manager/provision"
 )
 
-// TestRadiosDefaultsStationsAndKick runs a manager and an agent on fake
-// radios (haltest) over loopback: the default configuration reaches the
-// radios, a live change is applied without a rejoin, a client shows in
+// TestRadiosProvisionedStationsAndKick runs a manager and an agent on fake
+// radios (haltest) over loopback: a configuration given by a provisioning
+// rule reaches the radios, a live change is applied without a rejoin, a client shows in
 // the registration table and registration-table remove kicks it, and a
 // configuration the radio cannot run is refused with the reason shown.
-func TestRadiosDefaultsStationsAndKick(t *testing.T) {
+func TestRadiosProvisionedStationsAndKick(t *testing.T) {
 	srv, addr, _ := startManager(t, "core")
-	if _, err := srv.SetDefaults(provision.Defaults{SSID: "office", Security: "wpa2-psk", Passphrase: "office passphrase", Country: "PL", Channel: 6}); err != nil {
-		t.Fatal(err)
-	}
+	configure(t, srv,
+		"security add name=psk authentication-types=wpa2-psk passphrase=office-passphrase",
+		"configuration add name=office ssid=office country=PL security=psk channel.frequency=2437",
+		"provisioning add action=create-dynamic-enabled master-configuration=office")
 	h := haltest.New(haltest.DualBand(1, "phy0", net.HardwareAddr{2, 0, 0, 0, 0, 0}))
 	a := startRadioAgent(t, h, addr)
 	waitFor(t, 5*time.Second, "the radio to run office", func() bool {
-		return strings.Contains(h.Render(), `ssid="office" hidden=false security=wpa2-psk passphrase="office passphrase"`)
+		return strings.Contains(h.Render(), `ssid="office" hidden=false security=wpa2-psk passphrase="office-passphrase"`)
 	})
 	if want := `radio 1 phy0 country="PL" band=2g channel=6 width=20 txpower=0`; !strings.Contains(h.Render(), want) {
 		t.Fatalf("radio settings not applied: want %q in\n%s", want, h.Render())
@@ -49,9 +49,7 @@ func TestRadiosDefaultsStationsAndKick(t *testing.T) {
 
 	// A live change: new SSID and channel in one push, one restart, no rejoin.
 	joins := a.Status().Joins
-	if _, err := srv.SetDefaults(provision.Defaults{SSID: "renamed", Security: "wpa2-psk", Passphrase: "office passphrase", Country: "PL", Channel: 11}); err != nil {
-		t.Fatal(err)
-	}
+	configure(t, srv, "configuration set office ssid=renamed channel.frequency=2462")
 	waitFor(t, 5*time.Second, "the radio to run renamed on channel 11", func() bool {
 		r := h.Render()
 		return strings.Contains(r, `ssid="renamed"`) && strings.Contains(r, "channel=11")
@@ -89,9 +87,7 @@ func TestRadiosDefaultsStationsAndKick(t *testing.T) {
 
 	// A channel the radio lacks: refused, the reason shows, the radio keeps its state.
 	before := h.Render()
-	if _, err := srv.SetDefaults(provision.Defaults{SSID: "renamed", Security: "wpa2-psk", Passphrase: "office passphrase", Band: "5g", Channel: 165}); err != nil {
-		t.Fatal(err)
-	}
+	configure(t, srv, "configuration set office channel.frequency=5825")
 	waitFor(t, 5*time.Second, "the refusal to show", func() bool {
 		caps := srv.RemoteCaps()
 		return len(caps) == 1 && caps[0].ConfigError != ""

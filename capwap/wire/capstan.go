@@ -151,6 +151,9 @@ type RadioCapabilities struct {
 	MaxTxPowerMBm int32                  `capstan:"9"`
 	AntennaMaskTx uint32                 `capstan:"10"`
 	AntennaMaskRx uint32                 `capstan:"11"`
+	// MAC is the radio's permanent address: provisioning rules and static
+	// interfaces match it (CAPsMAN's radio-mac).
+	MAC net.HardwareAddr `capstan:"12"`
 }
 
 // Security modes of WLANSecurity.

@@ -28,7 +28,7 @@ func sampleMessages() []*ControlMessage {
 	station := mac("02:00:00:00:00:01")
 	capa := &RadioCapabilities{RadioID: 1, Phy: "phy0", Bands: Band2GHz | Band5GHz, HTCapa: 0x01ef,
 		Channels:     []Channel{{FrequencyMHz: 2412, MaxPowerMBm: 2000}, {FrequencyMHz: 5260, Flags: ChannelRadar | ChannelNoIR, DFSState: DFSUsable, MaxPowerMBm: 2300}},
-		Combinations: []InterfaceCombination{{MaxInterfaces: 8, NumChannels: 1, Types: []uint32{3}, Limits: []uint32{8}}}}
+		Combinations: []InterfaceCombination{{MaxInterfaces: 8, NumChannels: 1, Types: []uint32{3}, Limits: []uint32{8}}}, MAC: station}
 	msgs := []*ControlMessage{
 		{Type: DiscoveryRequest, Elements: []Element{&DiscoveryType{Method: DiscoveryStatic}, boardData, descriptor,
 			&WTPFrameTunnelMode{Modes: Tunnel8023 | TunnelLocalBridge}, &WTPMACType{MACType: LocalMAC}, radioInfo,

@@ -38,7 +38,10 @@ commands:
   serve --state-dir DIR [flags]   run the manager (see serve --help)
   remote-cap print [--json]       list connected CAPs
   registration-table print|remove <MAC>   wireless clients of every CAP
-  default-configuration print|set key=value ...   what every CAP radio runs
+  remote-cap provision <ref>      run the provisioning rules again for one CAP
+  configuration|channel|datapath|security|rates|interface|provisioning|access-list
+      print|add|set|remove|enable|disable|move [ref] [key=value ...] [--json]
+  manager print|set key=value ... the manager's own settings (upgrade policy)
   certificate print|export|import|revoke   the PKI (PEM and PKCS#12)
   enrollment print|approve|reject|remove   CAPs waiting for a certificate
   enrollment-password add|print            one-time enrollment passwords
@@ -98,7 +101,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.APIAddress, "api", "127.0.0.1:0", "REST API address")
 	fs.DurationVar(&cfg.EchoInterval, "echo-interval", controlplane.DefaultEchoInterval, "echo interval told to CAPs (whole seconds)")
 	fs.DurationVar(&cfg.CAPTimeout, "cap-timeout", controlplane.DefaultCAPTimeout, "drop a CAP silent for this long")
-	fs.StringVar(&cfg.SSID, "ssid", "", "default WLAN for every CAP radio (none when empty)")
+	fs.StringVar(&cfg.SSID, "ssid", "", "quick start: configuration \"default\" with this SSID and a provisioning rule giving it to every radio (saved)")
 	fs.StringVar(&cfg.Certificate, "certificate", pki.Auto, "manager certificate: auto (issued by the CA on first start) or an imported certificate's name")
 	fs.StringVar(&cfg.CACertificate, "ca-certificate", pki.Auto, "CA: auto (capstan-CA-<base MAC>, made on first start) or an imported certificate's name")
 	keyType := fs.String("key-type", "ecdsa", "key type of generated CA and manager keys: ecdsa (P-256) or rsa (2048)")

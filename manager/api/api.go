@@ -19,10 +19,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
 	"github.com/capstan-wifi/capstan/pki"
 )
@@ -40,19 +40,22 @@ type Source interface {
 	Disconnect(serials []string) int
 	RegistrationTable() []controlplane.Registration
 	RemoveStation(ctx context.Context, mac net.HardwareAddr) error
-	Defaults() provision.Defaults
-	SetDefaults(d provision.Defaults) (int, error)
+	// Store is the configuration model.
+	Store() *model.Store
+	// Interfaces lists the provisioned interfaces of the running CAPs.
+	Interfaces() []provision.Interface
+	// ProvisionCAP runs the provisioning rules again for one CAP.
+	ProvisionCAP(ctx context.Context, ref string) ([]provision.Interface, error)
 }
 
 // Server serves the API on one listener.
 type Server struct {
-	src        Source
-	stateDir   string
-	defaultsMu sync.Mutex // one change of the default configuration at a time
-	pki        *pki.Authority
-	token      string
-	srv        *http.Server
-	ln         net.Listener
+	src      Source
+	stateDir string
+	pki      *pki.Authority
+	token    string
+	srv      *http.Server
+	ln       net.Listener
 }
 
 // Listen opens addr, makes a token and records both in stateDir (the token
@@ -79,6 +82,8 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/remote-caps", s.remoteCaps)
 	s.routeRadios(mux)
+	s.routeResources(mux)
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, OpenAPI()) })
 	if auth != nil {
 		s.routePKI(mux)
 	}
@@ -160,6 +165,12 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 // Post sends in as JSON to path and decodes the JSON answer into out.
 func (c *Client) Post(ctx context.Context, path string, in, out any) error {
 	return c.do(ctx, http.MethodPost, path, in, out)
+}
+
+// Do sends in (if not nil) as JSON with method to path and decodes the
+// JSON answer into out (if not nil).
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
+	return c.do(ctx, method, path, in, out)
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, v any) error {

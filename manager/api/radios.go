@@ -11,12 +11,6 @@ import (
 	"github.com/capstan-wifi/capstan/manager/provision"
 )
 
-// DefaultsChange is the answer to a change of the default configuration.
-type DefaultsChange struct {
-	Defaults provision.Defaults `json:"defaults"` // secrets redacted
-	PushedTo int                `json:"pushed_to"`
-}
-
 // RemoveStationRequest names a client to disconnect.
 type RemoveStationRequest struct {
 	MAC string `json:"mac"`
@@ -31,10 +25,30 @@ func (s *Server) routeRadios(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, rows)
 	})
 	mux.HandleFunc("POST /api/v1/registration-table/remove", s.removeStation)
-	mux.HandleFunc("GET /api/v1/default-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, s.src.Defaults().Redacted())
+	mux.HandleFunc("GET /api/v1/provisioned-interfaces", func(w http.ResponseWriter, _ *http.Request) {
+		rows := s.src.Interfaces()
+		if rows == nil {
+			rows = []provision.Interface{}
+		}
+		writeJSON(w, http.StatusOK, rows)
 	})
-	mux.HandleFunc("POST /api/v1/default-configuration", s.setDefaults)
+	mux.HandleFunc("POST /api/v1/remote-caps/{ref}/provision", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+		defer cancel()
+		ifs, err := s.src.ProvisionCAP(ctx, r.PathValue("ref"))
+		if err != nil {
+			code := http.StatusInternalServerError
+			if errors.Is(err, controlplane.ErrNoCAP) {
+				code = http.StatusNotFound
+			}
+			writeError(w, code, err.Error())
+			return
+		}
+		if ifs == nil {
+			ifs = []provision.Interface{}
+		}
+		writeJSON(w, http.StatusOK, ifs)
+	})
 }
 
 func (s *Server) removeStation(w http.ResponseWriter, r *http.Request) {
@@ -44,7 +58,7 @@ func (s *Server) removeStation(w http.ResponseWriter, r *http.Request) {
 	}
 	mac, err := net.ParseMAC(req.MAC)
 	if err != nil || len(mac) != 6 {
-		writeError(w, http.StatusBadRequest, "mac: "+req.MAC+" is not a MAC address")
+		writeJSON(w, http.StatusBadRequest, Error{Error: "mac: " + req.MAC + " is not a MAC address", Field: "mac"})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
@@ -58,31 +72,4 @@ func (s *Server) removeStation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"removed": mac.String()})
-}
-
-// setDefaults takes key=value settings (CLI keys) as a JSON object,
-// validates the result, writes it to the state directory and only then
-// pushes it to the CAPs.
-func (s *Server) setDefaults(w http.ResponseWriter, r *http.Request) {
-	var params map[string]string
-	if !readJSON(w, r, &params) {
-		return
-	}
-	s.defaultsMu.Lock()
-	defer s.defaultsMu.Unlock()
-	d, err := s.src.Defaults().Apply(params)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if err := provision.Save(s.stateDir, d); err != nil {
-		writeError(w, http.StatusInternalServerError, "save: "+err.Error())
-		return
-	}
-	n, err := s.src.SetDefaults(d)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, DefaultsChange{Defaults: d.Redacted(), PushedTo: n})
 }

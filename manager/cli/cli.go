@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"text/tabwriter"
@@ -17,6 +18,8 @@ import (
 	"github.com/capstan-wifi/capstan/manager/api"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/daemon"
+	"github.com/capstan-wifi/capstan/manager/model"
+	"github.com/capstan-wifi/capstan/manager/provision"
 )
 
 // StateDir returns the state directory: the flag, else $CAPSTAN_STATE_DIR,
@@ -32,7 +35,8 @@ func StateDir(flagValue string) string {
 }
 
 // Resources lists the resources the CLI knows, for usage text.
-var Resources = []string{"remote-cap", "registration-table", "default-configuration", "certificate", "enrollment", "enrollment-password"}
+var Resources = append([]string{"remote-cap", "registration-table", "certificate", "enrollment", "enrollment-password"},
+	modelResourceNames()...)
 
 // Run runs one resource command and returns the exit code: 0, 1 for a
 // failure, 2 for a usage error.
@@ -42,8 +46,6 @@ func Run(resource string, args []string, stdout, stderr io.Writer) int {
 		return remoteCap(args, stdout, stderr)
 	case "registration-table":
 		return registrationTable(args, stdout, stderr)
-	case "default-configuration":
-		return defaultConfiguration(args, stdout, stderr)
 	case "certificate":
 		return certificate(args, stdout, stderr)
 	case "enrollment":
@@ -51,13 +53,19 @@ func Run(resource string, args []string, stdout, stderr io.Writer) int {
 	case "enrollment-password":
 		return enrollmentPassword(args, stdout, stderr)
 	}
+	if r, ok := model.Lookup(resource); ok {
+		return modelResource(r, args, stdout, stderr)
+	}
 	fmt.Fprintf(stderr, "capstan-manager: unknown resource %q (known: %v)\n", resource, Resources)
 	return 2
 }
 
 func remoteCap(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "provision" {
+		return provisionCAP(args, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "print" {
-		fmt.Fprintln(stderr, "usage: capstan-manager remote-cap print [--json] [--state-dir DIR]")
+		fmt.Fprintln(stderr, "usage: capstan-manager remote-cap print [--json] | provision <identity|common name|base MAC|number> [--state-dir DIR]")
 		return 2
 	}
 	fs := flag.NewFlagSet("remote-cap print", flag.ContinueOnError)
@@ -105,4 +113,30 @@ func boolExit(ok bool) int {
 		return 0
 	}
 	return 1
+}
+
+// provisionCAP runs the provisioning rules again for one CAP and prints the
+// interfaces it got.
+func provisionCAP(args []string, stdout, stderr io.Writer) int {
+	c, code := parse("remote-cap", args, map[string][]string{"provision": {}}, stdout, stderr)
+	if c == nil {
+		return code
+	}
+	if c.ref == "" {
+		fmt.Fprintln(stderr, "usage: capstan-manager remote-cap provision <identity|common name|base MAC|number>")
+		return 2
+	}
+	var ifs []provision.Interface
+	if err := c.call("POST", "/api/v1/remote-caps/"+url.PathEscape(c.ref)+"/provision", nil, &ifs); err != nil {
+		return fail(stderr, err)
+	}
+	if c.json {
+		return c.printJSON(ifs)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INTERFACE\tMASTER\tRADIO-MAC\tCONFIGURATION\tSTATIC\tERROR")
+	for _, it := range ifs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.Name, orDash(it.Master), it.RadioMAC, it.Configuration, yesNo(it.Static), orDash(it.Error))
+	}
+	return boolExit(tw.Flush() == nil)
 }

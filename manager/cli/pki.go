@@ -88,10 +88,7 @@ func parse(resource string, args []string, verbs map[string][]string, stdout, st
 func (c *command) call(method, path string, in, out any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if method == "GET" {
-		return c.client.Get(ctx, path, out)
-	}
-	return c.client.Post(ctx, path, in, out)
+	return c.client.Do(ctx, method, path, in, out)
 }
 
 func (c *command) printJSON(v any) int {

@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/capstan-wifi/capstan/manager/provision"
+	"github.com/capstan-wifi/capstan/manager/model"
 )
 
 // Config configures a Server.
@@ -36,9 +36,9 @@ type Config struct {
 	CAPTimeout time.Duration
 	// JoinTimeout bounds each of Join, Configure and Data Check.
 	JoinTimeout time.Duration
-	// Defaults is the default configuration every CAP radio gets; Server
-	// SetDefaults changes it live.
-	Defaults provision.Defaults
+	// Store holds the configuration the CAPs are provisioned from; every
+	// change is pushed live. nil is an empty in-memory configuration.
+	Store *model.Store
 	// MaxCAPs is announced in the AC Descriptor and enforced at Join.
 	MaxCAPs int
 	Logger  *slog.Logger
@@ -80,8 +80,8 @@ func (c *Config) setDefaults() error {
 	if c.MaxCAPs > 65535 {
 		return fmt.Errorf("max caps %d: at most 65535", c.MaxCAPs)
 	}
-	if err := c.Defaults.Validate(); err != nil {
-		return fmt.Errorf("default configuration: %w", err)
+	if c.Store == nil {
+		c.Store = model.Memory(nil)
 	}
 	if c.ListenAddress == "" && len(c.L2Interfaces) == 0 {
 		return fmt.Errorf("nothing to listen on: no UDP address and no layer-2 interface")

@@ -13,7 +13,7 @@ import (
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
-	"github.com/capstan-wifi/capstan/manager/provision"
+	"github.com/capstan-wifi/capstan/manager/model"
 )
 
 // Server is the manager's control plane.
@@ -25,7 +25,11 @@ type Server struct {
 	caps      map[string]*session // joined CAPs by identity key
 	bySession map[wire.SessionID]*session
 	ready     chan struct{}
-	defaults  provision.Defaults
+
+	provMu  sync.Mutex          // provisioning runs one CAP at a time
+	names   map[string]*session // dynamic interface names, by owner
+	changed chan struct{}       // the configuration changed
+	metrics metrics
 }
 
 // listener is one control socket with its data channel: UDP, or layer 2 on
@@ -41,13 +45,21 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
-	return &Server{
+	s := &Server{
 		cfg:       cfg,
 		caps:      map[string]*session{},
 		bySession: map[wire.SessionID]*session{},
 		ready:     make(chan struct{}),
-		defaults:  cfg.Defaults,
-	}, nil
+		names:     map[string]*session{},
+		changed:   make(chan struct{}, 1),
+	}
+	cfg.Store.Subscribe(func(*model.Config) {
+		select {
+		case s.changed <- struct{}{}:
+		default: // a pass over the CAPs is pending and will see this change
+		}
+	})
+	return s, nil
 }
 
 // Ready is closed once every socket is open.
@@ -76,6 +88,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	defer s.closeListeners()
 	close(s.ready)
+	go s.reprovisionAll(ctx)
 	var wg, data sync.WaitGroup
 	for _, l := range s.listeners {
 		wg.Add(2)
@@ -234,6 +247,9 @@ func (s *Server) register(c *session) error {
 }
 
 func (s *Server) unregister(c *session) {
+	s.provMu.Lock()
+	s.releaseNames(c)
+	s.provMu.Unlock()
 	s.mu.Lock()
 	if s.caps[c.key] == c {
 		delete(s.caps, c.key)

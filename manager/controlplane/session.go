@@ -12,6 +12,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/manager/provision"
 	"github.com/capstan-wifi/capstan/pki"
 )
 
@@ -42,16 +43,22 @@ type session struct {
 	baseMAC  string
 	board    string
 	version  string
-	radios   int
-	radioIDs []uint8
-	joinedAt time.Time
+	radios    int
+	radioInfo []provision.Radio
+	joinedAt  time.Time
 
 	mu          sync.Mutex
 	state       string
 	configError string                   // why the CAP refused its configuration, "" if it did not
 	stations    map[string]*Registration // its wireless clients, by MAC
+	ifaces      map[uint8][]provision.Interface
 
-	pushMu sync.Mutex // one configuration push at a time
+	// Under pushMu: one configuration push at a time, and what each radio
+	// was last sent (encoded), the WLAN IDs it serves and its refusal.
+	pushMu  sync.Mutex
+	sent    map[uint8][]byte
+	served  map[uint8][]uint8
+	refused map[uint8]string
 }
 
 // handle runs one association through its life.
@@ -89,6 +96,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		log:        s.cfg.Logger.With("peer", addr),
 		closed:     make(chan struct{}), data: make(chan struct{}),
 		state: "join",
+		sent:  map[uint8][]byte{}, served: map[uint8][]uint8{}, refused: map[uint8]string{},
 	}
 	c.cc = transport.NewControlConn(conn, transport.ControlConfig{Logger: s.cfg.Logger, Peer: addr})
 	defer c.cc.Close()
@@ -117,7 +125,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	c.log.Info("CAP running")
 	pushCtx, cancelPush := context.WithCancel(ctx)
 	defer cancelPush()
-	go c.pushConfig(pushCtx, s.Defaults())
+	go c.push(pushCtx)
 	err = c.run(ctx)
 	c.log.Warn("CAP session ended", "err", err)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/manager/provision"
 )
 
 // join handles the Join Request (RFC 5415 §5.3–5.4).
@@ -42,9 +43,7 @@ func (c *session) join(ctx context.Context) error {
 	c.version = string(desc.InfoData(wire.WTPInfoSoftwareVersion))
 	radios := req.ElementsOf(wire.TypeIEEE80211WTPRadioInformation)
 	c.radios = len(radios)
-	for _, r := range radios {
-		c.radioIDs = append(c.radioIDs, r.(*wire.IEEE80211WTPRadioInformation).RadioID)
-	}
+	c.radioInfo = radiosOf(req)
 	c.key = "mac:" + c.baseMAC
 	if c.cn != "" {
 		c.key = "cn:" + c.cn
@@ -93,9 +92,16 @@ func (c *session) configure(ctx context.Context) error {
 	for id := 1; id <= max(c.radios, 1); id++ {
 		resp.Elements = append(resp.Elements, &wire.DecryptionErrorReportPeriod{RadioID: uint8(id), Interval: 120})
 	}
-	d := c.srv.Defaults()
-	for _, id := range c.radioIDs {
-		resp.Elements = append(resp.Elements, d.RadioConfig(id))
+	if err := c.provision(false); err != nil {
+		c.log.Warn("provisioning failed", "err", err)
+	}
+	cfg := c.srv.cfg.Store.Config()
+	c.mu.Lock()
+	ifaces := c.ifaces
+	c.mu.Unlock()
+	for _, r := range c.radioInfo {
+		els, _ := provision.RadioElements(cfg, r.ID, ifaces[r.ID], nil)
+		resp.Elements = append(resp.Elements, els[0]) // the Radio Config
 	}
 	c.setState("data-check")
 	return c.cc.Respond(req, resp)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/manager/api"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
-	"github.com/capstan-wifi/capstan/manager/provision"
+	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/pki"
 )
 
@@ -28,7 +28,8 @@ type Config struct {
 	APIAddress    string
 	EchoInterval  time.Duration
 	CAPTimeout    time.Duration
-	SSID          string
+	// SSID, if set, is given to every radio: see QuickStart.
+	SSID string
 	// Certificate and CACertificate are "auto" or names of imported
 	// certificates (CAPsMAN's certificate and ca-certificate).
 	Certificate, CACertificate string
@@ -67,12 +68,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
-	defaults, _, err := provision.Load(cfg.StateDir)
+	store, err := model.Open(cfg.StateDir)
 	if err != nil {
-		return fmt.Errorf("default configuration: %w", err)
+		return fmt.Errorf("configuration: %w", err)
 	}
 	if cfg.SSID != "" {
-		defaults.SSID = cfg.SSID // the flag wins over the file for this run
+		if err := QuickStart(store, cfg.SSID); err != nil {
+			return fmt.Errorf("--ssid: %w", err)
+		}
 	}
 	cert := auth.TLSCertificate()
 	name := cfg.Name
@@ -81,7 +84,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	cp, err := controlplane.New(controlplane.Config{
 		Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
-		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, Defaults: defaults, Logger: log,
+		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, Store: store, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -123,4 +126,43 @@ func baseMACName() string {
 		}
 	}
 	return "000000000000"
+}
+
+// QuickStartName names the configuration and the provisioning rule
+// QuickStart makes.
+const QuickStartName = "default"
+
+// QuickStart makes every radio serve ssid: it sets the ssid of the
+// configuration "default" (creating it) and appends a provisioning rule
+// that gives every radio a dynamic interface with it, unless an enabled
+// rule for that configuration exists. The change is saved like any other.
+func QuickStart(store *model.Store, ssid string) error {
+	_, err := store.Update(func(c *model.Config) error {
+		ch, err := model.ParseChange(mustResource("configuration"), map[string]any{"name": QuickStartName, "ssid": ssid})
+		if err != nil {
+			return err
+		}
+		if i, err := c.Find("configuration", QuickStartName); err == nil {
+			c.Set("configuration", i, model.Change{"ssid": ch["ssid"]})
+		} else if _, err := c.Add("configuration", ch, -1); err != nil {
+			return err
+		}
+		for _, r := range c.Items("provisioning") {
+			if r.String("master-configuration") == QuickStartName && !r.Disabled() {
+				return nil
+			}
+		}
+		_, err = c.Add("provisioning", model.Change{"action": model.ActionCreateDynamicEnabled,
+			"master-configuration": QuickStartName, "comment": "added by serve --ssid"}, -1)
+		return err
+	})
+	return err
+}
+
+func mustResource(name string) *model.Resource {
+	r, ok := model.Lookup(name)
+	if !ok {
+		panic("no resource " + name)
+	}
+	return r
 }

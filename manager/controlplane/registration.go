@@ -5,98 +5,10 @@ import (
 	"fmt"
 	"net"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
-	"github.com/capstan-wifi/capstan/manager/provision"
 )
-
-// Defaults returns the default configuration in force.
-func (s *Server) Defaults() provision.Defaults {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.defaults
-}
-
-// SetDefaults makes d the default configuration and pushes it at once to
-// every CAP in Run, returning how many it is pushed to. The CAPs apply it
-// live; one that refuses it keeps what it ran and shows why in remote-cap.
-func (s *Server) SetDefaults(d provision.Defaults) (int, error) {
-	if err := d.Validate(); err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	s.defaults = d
-	var targets []*session
-	for _, c := range s.caps {
-		if c.State() == "run" {
-			targets = append(targets, c)
-		}
-	}
-	s.mu.Unlock()
-	for _, c := range targets {
-		go c.pushConfig(context.Background(), d)
-	}
-	s.cfg.Logger.Info("default configuration changed", "ssid", d.SSID, "security", d.Security, "country", d.Country,
-		"channel", d.Channel, "pushed_to", len(targets))
-	return len(targets), nil
-}
-
-// pushConfig sends each radio of the CAP its configuration in one IEEE
-// 802.11 WLAN Configuration Request (RFC 5416 §3.1) that also carries the
-// radio's settings (capstan Radio Config), so that a change of both costs
-// the radio one restart. The CAP applies only what differs from what it
-// runs: a CAP that rejoins after losing its manager restarts nothing.
-func (c *session) pushConfig(ctx context.Context, d provision.Defaults) {
-	c.pushMu.Lock()
-	defer c.pushMu.Unlock()
-	var refused []string
-	for _, id := range c.radioIDs {
-		els := append([]wire.Element{d.RadioConfig(id)}, d.WLANElements(id)...)
-		rctx, cancel := context.WithTimeout(ctx, c.srv.cfg.JoinTimeout)
-		resp, err := c.cc.Request(rctx, &wire.ControlMessage{Type: wire.IEEE80211WLANConfigurationRequest, Elements: els})
-		cancel()
-		if err != nil {
-			c.log.Warn("configuration not delivered", "radio", id, "err", err)
-			return
-		}
-		if why := refusalText(resp); why != "" {
-			refused = append(refused, why)
-			c.log.Warn("CAP refused the configuration", "radio", id, "reason", why)
-		}
-	}
-	c.mu.Lock()
-	c.configError = strings.Join(refused, "; ")
-	c.mu.Unlock()
-	if len(refused) == 0 {
-		c.log.Info("configuration applied", "ssid", d.SSID, "radios", len(c.radioIDs))
-	}
-}
-
-// refusalText is "" for a successful answer, else its Result Code and the
-// CAP's Refusal.
-func refusalText(resp *wire.ControlMessage) string {
-	rc, ok := resp.Element(wire.TypeResultCode).(*wire.ResultCodeElement)
-	if ok && rc.Code.IsSuccess() {
-		return ""
-	}
-	text := "no result code"
-	if ok {
-		text = fmt.Sprintf("result %d (%v)", uint32(rc.Code), rc.Code)
-	}
-	for _, e := range resp.ElementsOf(wire.TypeVendorSpecificPayload) {
-		if r, ok := e.(*wire.Refusal); ok {
-			text += ": " + r.Field + ": " + r.Reason
-			if r.WLANID != 0 {
-				text = fmt.Sprintf("radio %d WLAN %d %s", r.RadioID, r.WLANID, text)
-			} else if r.RadioID != 0 {
-				text = fmt.Sprintf("radio %d %s", r.RadioID, text)
-			}
-		}
-	}
-	return text
-}
 
 // Registration is one row of the registration table: a wireless client of
 // a CAP.

@@ -1,0 +1,67 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/capstan-wifi/capstan/manager/model"
+	"github.com/capstan-wifi/capstan/manager/provision"
+)
+
+// Interfaces lists the provisioned interfaces of every CAP in Run: static
+// ones bound to a radio and dynamic ones, by name.
+func (s *Server) Interfaces() []provision.Interface {
+	var out []provision.Interface
+	for _, c := range s.running() {
+		c.mu.Lock()
+		for _, ifs := range c.ifaces {
+			out = append(out, ifs...)
+		}
+		c.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ErrNoCAP: no connected CAP has that identity, common name, base MAC or
+// position.
+var ErrNoCAP = fmt.Errorf("no such CAP")
+
+// ProvisionCAP runs the provisioning rules again for one CAP (its
+// identity, common name, base MAC or position in remote-cap print): its
+// dynamic interfaces are made afresh and the result pushed at once.
+func (s *Server) ProvisionCAP(ctx context.Context, ref string) ([]provision.Interface, error) {
+	caps := s.RemoteCaps()
+	var key string
+	for i, rc := range caps {
+		if ref == rc.Identity || ref == rc.CommonName || ref == rc.BaseMAC || ref == strconv.Itoa(i) {
+			key = "mac:" + rc.BaseMAC
+			if rc.CommonName != "" {
+				key = "cn:" + rc.CommonName
+			}
+			break
+		}
+	}
+	s.mu.Lock()
+	c := s.caps[key]
+	s.mu.Unlock()
+	if c == nil || c.State() != "run" {
+		return nil, fmt.Errorf("%w: %q is not a running CAP", ErrNoCAP, ref)
+	}
+	if err := c.provision(true); err != nil {
+		return nil, err
+	}
+	c.push(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []provision.Interface
+	for _, r := range c.radioInfo {
+		out = append(out, c.ifaces[r.ID]...)
+	}
+	return out, nil
+}
+
+// Store is the configuration store the CAPs are provisioned from.
+func (s *Server) Store() *model.Store { return s.cfg.Store }
