@@ -59,10 +59,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
-func autoOr(n int) string {
-	if n == 0 {
-		return "-"
-	}
-	return fmt.Sprint(n)
-}

@@ -234,4 +234,3 @@ func modelResourceNames() []string {
 	}
 	return names
 }
-

@@ -37,12 +37,12 @@ type session struct {
 	enrollOnly bool
 
 	// Set at Join, read under srv.mu by row().
-	id       wire.SessionID
-	key      string
-	identity string
-	baseMAC  string
-	board    string
-	version  string
+	id        wire.SessionID
+	key       string
+	identity  string
+	baseMAC   string
+	board     string
+	version   string
 	radios    int
 	radioInfo []provision.Radio
 	joinedAt  time.Time

@@ -127,4 +127,3 @@ func BandNames(bits uint32) []string {
 	}
 	return out
 }
-
