@@ -90,7 +90,10 @@ func (c *Config) validateInterface(it Item, bad func(string, string, ...any) err
 			return bad("radio-mac", "a master interface needs the radio's MAC (or set master-interface for a slave)")
 		}
 		for _, o := range c.items["interface"] {
-			if o.ID != it.ID && o.String("radio-mac") == mac {
+			if o.ID == it.ID {
+				break
+			}
+			if o.String("radio-mac") == mac {
 				return bad("radio-mac", "%s is bound to interface %q already", mac, o.Name())
 			}
 		}
