@@ -144,7 +144,7 @@ func (f Field) FromJSON(v any) (any, error) {
 			return f.Parse(v.String())
 		}
 		if f.Kind != Int {
-			return nil, fmt.Errorf("want text, not a number")
+			return nil, fmt.Errorf("want %s, not a number", f.want())
 		}
 		return f.parseOne(v.String())
 	case bool:
