@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"time"
@@ -118,11 +119,31 @@ func (a *Agent) ssidOf(radio, wlan uint8) string {
 func (a *Agent) configureStations(ctx context.Context, m *wire.ControlMessage) []wire.Element {
 	for _, e := range m.ElementsOf(wire.TypeDeleteStation) {
 		d := e.(*wire.DeleteStation)
-		if err := a.cfg.HAL.Kick(ctx, d.MAC, 0); err != nil {
+		var ban time.Duration
+		if v := verdictFor(m, d.MAC); v != nil && v.Action == wire.AccessReject {
+			// Refused by the access list: kept out for a while, so that it
+			// does not associate again at once; after that the manager
+			// decides again.
+			ban = RejectBan
+		}
+		if err := a.cfg.HAL.Kick(ctx, d.MAC, ban); err != nil {
 			a.warn("station not removed", "mac", net.HardwareAddr(d.MAC).String(), "err", err)
 			return []wire.Element{&wire.ResultCodeElement{Code: wire.ResultConfigurationFailureServiceNotProvided}, &wire.Refusal{RadioID: d.RadioID, Field: "station", Reason: err.Error()}}
 		}
-		a.cfg.Logger.Info("station removed by the manager", "mac", net.HardwareAddr(d.MAC).String())
+		a.cfg.Logger.Info("station removed by the manager", "mac", net.HardwareAddr(d.MAC).String(), "ban", ban)
 	}
 	return []wire.Element{&wire.ResultCodeElement{Code: wire.ResultSuccess}}
+}
+
+// RejectBan is how long a client the access list refused is kept out.
+const RejectBan = 30 * time.Second
+
+// verdictFor is the manager's Access Verdict for mac in m, nil if none.
+func verdictFor(m *wire.ControlMessage, mac net.HardwareAddr) *wire.AccessVerdict {
+	for _, e := range m.ElementsOf(wire.TypeVendorSpecificPayload) {
+		if v, ok := e.(*wire.AccessVerdict); ok && bytes.Equal(v.MAC, mac) {
+			return v
+		}
+	}
+	return nil
 }

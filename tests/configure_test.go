@@ -32,7 +32,12 @@ func configureLine(store *model.Store, line string) error {
 		ref, args = args[0], args[1:]
 	}
 	raw := map[string]any{}
+	dest := ""
 	for _, kv := range args {
+		if d, ok := strings.CutPrefix(kv, "destination="); ok && verb == "move" {
+			dest = d
+			continue
+		}
 		k, v, _ := strings.Cut(kv, "=")
 		raw[k] = v
 	}
@@ -52,8 +57,19 @@ func configureLine(store *model.Store, line string) error {
 				return err
 			}
 		}
-		if verb == "remove" {
+		switch verb {
+		case "remove":
 			return c.Remove(r.Name, i)
+		case "move":
+			to := len(c.Items(r.Name))
+			if dest != "" {
+				var err error
+				if to, err = c.Find(r.Name, dest); err != nil {
+					return err
+				}
+			}
+			c.Move(r.Name, i, to)
+			return nil
 		}
 		c.Set(r.Name, i, ch)
 		return nil

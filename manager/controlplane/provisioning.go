@@ -150,7 +150,10 @@ func (s *Server) reprovisionAll(ctx context.Context) {
 				c.log.Warn("provisioning failed", "err", err)
 				continue
 			}
-			go c.push(ctx)
+			go func() {
+				c.push(ctx)
+				c.recheck(ctx)
+			}()
 		}
 	}
 }

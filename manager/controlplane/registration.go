@@ -29,6 +29,8 @@ type Registration struct {
 	RxPackets  uint64    `json:"rx_packets"`
 	Uptime     string    `json:"uptime"`
 	InactiveMs uint32    `json:"inactive_ms"`
+	// Access is the access list's decision on the client.
+	Access     string    `json:"access"`
 	Since      time.Time `json:"since"`
 	Updated    time.Time `json:"updated"`
 }
@@ -57,9 +59,10 @@ func (s *Server) RegistrationTable() []Registration {
 
 // stationEvent records the Station and Delete Station elements of a WTP
 // Event Request in the CAP's part of the registration table.
-func (c *session) stationEvent(m *wire.ControlMessage) {
+func (c *session) stationEvent(m *wire.ControlMessage) []association {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var fresh []association
 	if c.stations == nil {
 		c.stations = map[string]*Registration{}
 	}
@@ -79,10 +82,11 @@ func (c *session) stationEvent(m *wire.ControlMessage) {
 			if r == nil {
 				r = &Registration{Since: now.Add(-time.Duration(e.ConnectedSec) * time.Second)}
 				c.stations[key] = r
+				fresh = append(fresh, association{radio: e.RadioID, wlan: e.WLANID, mac: e.MAC, ssid: e.SSID, signal: int(e.Signal)})
 				c.log.Info("station associated", "mac", key, "ssid", e.SSID, "interface", e.Interface, "signal", e.Signal)
 			}
-			since := r.Since
-			*r = Registration{Interface: c.identity + "/" + e.Interface, CAP: c.identity, RadioID: e.RadioID, WLANID: e.WLANID,
+			since, decision := r.Since, r.Access
+			*r = Registration{Access: decision, Interface: c.identity + "/" + e.Interface, CAP: c.identity, RadioID: e.RadioID, WLANID: e.WLANID,
 				MAC: key, SSID: e.SSID, Signal: int(e.Signal), SignalAvg: int(e.SignalAvg), TxRateKbps: e.TxRateKbps,
 				RxRateKbps: e.RxRateKbps, TxBytes: e.TxBytes, RxBytes: e.RxBytes, TxPackets: e.TxPackets, RxPackets: e.RxPackets,
 				InactiveMs: e.InactiveMs, Since: since, Updated: now}
@@ -90,6 +94,7 @@ func (c *session) stationEvent(m *wire.ControlMessage) {
 			delete(c.stations, e.MAC.String())
 		}
 	}
+	return fresh
 }
 
 // RemoveStation disconnects the client mac through the CAP it is

@@ -30,6 +30,7 @@ type session struct {
 	leaf      *x509.Certificate // the CAP's certificate, nil without one
 	closed    chan struct{}
 	closeOnce sync.Once
+	ctx       context.Context // ends with the session
 	data      chan struct{}
 	dataOnce  sync.Once
 	// enrollOnly: no certificate while one is required; the session may
@@ -98,6 +99,9 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		state: "join",
 		sent:  map[uint8][]byte{}, served: map[uint8][]uint8{}, refused: map[uint8]string{},
 	}
+	sctx, endSession := context.WithCancel(ctx)
+	defer endSession()
+	c.ctx = sctx
 	c.cc = transport.NewControlConn(conn, transport.ControlConfig{Logger: s.cfg.Logger, Peer: addr})
 	defer c.cc.Close()
 	if len(st.PeerCertificates) > 0 {

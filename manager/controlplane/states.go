@@ -180,8 +180,11 @@ func (c *session) answer(m *wire.ControlMessage) {
 			c.renew(m, cr)
 			return
 		}
-		c.stationEvent(m)
+		fresh := c.stationEvent(m)
 		_ = c.cc.Respond(m, &wire.ControlMessage{})
+		for _, a := range fresh {
+			go c.admit(c.ctx, a)
+		}
 	default:
 		c.log.Warn("unsupported request", "type", m.Type)
 		_ = c.cc.Respond(m, resultOnly(wire.ResultMessageUnexpectedUnrecognized))

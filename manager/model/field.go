@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Kind is what a field holds.
@@ -219,3 +220,16 @@ func Format(v any) string {
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@:-]{0,63}$`)
 
 func validName(s string) bool { return nameRE.MatchString(s) }
+
+var regexps sync.Map // pattern → *regexp.Regexp
+
+// Compiled returns the compiled form of a Regexp field's value, cached; the
+// pattern was checked when it was set.
+func Compiled(pattern string) *regexp.Regexp {
+	if re, ok := regexps.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(pattern)
+	regexps.Store(pattern, re)
+	return re
+}

@@ -2,7 +2,6 @@ package provision
 
 import (
 	"net"
-	"regexp"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/hal"
@@ -100,7 +99,7 @@ func ClientPassphrases(cfg *model.Config, it Interface) []wire.ClientPassphrase 
 		if ifname := r.String("interface"); ifname != "" && ifname != it.Name {
 			continue
 		}
-		if re := r.String("ssid-regexp"); re != "" && !regexp.MustCompile(re).MatchString(it.Settings.SSID) {
+		if re := r.String("ssid-regexp"); re != "" && !model.Compiled(re).MatchString(it.Settings.SSID) {
 			continue
 		}
 		cp := wire.ClientPassphrase{Passphrase: pass}

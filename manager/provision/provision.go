@@ -3,9 +3,7 @@ package provision
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
-	"sync"
 
 	"github.com/capstan-wifi/capstan/manager/model"
 )
@@ -179,10 +177,10 @@ func matches(rule model.Item, cap CAP, r Radio) bool {
 			return false
 		}
 	}
-	if re := rule.String("identity-regexp"); re != "" && !compiled(re).MatchString(cap.Identity) {
+	if re := rule.String("identity-regexp"); re != "" && !model.Compiled(re).MatchString(cap.Identity) {
 		return false
 	}
-	if re := rule.String("common-name-regexp"); re != "" && !compiled(re).MatchString(cap.CommonName) {
+	if re := rule.String("common-name-regexp"); re != "" && !model.Compiled(re).MatchString(cap.CommonName) {
 		return false
 	}
 	if ranges := rule.Strings("ip-address-ranges"); len(ranges) > 0 {
@@ -192,15 +190,4 @@ func matches(rule model.Item, cap CAP, r Radio) bool {
 		})
 	}
 	return true
-}
-
-var regexps sync.Map // pattern → *regexp.Regexp; patterns were checked when set
-
-func compiled(pattern string) *regexp.Regexp {
-	if re, ok := regexps.Load(pattern); ok {
-		return re.(*regexp.Regexp)
-	}
-	re := regexp.MustCompile(pattern)
-	regexps.Store(pattern, re)
-	return re
 }
