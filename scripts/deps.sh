@@ -13,9 +13,11 @@ log() { printf 'deps: %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------
 # qemu-system-* boot the board tests; ipxe-qemu has malta's pcnet option ROM;
-# cpio and kmod (depmod) build the board images.
+# cpio and kmod (depmod) build the board images; freeradius answers the
+# access list's query-radius in a namespace test (its own service is
+# stopped and disabled: tests run it with their own configuration).
 pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc scep openssl
-	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod)
+	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod freeradius)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -31,6 +33,9 @@ if ((${#missing[@]})); then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	if [[ " ${missing[*]} " == *" freeradius "* ]]; then
+		systemctl disable --now freeradius >/dev/null 2>&1 || service freeradius stop >/dev/null 2>&1 || true
+	fi
 fi
 
 # --- Go toolchain ------------------------------------------------------------
