@@ -59,6 +59,23 @@ type RadioInfo struct {
 	MAC      string   `json:"mac"`
 	SSIDs    []string `json:"ssids"`
 	Restarts int      `json:"restarts"` // times applying a new state restarted it
+	// What the radio was told to run (never its secrets).
+	Disabled bool         `json:"disabled"`
+	Country  string       `json:"country,omitempty"`
+	Band     string       `json:"band,omitempty"`
+	Channel  int          `json:"channel,omitempty"` // 0: the radio's choice
+	WidthMHz int          `json:"width_mhz,omitempty"`
+	WLANs    []WLANStatus `json:"wlans"`
+}
+
+// WLANStatus is one applied WLAN in the status.
+type WLANStatus struct {
+	ID       uint8  `json:"id"`
+	SSID     string `json:"ssid"`
+	Hidden   bool   `json:"hidden,omitempty"`
+	Security string `json:"security"`
+	VLAN     uint16 `json:"vlan,omitempty"`
+	Bridge   string `json:"bridge,omitempty"`
 }
 
 // LossReport records how the last session ended.
@@ -87,9 +104,14 @@ func (a *Agent) Status() Status {
 	s.Radios = append([]RadioInfo(nil), s.Radios...)
 	for i, r := range s.Radios {
 		s.Radios[i].Restarts = a.restarts[r.ID]
-		s.Radios[i].SSIDs = []string{}
-		for _, w := range a.applied[r.ID].WLANs {
+		st := a.applied[r.ID]
+		s.Radios[i].SSIDs, s.Radios[i].WLANs = []string{}, []WLANStatus{}
+		s.Radios[i].Disabled, s.Radios[i].Country, s.Radios[i].Band = st.Disabled, st.Country, string(st.Band)
+		s.Radios[i].Channel, s.Radios[i].WidthMHz = st.Channel, st.WidthMHz
+		for _, w := range st.WLANs {
 			s.Radios[i].SSIDs = append(s.Radios[i].SSIDs, w.SSID)
+			s.Radios[i].WLANs = append(s.Radios[i].WLANs, WLANStatus{ID: w.ID, SSID: w.SSID, Hidden: w.Hidden,
+				Security: string(w.Security), VLAN: w.VLAN, Bridge: w.Bridge})
 		}
 	}
 	return s
