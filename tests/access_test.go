@@ -34,7 +34,7 @@ func TestAccessListDecides(t *testing.T) {
 		}
 		return m
 	}
-	stolen := associate("02:00:00:00:01:01", -40)   // rule 0: reject
+	stolen := associate("02:00:00:00:01:01", -40)    // rule 0: reject
 	weakKnown := associate("02:00:00:00:02:07", -90) // rule 1 (mask) accepts before the signal rule
 	weak := associate("02:00:00:00:03:01", -85)      // rule 2: reject
 	fine := associate("02:00:00:00:03:02", -50)      // no rule: accept

@@ -95,7 +95,9 @@ func bootBoard(t testing.TB, spec boardSpec, kernel, base string) *board {
 	l.must("ip", "-n", b.ns, "addr", "add", "192.0.2.1/24", "dev", "tap0")
 	l.must("ip", "-n", b.ns, "link", "set", "tap0", "up")
 	_, b.state = l.manager(b.ns, "manager-"+spec.name, "--listen", "192.0.2.1:5246", "--http", "127.0.0.1:0")
-	b.cli("default-configuration", "set", "ssid=capstan-board", "security=wpa2-psk", "passphrase="+boardPassphrase, "country=PL", "channel=1")
+	b.cli("security", "add", "name=board", "authentication-types=wpa2-psk", "passphrase="+boardPassphrase)
+	b.cli("configuration", "add", "name=board", "ssid=capstan-board", "security=board", "country=PL", "channel.frequency=2412")
+	b.cli("provisioning", "add", "action=create-dynamic-enabled", "master-configuration=board")
 
 	initrd := b.initrd(base)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -281,7 +283,7 @@ func (b *board) testStation() {
 
 	// A live SSID change: the AP is re-applied and the station follows.
 	changed := time.Now()
-	b.cli("default-configuration", "set", "ssid=capstan-renamed")
+	b.cli("configuration", "set", "board", "ssid=capstan-renamed")
 	waitFor(t, 90*time.Second, "the station on the renamed SSID", func() bool {
 		for _, r := range b.registrations() {
 			if r.MAC == sta && r.SSID == "capstan-renamed" {
@@ -315,7 +317,7 @@ func (b *board) testStation() {
 
 	// WPA3: the same SSID with SAE only; the station uses its SAE network.
 	changed = time.Now()
-	b.cli("default-configuration", "set", "security=wpa3-sae")
+	b.cli("security", "set", "board", "authentication-types=wpa3-psk")
 	waitFor(t, 120*time.Second, "the station associated with SAE", func() bool {
 		out, _ := b.con.run("wpa_cli -i wlan1 status", 30*time.Second)
 		return strings.Contains(out, "wpa_state=COMPLETED") && strings.Contains(out, "key_mgmt=SAE")
@@ -331,6 +333,29 @@ func (b *board) testStation() {
 	t.Logf("%s: hostapd killed → beaconing again after %.1f s", b.spec.name, time.Since(killed).Seconds())
 	if n := b.con.must("grep -c 'hostapd exited; restarting it' /tmp/agent.log", 30*time.Second); n == "0" {
 		t.Fatal("the agent did not log hostapd's restart")
+	}
+
+	// The access list: a reject rule for the station removes it and keeps
+	// it out (the CAP bans it for 30 s; each new association is refused).
+	waitStationOn(t, b, sta, "capstan-renamed")
+	before = b.deauths()
+	refused := time.Now()
+	b.cli("access-list", "add", "mac-address="+sta, "action=reject")
+	waitFor(t, 30*time.Second, "the station removed by the access list", func() bool { return b.deauths() > before })
+	t.Logf("%s: access-list reject → station deauthenticated after %.1f s", b.spec.name, time.Since(refused).Seconds())
+	time.Sleep(time.Second)
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+		for _, r := range b.registrations() {
+			if r.MAC == sta {
+				t.Fatalf("the refused station is in the registration table again: %+v", r)
+			}
+		}
+		if out, _ := b.con.run("wpa_cli -i wlan1 status", 30*time.Second); strings.Contains(out, "wpa_state=COMPLETED") {
+			t.Fatalf("the refused station completed an association:\n%s", out)
+		}
+	}
+	if n := b.con.must("grep -c 'station removed by the manager.*ban=30s' /tmp/agent.log", 30*time.Second); n == "0" {
+		t.Fatal("the agent did not log the ban")
 	}
 }
 

@@ -2,9 +2,12 @@ package tests
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +130,22 @@ func TestNetnsProvisioning(t *testing.T) {
 		}
 	}
 
+	// Prometheus metrics, scraped without the admin token.
+	apiAddr, _ := os.ReadFile(filepath.Join(state, "api-address"))
+	metrics, err := exec.Command("ip", "netns", "exec", mgr, "curl", "-sf", "http://"+strings.TrimSpace(string(apiAddr))+"/metrics").Output()
+	if err != nil {
+		t.Fatalf("scrape /metrics: %v", err)
+	}
+	for _, want := range []string{`capstan_caps{state="run"} 2`, "capstan_joins_total 2", `capstan_interfaces{kind="dynamic"} 6`,
+		"capstan_clients 0", "capstan_join_seconds_count 2", "capstan_dtls_handshake_seconds_count 2", `capstan_data_packets_total{direction="rx",kind="keepalive"}`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if m := regexp.MustCompile(`capstan_config_pushes_total (\d+)`).FindStringSubmatch(string(metrics)); m == nil || atoi(m[1]) < 8 {
+		t.Errorf("config pushes: %v (want at least 8: 4 radios, before and after the edit)", m)
+	}
+
 	// The rules change; remote-cap provision moves lab-ap onto the lobby rule.
 	cli("provisioning", "set", "1", "identity-regexp=^(lab|lobby)-")
 	cli("provisioning", "move", "1", "destination=0")
@@ -141,4 +160,9 @@ func TestNetnsProvisioning(t *testing.T) {
 	cli("provisioning", "set", "0", "master-configuration=guest")
 	waitFor(t, 5*time.Second, "lab-ap on the changed rule", serving(runs[1], "Guest/open"))
 	waitFor(t, 5*time.Second, "lobby-ap on the changed rule", serving(runs[0], "Guest/open"))
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

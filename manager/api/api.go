@@ -21,6 +21,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
@@ -46,6 +50,8 @@ type Source interface {
 	Interfaces() []provision.Interface
 	// ProvisionCAP runs the provisioning rules again for one CAP.
 	ProvisionCAP(ctx context.Context, ref string) ([]provision.Interface, error)
+	// Collectors are the Prometheus metrics served at /metrics.
+	Collectors() []prometheus.Collector
 }
 
 // Server serves the API on one listener.
@@ -87,7 +93,15 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 	if auth != nil {
 		s.routePKI(mux)
 	}
-	s.srv = &http.Server{Handler: s.auth(mux), ReadHeaderTimeout: 5 * time.Second}
+	// /metrics carries no secrets and Prometheus scrapes it without the
+	// admin token; everything else needs the token.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(src.Collectors()...)
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	top := http.NewServeMux()
+	top.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	top.Handle("/", s.auth(mux))
+	s.srv = &http.Server{Handler: top, ReadHeaderTimeout: 5 * time.Second}
 	return s, nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
@@ -25,8 +27,9 @@ func (f *fakeSource) RegistrationTable() []controlplane.Registration { return ni
 func (f *fakeSource) RemoveStation(context.Context, net.HardwareAddr) error {
 	return controlplane.ErrNoStation
 }
-func (f *fakeSource) Store() *model.Store               { return f.store }
-func (f *fakeSource) Interfaces() []provision.Interface { return nil }
+func (f *fakeSource) Collectors() []prometheus.Collector { return nil }
+func (f *fakeSource) Store() *model.Store                { return f.store }
+func (f *fakeSource) Interfaces() []provision.Interface  { return nil }
 func (f *fakeSource) ProvisionCAP(_ context.Context, ref string) ([]provision.Interface, error) {
 	return nil, fmt.Errorf("%w: %q", controlplane.ErrNoCAP, ref)
 }

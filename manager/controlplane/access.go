@@ -68,7 +68,7 @@ func (c *session) admit(ctx context.Context, a association) {
 		c.log.Debug("client admitted", "mac", a.mac.String(), "interface", cl.Interface, "decision", decision)
 		return
 	}
-	c.srv.metrics.rejects.Add(1)
+	c.srv.metrics.rejects.Inc()
 	c.log.Info("client refused by the access list", "mac", a.mac.String(), "interface", cl.Interface, "ssid", a.ssid, "decision", decision)
 	rctx, cancel := context.WithTimeout(ctx, c.srv.cfg.JoinTimeout)
 	defer cancel()

@@ -69,6 +69,9 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 			return
 		}
 		p, err := wire.ParseData(buf[:n])
+		if err != nil || p.KeepAlive == nil {
+			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+		}
 		if err != nil {
 			warn.Warn(addr.String(), "dropped malformed data packet", "err", err)
 			continue
@@ -81,6 +84,7 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 		c := s.bySession[p.KeepAlive.SessionID]
 		s.mu.Unlock()
 		if c == nil {
+			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
 			warn.Warn(addr.String(), "dropped keep-alive for an unknown session", "session", p.KeepAlive.SessionID)
 			continue
 		}
@@ -88,6 +92,8 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 			warn.Warn(addr.String(), "keep-alive echo not sent", "err", err)
 			continue
 		}
+		s.metrics.dataPackets.WithLabelValues("rx", "keepalive").Inc()
+		s.metrics.dataPackets.WithLabelValues("tx", "keepalive").Inc()
 		c.dataSeen(addr)
 	}
 }

@@ -1,9 +1,79 @@
 package controlplane
 
-import "sync/atomic"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
 
-// metrics are the control plane's counters.
+// metrics are the control plane's Prometheus instruments; each Server has
+// its own, registered by whoever serves them (Server.Collectors).
 type metrics struct {
-	pushes  atomic.Uint64 // configuration requests answered by CAPs
-	rejects atomic.Uint64 // clients refused by the access list
+	joins       prometheus.Counter
+	pushes      prometheus.Counter
+	rejects     prometheus.Counter
+	handshake   prometheus.Histogram
+	join        prometheus.Histogram
+	dataPackets *prometheus.CounterVec // by direction and kind
+}
+
+var latencyBuckets = []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+func newMetrics() metrics {
+	return metrics{
+		joins: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_joins_total",
+			Help: "CAPs that completed Join."}),
+		pushes: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_config_pushes_total",
+			Help: "Radio configurations (WLAN Configuration Requests) answered by CAPs."}),
+		rejects: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_access_rejects_total",
+			Help: "Clients refused by the access list."}),
+		handshake: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "capstan_dtls_handshake_seconds",
+			Help: "DTLS handshake duration of CAP sessions.", Buckets: latencyBuckets}),
+		join: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "capstan_join_seconds",
+			Help: "From the first handshake packet to the Join Response.", Buckets: latencyBuckets}),
+		dataPackets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "capstan_data_packets_total",
+			Help: "CAPWAP data channel packets, by direction (rx, tx) and kind (keepalive, dropped)."},
+			[]string{"direction", "kind"}),
+	}
+}
+
+// Collectors are the control plane's metrics: the counters and histograms
+// above and, computed at each scrape, CAPs by state and wireless clients.
+func (s *Server) Collectors() []prometheus.Collector {
+	m := s.metrics
+	return []prometheus.Collector{m.joins, m.pushes, m.rejects, m.handshake, m.join, m.dataPackets, stateCollector{s}}
+}
+
+var (
+	capsDesc    = prometheus.NewDesc("capstan_caps", "CAPs with a session, by state.", []string{"state"}, nil)
+	clientsDesc = prometheus.NewDesc("capstan_clients", "Wireless clients in the registration table.", nil, nil)
+	ifacesDesc  = prometheus.NewDesc("capstan_interfaces", "Provisioned interfaces of running CAPs, by kind.", []string{"kind"}, nil)
+)
+
+type stateCollector struct{ s *Server }
+
+func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- capsDesc
+	ch <- clientsDesc
+	ch <- ifacesDesc
+}
+
+func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
+	states := map[string]int{"join": 0, "configure": 0, "data-check": 0, "run": 0}
+	for _, rc := range c.s.RemoteCaps() {
+		states[rc.State]++
+	}
+	for st, n := range states {
+		ch <- prometheus.MustNewConstMetric(capsDesc, prometheus.GaugeValue, float64(n), st)
+	}
+	ch <- prometheus.MustNewConstMetric(clientsDesc, prometheus.GaugeValue, float64(len(c.s.RegistrationTable())))
+	kinds := map[string]int{"static": 0, "dynamic": 0}
+	for _, it := range c.s.Interfaces() {
+		if it.Static {
+			kinds["static"]++
+		} else {
+			kinds["dynamic"]++
+		}
+	}
+	for k, n := range kinds {
+		ch <- prometheus.MustNewConstMetric(ifacesDesc, prometheus.GaugeValue, float64(n), k)
+	}
 }

@@ -207,7 +207,7 @@ func (c *session) push(ctx context.Context) {
 			}
 			return
 		}
-		c.srv.metrics.pushes.Add(1)
+		c.srv.metrics.pushes.Inc()
 		c.sent[r.ID], c.served[r.ID] = enc, served
 		c.refused[r.ID] = refusalText(resp)
 		if why := c.refused[r.ID]; why != "" {

@@ -13,26 +13,26 @@ import (
 // Registration is one row of the registration table: a wireless client of
 // a CAP.
 type Registration struct {
-	Interface  string    `json:"interface"` // <CAP identity>/<radio interface>
-	CAP        string    `json:"cap"`
-	RadioID    uint8     `json:"radio_id"`
-	WLANID     uint8     `json:"wlan_id"`
-	MAC        string    `json:"mac"`
-	SSID       string    `json:"ssid"`
-	Signal     int       `json:"signal"` // dBm
-	SignalAvg  int       `json:"signal_avg"`
-	TxRateKbps uint32    `json:"tx_rate_kbps"`
-	RxRateKbps uint32    `json:"rx_rate_kbps"`
-	TxBytes    uint64    `json:"tx_bytes"`
-	RxBytes    uint64    `json:"rx_bytes"`
-	TxPackets  uint64    `json:"tx_packets"`
-	RxPackets  uint64    `json:"rx_packets"`
-	Uptime     string    `json:"uptime"`
-	InactiveMs uint32    `json:"inactive_ms"`
+	Interface  string `json:"interface"` // <CAP identity>/<radio interface>
+	CAP        string `json:"cap"`
+	RadioID    uint8  `json:"radio_id"`
+	WLANID     uint8  `json:"wlan_id"`
+	MAC        string `json:"mac"`
+	SSID       string `json:"ssid"`
+	Signal     int    `json:"signal"` // dBm
+	SignalAvg  int    `json:"signal_avg"`
+	TxRateKbps uint32 `json:"tx_rate_kbps"`
+	RxRateKbps uint32 `json:"rx_rate_kbps"`
+	TxBytes    uint64 `json:"tx_bytes"`
+	RxBytes    uint64 `json:"rx_bytes"`
+	TxPackets  uint64 `json:"tx_packets"`
+	RxPackets  uint64 `json:"rx_packets"`
+	Uptime     string `json:"uptime"`
+	InactiveMs uint32 `json:"inactive_ms"`
 	// Access is the access list's decision on the client.
-	Access     string    `json:"access"`
-	Since      time.Time `json:"since"`
-	Updated    time.Time `json:"updated"`
+	Access  string    `json:"access"`
+	Since   time.Time `json:"since"`
+	Updated time.Time `json:"updated"`
 }
 
 // RegistrationTable lists every CAP's wireless clients, by interface and MAC.

@@ -52,6 +52,7 @@ func New(cfg Config) (*Server, error) {
 		ready:     make(chan struct{}),
 		names:     map[string]*session{},
 		changed:   make(chan struct{}, 1),
+		metrics:   newMetrics(),
 	}
 	cfg.Store.Subscribe(func(*model.Config) {
 		select {

@@ -74,6 +74,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 			return refusal
 		}
 	}
+	began := time.Now()
 	conn, err := transport.Accept(ctx, peer, sc)
 	if err != nil {
 		switch {
@@ -84,6 +85,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		}
 		return
 	}
+	s.metrics.handshake.Observe(time.Since(began).Seconds())
 	st, _ := conn.ConnectionState()
 	cn, err := pki.CommonName(st.PeerCertificates)
 	if err != nil {
@@ -118,6 +120,8 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		return
 	}
 	defer s.unregister(c)
+	s.metrics.joins.Inc()
+	s.metrics.join.Observe(time.Since(began).Seconds())
 	c.log.Info("CAP joined", "common_name", c.cn, "board", c.board, "version", c.version)
 	for _, step := range []func(context.Context) error{c.configure, c.dataCheck} {
 		if err := step(ctx); err != nil {
