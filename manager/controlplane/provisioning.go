@@ -150,8 +150,17 @@ func (s *Server) reprovisionAll(ctx context.Context) {
 				c.log.Warn("provisioning failed", "err", err)
 				continue
 			}
+			// A bounded number of pushes in flight: a thousand CAPs
+			// answering in the same millisecond overflow the socket and
+			// cost a retransmission (1 s) each.
+			select {
+			case s.pushSlots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			go func() {
 				c.push(ctx)
+				<-s.pushSlots
 				c.recheck(ctx)
 			}()
 		}

@@ -29,7 +29,9 @@ type Server struct {
 	provMu  sync.Mutex          // provisioning runs one CAP at a time
 	names   map[string]*session // dynamic interface names, by owner
 	changed chan struct{}       // the configuration changed
-	metrics metrics
+	// pushSlots bounds the configuration pushes in flight after a change.
+	pushSlots chan struct{}
+	metrics   metrics
 }
 
 // listener is one control socket with its data channel: UDP, or layer 2 on
@@ -39,6 +41,10 @@ type listener struct {
 	control *transport.Mux
 	data    net.PacketConn
 }
+
+// MaxPushesInFlight bounds the CAPs a configuration change is being
+// pushed to at once.
+const MaxPushesInFlight = 64
 
 // New checks cfg and returns a server; Serve starts it.
 func New(cfg Config) (*Server, error) {
@@ -53,6 +59,7 @@ func New(cfg Config) (*Server, error) {
 		names:     map[string]*session{},
 		changed:   make(chan struct{}, 1),
 		metrics:   newMetrics(),
+		pushSlots: make(chan struct{}, MaxPushesInFlight),
 	}
 	cfg.Store.Subscribe(func(*model.Config) {
 		select {
