@@ -86,6 +86,7 @@ func (a *Agent) mergeRadioConfig(next map[uint8]hal.RadioState, touched map[uint
 	st := next[rc.RadioID]
 	st.Disabled, st.Country, st.Band = rc.Disabled, rc.Country, hal.Band(rc.Band)
 	st.Channel, st.WidthMHz, st.TxPowerDBm = int(rc.Channel), int(rc.WidthMHz), int(rc.TxPowerDBm)
+	st.BasicRates, st.SupportedRates = ints(rc.BasicRates), ints(rc.SupportedRates)
 	next[rc.RadioID] = st
 	touched[rc.RadioID] = true
 	return nil
@@ -220,4 +221,13 @@ func (a *Agent) hasRadio(id uint8) bool {
 		}
 	}
 	return false
+}
+
+// ints converts wire rates; none is nil, so that states compare equal.
+func ints(in []uint32) []int {
+	var out []int
+	for _, v := range in {
+		out = append(out, int(v))
+	}
+	return out
 }

@@ -57,6 +57,9 @@ func Resolve(r Radio, st RadioState) (RadioState, error) {
 	default:
 		return st, bad("width", "%d MHz: want 20, 40, 80 or 160", st.WidthMHz)
 	}
+	if err := checkRates(st); err != nil {
+		return st, err
+	}
 	if len(st.WLANs) > 1+MaxVirtualWLANs {
 		return st, bad("wlans", "%d WLANs: at most a master and %d virtual", len(st.WLANs), MaxVirtualWLANs)
 	}
@@ -221,4 +224,25 @@ func isInterfaceName(n string) bool {
 		return false
 	}
 	return !strings.ContainsAny(n, "/ \t\n:")
+}
+
+// dsssRates are the 802.11b rates (100 kb/s), which only 2.4 GHz has.
+var dsssRates = []int{10, 20, 55, 110}
+
+// checkRates: every basic rate supported, no 802.11b rate outside 2.4 GHz.
+func checkRates(st RadioState) error {
+	bad := func(format string, a ...any) error {
+		return &ConfigError{RadioID: st.RadioID, Field: "rates", Reason: fmt.Sprintf(format, a...)}
+	}
+	for _, r := range append(slices.Clone(st.BasicRates), st.SupportedRates...) {
+		if st.Band != Band2GHz && slices.Contains(dsssRates, r) {
+			return bad("%g Mb/s is an 802.11b rate, only in 2.4 GHz", float64(r)/10)
+		}
+	}
+	for _, r := range st.BasicRates {
+		if len(st.SupportedRates) > 0 && !slices.Contains(st.SupportedRates, r) {
+			return bad("basic rate %g Mb/s is not supported", float64(r)/10)
+		}
+	}
+	return nil
 }

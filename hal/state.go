@@ -87,7 +87,10 @@ type RadioState struct {
 	WidthMHz int // 20, 40, 80 or 160; 0 is 20
 	// TxPowerDBm caps the transmit power; 0 is the regulatory maximum.
 	TxPowerDBm int
-	WLANs      []WLAN
+	// BasicRates and SupportedRates are legacy rates in 100 kb/s (hostapd's
+	// unit: 10 is 1 Mb/s, 55 is 5.5 Mb/s); nil keeps the driver's.
+	BasicRates, SupportedRates []int
+	WLANs                      []WLAN
 }
 
 // Equal reports whether s and o ask for the same radio.

@@ -98,6 +98,14 @@ func TestRadiosProvisionedStationsAndKick(t *testing.T) {
 	if after := h.Render(); after != before {
 		t.Errorf("a refused configuration changed the radios:\n%s\nwas\n%s", after, before)
 	}
+
+	// A rates profile (no 802.11b) reaches the radio with a runnable channel.
+	configure(t, srv, "rates add name=no11b basic=6,12,24 supported=6,9,12,18,24,36,48,54",
+		"configuration set office channel.frequency=2437 rates=no11b")
+	waitFor(t, 5*time.Second, "the rates on the radio", func() bool {
+		return strings.Contains(h.Render(), "channel=6 width=20 txpower=0 basic-rates=[60 120 240] supported-rates=[60 90 120 180 240 360 480 540]")
+	})
+	waitFor(t, 5*time.Second, "the refusal cleared", func() bool { return srv.RemoteCaps()[0].ConfigError == "" })
 }
 
 func startRadioAgent(t *testing.T, h *haltest.HAL, addr string) *agent.Agent {

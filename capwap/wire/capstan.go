@@ -283,6 +283,9 @@ type RadioConfig struct {
 	Channel    uint16 `capstan:"5"` // 0: the CAP picks
 	WidthMHz   uint16 `capstan:"6"` // 20, 40, 80, 160; 0 is 20
 	TxPowerDBm uint8  `capstan:"7"` // 0: the regulatory maximum
+	// Legacy rates in 100 kb/s (10 = 1 Mb/s); none keeps the CAP's.
+	BasicRates     []uint32 `capstan:"8"`
+	SupportedRates []uint32 `capstan:"9"`
 }
 
 // Refusal says, beside a failure Result Code, which setting a CAP refused

@@ -200,8 +200,11 @@ func (h *HAL) Render() string {
 			fmt.Fprintf(&b, "radio %d %s off\n", r.ID, r.Name)
 			continue
 		}
-		fmt.Fprintf(&b, "radio %d %s country=%q band=%s channel=%d width=%d txpower=%d\n",
-			r.ID, r.Name, st.Country, st.Band, st.Channel, st.WidthMHz, st.TxPowerDBm)
+		fmt.Fprintf(&b, "radio %d %s country=%q band=%s channel=%d width=%d txpower=%d", r.ID, r.Name, st.Country, st.Band, st.Channel, st.WidthMHz, st.TxPowerDBm)
+		if len(st.BasicRates)+len(st.SupportedRates) > 0 {
+			fmt.Fprintf(&b, " basic-rates=%v supported-rates=%v", st.BasicRates, st.SupportedRates)
+		}
+		b.WriteString("\n")
 		for _, w := range st.WLANs {
 			fmt.Fprintf(&b, "  wlan %d ssid=%q hidden=%v security=%s passphrase=%q max-clients=%d isolate=%v vlan=%d bridge=%q radius=%d clients=%d\n",
 				w.ID, w.SSID, w.Hidden, w.Security, w.Passphrase, w.MaxClients, w.Isolate, w.VLAN, w.Bridge, len(w.RADIUS), len(w.Clients))

@@ -96,6 +96,12 @@ func renderChannel(b *strings.Builder, r hal.Radio, st hal.RadioState) {
 		line("hw_mode", "a")
 	}
 	line("channel", st.Channel)
+	if len(st.SupportedRates) > 0 {
+		line("supported_rates", joinInts(st.SupportedRates))
+	}
+	if len(st.BasicRates) > 0 {
+		line("basic_rates", joinInts(st.BasicRates))
+	}
 	if bi.HT || st.WidthMHz > 20 {
 		line("ieee80211n", 1)
 		if st.WidthMHz >= 40 {
@@ -268,4 +274,12 @@ func widthIndex(width int) int {
 		return 3
 	}
 	return 0
+}
+
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, " ")
 }

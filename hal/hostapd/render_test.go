@@ -63,6 +63,8 @@ func TestRenderGolden(t *testing.T) {
 					{MAC: net.HardwareAddr{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}, Passphrase: "only for this one", VLAN: 20},
 					{Passphrase: "any client, default vlan"},
 				}}}}},
+		{"rates-2g", hal.RadioState{RadioID: 1, Band: hal.Band2GHz, Channel: 1, BasicRates: []int{60, 120, 240},
+			SupportedRates: []int{60, 90, 120, 180, 240, 360, 480, 540}, WLANs: []hal.WLAN{{ID: 1, SSID: "no-11b"}}}},
 		{"quoted-ssid", hal.RadioState{RadioID: 1, Band: hal.Band2GHz, Channel: 1,
 			WLANs: []hal.WLAN{{ID: 1, SSID: `Café "Zażółć" \ 📶`}}}},
 	}

@@ -83,6 +83,8 @@ func renderDevice(s *uci.Section, m Managed, st hal.RadioState) {
 	} else {
 		s.Set("txpower", "")
 	}
+	s.SetList("basic_rate", kbps(st.BasicRates))
+	s.SetList("supported_rates", kbps(st.SupportedRates))
 	if st.Active() {
 		s.Set("disabled", "0")
 	} else {
@@ -182,6 +184,7 @@ func Parse(sections []uci.Section, managed []Managed) map[uint8]hal.RadioState {
 				st.WidthMHz = hal.DefaultWidthMHz
 			}
 			st.Disabled = s.Get("capstan_disabled") == "1"
+			st.BasicRates, st.SupportedRates = fromKbps(s.GetList("basic_rate")), fromKbps(s.GetList("supported_rates"))
 			out[r.ID] = st
 		case s.Type == "wifi-iface" && strings.HasPrefix(s.Name, "capstan_"):
 			r, ok := byDevice[s.Get("device")]
@@ -230,4 +233,23 @@ func parseAddrPort(addr string, port int) (netip.AddrPort, error) {
 		port = hal.DefaultRADIUSPort
 	}
 	return netip.AddrPortFrom(a, uint16(port)), nil
+}
+
+// kbps is OpenWrt's form of legacy rates (basic_rate, supported_rates: kb/s).
+func kbps(rates []int) []string {
+	var out []string
+	for _, r := range rates {
+		out = append(out, strconv.Itoa(r*100))
+	}
+	return out
+}
+
+func fromKbps(list []string) []int {
+	var out []int
+	for _, v := range list {
+		if n, err := strconv.Atoi(v); err == nil {
+			out = append(out, n/100)
+		}
+	}
+	return out
 }

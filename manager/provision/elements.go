@@ -53,6 +53,12 @@ var wireBands = map[string]string{"2ghz": "2g", "5ghz": "5g", "6ghz": "6g"}
 func radioConfig(id uint8, s model.Settings) *wire.RadioConfig {
 	rc := &wire.RadioConfig{RadioID: id, Country: s.Country, Band: wireBands[s.Band],
 		WidthMHz: uint16(s.WidthMHz), TxPowerDBm: uint8(s.TxPowerDBm)}
+	for _, r := range s.BasicRates {
+		rc.BasicRates = append(rc.BasicRates, uint32(r*5)) // 500 kb/s → 100 kb/s
+	}
+	for _, r := range s.SupportedRates {
+		rc.SupportedRates = append(rc.SupportedRates, uint32(r*5))
+	}
 	if len(s.Frequencies) == 1 {
 		rc.Channel = uint16(model.ChannelOf(s.Frequencies[0]))
 	}
