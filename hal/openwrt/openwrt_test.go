@@ -72,9 +72,9 @@ func officeStates() []hal.RadioState {
 		}},
 		{RadioID: 2, Country: "PL", Band: hal.Band5GHz, Channel: 36, WidthMHz: 80,
 			BasicRates: []int{60, 120, 240}, SupportedRates: []int{60, 90, 120, 180, 240, 360, 480, 540}, WLANs: []hal.WLAN{
-			{ID: 1, SSID: "office", Security: hal.SecurityWPA2EAP, Bridge: "br-lan",
-				RADIUS: []hal.RADIUSServer{{Address: netip.MustParseAddrPort("192.0.2.1:1812"), Secret: "radius secret"}}},
-		}},
+				{ID: 1, SSID: "office", Security: hal.SecurityWPA2EAP, Bridge: "br-lan",
+					RADIUS: []hal.RADIUSServer{{Address: netip.MustParseAddrPort("192.0.2.1:1812"), Secret: "radius secret"}}},
+			}},
 	}
 }
 
