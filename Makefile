@@ -76,7 +76,7 @@ lint: ## gofmt, go vet, staticcheck and govulncheck
 	staticcheck ./...
 	bash scripts/govulncheck.sh
 
-bench: ## print join time, failure detection, DTLS handshakes/s, CPU per handshake, agent start → beaconing per board
+bench: ## print join time, failure detection, DTLS handshakes/s, CPU per handshake, provisioning and push for 1,000 CAPs, agent start → beaconing per board
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	@if [ "$$(id -u)" = 0 ] && command -v qemu-system-mipsel >/dev/null && command -v qemu-system-aarch64 >/dev/null; then \
 	  $(MAKE) --no-print-directory board-images && \
