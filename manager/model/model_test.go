@@ -16,20 +16,7 @@ func build(t *testing.T, lines ...string) *Config {
 	t.Helper()
 	c := New()
 	for _, line := range lines {
-		words := strings.Fields(line)
-		r, ok := Lookup(words[0])
-		if !ok {
-			t.Fatalf("%s: no resource", line)
-		}
-		raw := map[string]any{}
-		for _, kv := range words[1:] {
-			k, v, _ := strings.Cut(kv, "=")
-			raw[k] = v
-		}
-		ch, err := ParseChange(r, raw)
-		if err != nil {
-			t.Fatalf("%s: %v", line, err)
-		}
+		r, ch := lineChange(t, line)
 		if r.Singleton {
 			c.Set(r.Name, 0, ch)
 		} else if _, err := c.Add(r.Name, ch, -1); err != nil {
@@ -40,6 +27,26 @@ func build(t *testing.T, lines ...string) *Config {
 		t.Fatalf("validate: %v", err)
 	}
 	return c
+}
+
+// lineChange parses "<resource> k=v …" into the resource and its change.
+func lineChange(t *testing.T, line string) (*Resource, Change) {
+	t.Helper()
+	words := strings.Fields(line)
+	r, ok := Lookup(words[0])
+	if !ok {
+		t.Fatalf("%s: no resource", line)
+	}
+	raw := map[string]any{}
+	for _, kv := range words[1:] {
+		k, v, _ := strings.Cut(kv, "=")
+		raw[k] = v
+	}
+	ch, err := ParseChange(r, raw)
+	if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return r, ch
 }
 
 // TestResolveLayering checks CAPsMAN's order for every layer: interface
@@ -173,17 +180,7 @@ func TestValidateNamesTheField(t *testing.T) {
 	for _, tt := range tests {
 		c := New()
 		for _, line := range tt.lines {
-			words := strings.Fields(line)
-			r, _ := Lookup(words[0])
-			raw := map[string]any{}
-			for _, kv := range words[1:] {
-				k, v, _ := strings.Cut(kv, "=")
-				raw[k] = v
-			}
-			ch, err := ParseChange(r, raw)
-			if err != nil {
-				t.Fatalf("%s: %v", line, err)
-			}
+			r, ch := lineChange(t, line)
 			c.Add(r.Name, ch, -1)
 		}
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
