@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
@@ -48,21 +49,12 @@ func radiosOf(req *wire.ControlMessage) []provision.Radio {
 			out[i].MAC = rc.MAC.String()
 		}
 		for _, b := range provision.BandNames(rc.Bands) {
-			if !contains(out[i].Bands, b) {
+			if !slices.Contains(out[i].Bands, b) {
 				out[i].Bands = append(out[i].Bands, b)
 			}
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // provision runs the rules for the CAP and records its interfaces. With

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"net"
+	"slices"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/hal"
@@ -32,20 +33,11 @@ func RadioElements(cfg *model.Config, id uint8, ifs []Interface, stale []uint8) 
 		served = append(served, it.WLANID)
 	}
 	for _, w := range stale {
-		if !contains(served, w) {
+		if !slices.Contains(served, w) {
 			els = append(els, &wire.IEEE80211DeleteWLAN{RadioID: id, WLANID: w})
 		}
 	}
 	return els, served
-}
-
-func contains(ids []uint8, id uint8) bool {
-	for _, v := range ids {
-		if v == id {
-			return true
-		}
-	}
-	return false
 }
 
 var wireBands = map[string]string{"2ghz": "2g", "5ghz": "5g", "6ghz": "6g"}
