@@ -67,13 +67,19 @@ func startManagerProc(t *testing.T, extra ...string) *managerProc {
 // controlAddr reads the manager's UDP control address from its log.
 func (m *managerProc) controlAddr(t *testing.T) string {
 	t.Helper()
-	for _, line := range strings.Split(m.log.String(), "\n") {
-		if i := strings.Index(line, "control=127.0.0.1:"); i >= 0 {
-			return strings.Fields(line[i+len("control="):])[0]
+	var addr string
+	// The control plane logs its address when it starts serving, which can
+	// come just after "manager started".
+	waitFor(t, 10*time.Second, "control address in the manager log", func() bool {
+		for _, line := range strings.Split(m.log.String(), "\n") {
+			if i := strings.Index(line, "control=127.0.0.1:"); i >= 0 {
+				addr = strings.Fields(line[i+len("control="):])[0]
+				return true
+			}
 		}
-	}
-	t.Fatalf("no control address in the manager log:\n%s", m.log)
-	return ""
+		return false
+	})
+	return addr
 }
 
 func TestManagerPKICommands(t *testing.T) {
