@@ -236,10 +236,14 @@ type SurveyEntry struct {
 	TxMs         uint64 `capstan:"7"`
 }
 
-// Survey carries a radio's channel survey results, for channel selection.
+// Survey carries a radio's channel survey results, for channel selection,
+// in a Configuration Status Request or a WTP Event Request. In a
+// Configuration Update Request, a Survey with Scan set asks the CAP to scan
+// the radio's channels and report a fresh survey in a WTP Event Request.
 type Survey struct {
 	RadioID uint8         `capstan:"1"`
 	Entries []SurveyEntry `capstan:"2"`
+	Scan    bool          `capstan:"3"`
 }
 
 // Station states.

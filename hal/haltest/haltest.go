@@ -26,22 +26,32 @@ type HAL struct {
 	banned   map[string]time.Duration
 	actions  []string
 	events   chan hal.Event
+	survey   map[uint8][]hal.SurveyEntry
+	scans    map[uint8]int
 }
 
 // New returns a fake with radios, which must have distinct IDs.
 func New(radios ...hal.Radio) *HAL {
 	return &HAL{radios: radios, running: map[uint8]hal.RadioState{}, restarts: map[uint8]int{},
-		stations: map[string]hal.Station{}, banned: map[string]time.Duration{}, events: make(chan hal.Event, 64)}
+		stations: map[string]hal.Station{}, banned: map[string]time.Duration{}, events: make(chan hal.Event, 64),
+		survey: map[uint8][]hal.SurveyEntry{}, scans: map[uint8]int{}}
 }
 
 // DualBand is a radio like the ones mac80211_hwsim simulates: 2.4 and
-// 5 GHz, HT40 and VHT, eight APs.
+// 5 GHz, HT40 and VHT, eight APs; 5 GHz channels 52–64 need radar
+// detection.
 func DualBand(id uint8, name string, mac net.HardwareAddr) hal.Radio {
 	ch := func(n, mhz int) hal.Channel { return hal.Channel{Number: n, FrequencyMHz: mhz, MaxPowerDBm: 20} }
+	dfs := func(n, mhz int) hal.Channel {
+		c := ch(n, mhz)
+		c.Radar, c.NoIR = true, true
+		return c
+	}
 	return hal.Radio{ID: id, Name: name, Interface: "wlan" + strings.TrimPrefix(name, "phy"), MAC: mac, MaxAP: 8,
 		Bands: []hal.BandInfo{
 			{Band: hal.Band2GHz, HT: true, HT40: true, Channels: []hal.Channel{ch(1, 2412), ch(6, 2437), ch(11, 2462)}},
-			{Band: hal.Band5GHz, HT: true, HT40: true, VHT: true, Channels: []hal.Channel{ch(36, 5180), ch(40, 5200), ch(44, 5220), ch(48, 5240)}},
+			{Band: hal.Band5GHz, HT: true, HT40: true, VHT: true, Channels: []hal.Channel{ch(36, 5180), ch(40, 5200), ch(44, 5220), ch(48, 5240),
+				dfs(52, 5260), dfs(56, 5280), dfs(60, 5300), dfs(64, 5320)}},
 		}}
 }
 
@@ -229,4 +239,31 @@ func (h *HAL) Render() string {
 		fmt.Fprintf(&b, "action %s\n", a)
 	}
 	return b.String()
+}
+
+// SetSurvey sets what Survey reports for radio id.
+func (h *HAL) SetSurvey(id uint8, entries []hal.SurveyEntry) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.survey[id] = slices.Clone(entries)
+}
+
+// Survey implements hal.Surveyor with what SetSurvey set, counting scans.
+func (h *HAL) Survey(_ context.Context, id uint8, scan bool) ([]hal.SurveyEntry, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !slices.ContainsFunc(h.radios, func(r hal.Radio) bool { return r.ID == id }) {
+		return nil, fmt.Errorf("haltest: no radio %d", id)
+	}
+	if scan {
+		h.scans[id]++
+	}
+	return slices.Clone(h.survey[id]), nil
+}
+
+// Scans is how many surveys of radio id asked for a scan.
+func (h *HAL) Scans(id uint8) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.scans[id]
 }

@@ -308,3 +308,15 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// Survey implements hal.Surveyor on the radio's first interface, which
+// hostapd brings up when it serves the radio.
+func (h *HAL) Survey(ctx context.Context, radioID uint8, scan bool) ([]hal.SurveyEntry, error) {
+	h.mu.Lock()
+	radios, err := h.inventory(ctx)
+	h.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return hal.SurveyWith(ctx, h.cfg.Observer, radios, radioID, "", scan)
+}

@@ -116,14 +116,14 @@ func renderChannel(b *strings.Builder, r hal.Radio, st hal.RadioState) {
 		line("ieee80211ac", 1)
 		if st.WidthMHz >= 80 {
 			line("vht_oper_chwidth", vhtWidth(st.WidthMHz))
-			line("vht_oper_centr_freq_seg0_idx", centreChannel(st.Channel, st.WidthMHz))
+			line("vht_oper_centr_freq_seg0_idx", centreChannel(st.Band, st.Channel, st.WidthMHz))
 		}
 	}
 	if bi.HE {
 		line("ieee80211ax", 1)
 		if st.WidthMHz >= 80 {
 			line("he_oper_chwidth", vhtWidth(st.WidthMHz))
-			line("he_oper_centr_freq_seg0_idx", centreChannel(st.Channel, st.WidthMHz))
+			line("he_oper_centr_freq_seg0_idx", centreChannel(st.Band, st.Channel, st.WidthMHz))
 		}
 	}
 }
@@ -240,21 +240,13 @@ func quote(s string) string {
 
 // plusSecondary reports whether a 40 MHz channel's secondary is above it.
 func plusSecondary(band hal.Band, ch int) bool {
-	if band == hal.Band2GHz {
-		return ch <= 7
-	}
-	return (ch/4)%2 == 1 // 36, 44, 52, ... pair with the channel above
+	return hal.ChannelGroup(band, ch, 40)[1] > ch
 }
 
-// centreChannel is the centre channel of the 80 or 160 MHz block ch is in
-// (5 GHz numbering: blocks start at 36, 52, 100, ... in steps of 16 or 32).
-func centreChannel(ch, width int) int {
-	span := width / 5 // channels covered
-	first := 36 + ((ch-36)/span)*span
-	if ch >= 149 {
-		first = 149 + ((ch-149)/span)*span
-	}
-	return first + span/2 - 2
+// centreChannel is the centre channel of the 80 or 160 MHz block ch is in.
+func centreChannel(band hal.Band, ch, width int) int {
+	g := hal.ChannelGroup(band, ch, width)
+	return (g[0] + g[len(g)-1]) / 2
 }
 
 func vhtWidth(width int) int {

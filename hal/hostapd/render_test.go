@@ -137,7 +137,7 @@ func TestCentreChannel(t *testing.T) {
 	for _, c := range []struct{ ch, width, want int }{
 		{36, 80, 42}, {48, 80, 42}, {100, 80, 106}, {149, 80, 155}, {161, 80, 155}, {36, 160, 50}, {100, 160, 114}, {128, 160, 114},
 	} {
-		if got := centreChannel(c.ch, c.width); got != c.want {
+		if got := centreChannel(hal.Band5GHz, c.ch, c.width); got != c.want {
 			t.Errorf("centreChannel(%d, %d) = %d, want %d", c.ch, c.width, got, c.want)
 		}
 	}

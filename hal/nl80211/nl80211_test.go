@@ -319,7 +319,7 @@ func TestSurvey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []SurveyEntry{
+	want := []hal.SurveyEntry{
 		{FrequencyMHz: 2412, NoiseDBm: -92, InUse: true, Active: time.Second, Busy: 120 * time.Millisecond},
 		{FrequencyMHz: 2437, NoiseDBm: -92, Active: time.Second, Busy: 120 * time.Millisecond},
 	}

@@ -2,31 +2,28 @@ package nl80211
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/mdlayher/netlink"
+	"github.com/mdlayher/wifi"
 	"golang.org/x/sys/unix"
-)
 
-// SurveyEntry is the channel survey of one frequency.
-type SurveyEntry struct {
-	FrequencyMHz int
-	NoiseDBm     int
-	InUse        bool
-	Active, Busy time.Duration
-}
+	"github.com/capstan-wifi/capstan/hal"
+)
 
 // Survey returns the channel survey of interface index: how busy each
 // channel the radio has visited was.
-func (c *Conn) Survey(ctx context.Context, index int) ([]SurveyEntry, error) {
+func (c *Conn) Survey(ctx context.Context, index int) ([]hal.SurveyEntry, error) {
 	msgs, err := c.execute(ctx, unix.NL80211_CMD_GET_SURVEY, netlink.Dump, func(ae *netlink.AttributeEncoder) {
 		ae.Uint32(unix.NL80211_ATTR_IFINDEX, uint32(index))
 	})
 	if err != nil {
 		return nil, err
 	}
-	var out []SurveyEntry
+	var out []hal.SurveyEntry
 	for _, m := range msgs {
 		ad, err := netlink.NewAttributeDecoder(m.Data)
 		if err != nil {
@@ -36,8 +33,9 @@ func (c *Conn) Survey(ctx context.Context, index int) ([]SurveyEntry, error) {
 			if ad.Type() != unix.NL80211_ATTR_SURVEY_INFO {
 				continue
 			}
-			var e SurveyEntry
+			var e hal.SurveyEntry
 			ad.Nested(func(sad *netlink.AttributeDecoder) error {
+				ms := func() time.Duration { return time.Duration(sad.Uint64()) * time.Millisecond }
 				for sad.Next() {
 					switch sad.Type() {
 					case unix.NL80211_SURVEY_INFO_FREQUENCY:
@@ -47,9 +45,13 @@ func (c *Conn) Survey(ctx context.Context, index int) ([]SurveyEntry, error) {
 					case unix.NL80211_SURVEY_INFO_IN_USE:
 						e.InUse = true
 					case unix.NL80211_SURVEY_INFO_TIME:
-						e.Active = time.Duration(sad.Uint64()) * time.Millisecond
+						e.Active = ms()
 					case unix.NL80211_SURVEY_INFO_TIME_BUSY:
-						e.Busy = time.Duration(sad.Uint64()) * time.Millisecond
+						e.Busy = ms()
+					case unix.NL80211_SURVEY_INFO_TIME_RX:
+						e.Rx = ms()
+					case unix.NL80211_SURVEY_INFO_TIME_TX:
+						e.Tx = ms()
 					}
 				}
 				return nil
@@ -63,4 +65,72 @@ func (c *Conn) Survey(ctx context.Context, index int) ([]SurveyEntry, error) {
 		}
 	}
 	return out, nil
+}
+
+// SurveyOf returns the channel survey of the wireless interface ifname.
+// With scan it first has the kernel scan every channel (wifi.Client.Scan,
+// which waits for the results), bringing a down interface up for the scan
+// and down again after it; a failed scan is reported only when the survey
+// is empty too, since drivers that cannot scan in AP mode still count their
+// operating channel.
+func (c *Conn) SurveyOf(ctx context.Context, ifname string, scan bool) ([]hal.SurveyEntry, error) {
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("nl80211: survey: %w", err)
+	}
+	var scanErr error
+	if scan {
+		scanErr = scanOnce(ctx, ifi)
+	}
+	entries, err := c.Survey(ctx, ifi.Index)
+	if err != nil {
+		return nil, fmt.Errorf("nl80211: survey of %s: %w", ifname, err)
+	}
+	if len(entries) == 0 && scanErr != nil {
+		return nil, fmt.Errorf("nl80211: scan on %s: %w", ifname, scanErr)
+	}
+	return entries, nil
+}
+
+func scanOnce(ctx context.Context, ifi *net.Interface) error {
+	if ifi.Flags&net.FlagUp == 0 {
+		if err := setUp(ifi.Name, true); err != nil {
+			return err
+		}
+		defer setUp(ifi.Name, false)
+	}
+	wc, err := wifi.New()
+	if err != nil {
+		return err
+	}
+	defer wc.Close()
+	err = wc.Scan(ctx, &wifi.Interface{Index: ifi.Index, Name: ifi.Name})
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("scan did not finish: %w", err)
+	}
+	return err
+}
+
+// setUp sets or clears IFF_UP on interface name.
+func setUp(name string, up bool) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	flags := ifr.Uint16()
+	if up {
+		flags |= unix.IFF_UP
+	} else {
+		flags &^= unix.IFF_UP
+	}
+	ifr.SetUint16(flags)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }

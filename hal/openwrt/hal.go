@@ -317,3 +317,26 @@ func (h *HAL) BSSTransition(ctx context.Context, mac, target net.HardwareAddr) e
 }
 
 var _ hal.HAL = (*HAL)(nil)
+
+// Survey implements hal.Surveyor: on the radio's first netifd interface
+// while it serves, else on the phy's own interface if it has one.
+func (h *HAL) Survey(ctx context.Context, radioID uint8, scan bool) ([]hal.SurveyEntry, error) {
+	h.mu.Lock()
+	err := h.inventory(ctx)
+	var radios []hal.Radio
+	for _, m := range h.managed {
+		radios = append(radios, m.Radio)
+	}
+	ifname := ""
+	for _, b := range h.ifaces() {
+		if b.radio == radioID {
+			ifname = b.iface
+			break
+		}
+	}
+	h.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return hal.SurveyWith(ctx, h.cfg.Observer, radios, radioID, ifname, scan)
+}

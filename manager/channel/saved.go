@@ -1,0 +1,78 @@
+package channel
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/capstan-wifi/capstan/pki"
+)
+
+// SavedFile is the name of the saved selections in the state directory.
+const SavedFile = "selected-channels.json"
+
+// Saved are the channels selected for radios whose channel profile has
+// save-selected, by radio MAC, so that a CAP that reconnects (or a manager
+// that restarts) keeps them. With a directory every change is written to
+// SavedFile atomically; without, they live in memory.
+type Saved struct {
+	path  string
+	mu    sync.Mutex
+	byMAC map[string]int // MHz
+}
+
+// OpenSaved reads dir's saved selections; dir "" keeps them in memory.
+func OpenSaved(dir string) (*Saved, error) {
+	s := &Saved{byMAC: map[string]int{}}
+	if dir == "" {
+		return s, nil
+	}
+	s.path = filepath.Join(dir, SavedFile)
+	b, err := os.ReadFile(s.path)
+	if os.IsNotExist(err) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &s.byMAC); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path, err)
+	}
+	return s, nil
+}
+
+// Get is the saved frequency of radio mac, 0 if none.
+func (s *Saved) Get(mac string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byMAC[mac]
+}
+
+// Set saves mhz for radio mac (0 forgets it) and writes the file.
+func (s *Saved) Set(mac string, mhz int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byMAC[mac] == mhz {
+		return nil
+	}
+	next := maps.Clone(s.byMAC)
+	if mhz == 0 {
+		delete(next, mac)
+	} else {
+		next[mac] = mhz
+	}
+	if s.path != "" {
+		b, err := json.MarshalIndent(next, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := pki.WriteFileAtomic(s.path, append(b, '\n'), 0o600); err != nil {
+			return fmt.Errorf("save selected channel: %w", err)
+		}
+	}
+	s.byMAC = next
+	return nil
+}
