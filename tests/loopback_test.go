@@ -20,13 +20,19 @@ import (
 // address and a stop function.
 func startManager(t testing.TB, name string) (*controlplane.Server, string, context.CancelFunc) {
 	t.Helper()
+	return startManagerWith(t, name, func(*controlplane.Config) {})
+}
+
+// startManagerWith is startManager with the configuration changed by set.
+func startManagerWith(t testing.TB, name string, set func(*controlplane.Config)) (*controlplane.Server, string, context.CancelFunc) {
+	t.Helper()
 	cert, err := pki.SelfSigned("capstan-"+name, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := controlplane.New(controlplane.Config{
-		Name: name, ListenAddress: "127.0.0.1:0", Certificate: cert, Logger: testLogger(t),
-	})
+	cfg := controlplane.Config{Name: name, ListenAddress: "127.0.0.1:0", Certificate: cert, Logger: testLogger(t)}
+	set(&cfg)
+	srv, err := controlplane.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,6 +110,13 @@ func TestRadiosProvisionedStationsAndKick(t *testing.T) {
 
 func startRadioAgent(t *testing.T, h *haltest.HAL, addr string) *agent.Agent {
 	t.Helper()
+	a, _ := runAgent(t, radioAgentConfig(t, h, addr))
+	return a
+}
+
+// radioAgentConfig is the configuration of agent cap1 on h, talking to
+// the manager at addr.
+func radioAgentConfig(t *testing.T, h *haltest.HAL, addr string) agent.Config {
 	cfg := agent.DefaultConfig()
 	cfg.Identity = "cap1"
 	cfg.StateDir = t.TempDir()
@@ -118,8 +125,7 @@ func startRadioAgent(t *testing.T, h *haltest.HAL, addr string) *agent.Agent {
 	cfg.ManagerAddresses = []string{addr}
 	cfg.Discovery = nil
 	cfg.StationInterval = 200 * time.Millisecond
-	a, _ := runAgent(t, cfg)
-	return a
+	return cfg
 }
 
 func waitStation(t *testing.T, srv *controlplane.Server, mac string) controlplane.Registration {

@@ -50,6 +50,8 @@ type Source interface {
 	Interfaces() []provision.Interface
 	// ProvisionCAP runs the provisioning rules again for one CAP.
 	ProvisionCAP(ctx context.Context, ref string) ([]provision.Interface, error)
+	// ReselectChannels has one CAP scan and select its open channels again.
+	ReselectChannels(ctx context.Context, ref string) ([]provision.Interface, error)
 	// Collectors are the Prometheus metrics served at /metrics.
 	Collectors() []prometheus.Collector
 }

@@ -32,14 +32,24 @@ func (s *Server) routeRadios(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, rows)
 	})
-	mux.HandleFunc("POST /api/v1/remote-caps/{ref}/provision", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	mux.HandleFunc("POST /api/v1/remote-caps/{ref}/provision", s.capAction(15*time.Second, s.src.ProvisionCAP))
+	// A scan takes seconds per radio, and the CAP gets 20 s to report it.
+	mux.HandleFunc("POST /api/v1/remote-caps/{ref}/reselect-channel", s.capAction(90*time.Second, s.src.ReselectChannels))
+}
+
+// capAction serves an action on one CAP that answers with its interfaces.
+func (s *Server) capAction(timeout time.Duration, act func(context.Context, string) ([]provision.Interface, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		ifs, err := s.src.ProvisionCAP(ctx, r.PathValue("ref"))
+		ifs, err := act(ctx, r.PathValue("ref"))
 		if err != nil {
 			code := http.StatusInternalServerError
-			if errors.Is(err, controlplane.ErrNoCAP) {
+			switch {
+			case errors.Is(err, controlplane.ErrNoCAP):
 				code = http.StatusNotFound
+			case errors.Is(err, controlplane.ErrNoOpenChannel):
+				code = http.StatusConflict
 			}
 			writeError(w, code, err.Error())
 			return
@@ -48,7 +58,7 @@ func (s *Server) routeRadios(mux *http.ServeMux) {
 			ifs = []provision.Interface{}
 		}
 		writeJSON(w, http.StatusOK, ifs)
-	})
+	}
 }
 
 func (s *Server) removeStation(w http.ResponseWriter, r *http.Request) {

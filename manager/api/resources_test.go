@@ -33,6 +33,12 @@ func (f *fakeSource) Interfaces() []provision.Interface  { return nil }
 func (f *fakeSource) ProvisionCAP(_ context.Context, ref string) ([]provision.Interface, error) {
 	return nil, fmt.Errorf("%w: %q", controlplane.ErrNoCAP, ref)
 }
+func (f *fakeSource) ReselectChannels(_ context.Context, ref string) ([]provision.Interface, error) {
+	if ref == "fixed" {
+		return nil, controlplane.ErrNoOpenChannel
+	}
+	return nil, fmt.Errorf("%w: %q", controlplane.ErrNoCAP, ref)
+}
 
 func serve(t *testing.T) (*Client, string) {
 	t.Helper()
@@ -182,6 +188,8 @@ func TestBadInput(t *testing.T) {
 		{"PATCH", "/api/v1/manager", map[string]any{"upgrade-policy": "always"}, 400, "upgrade-policy", "want one of"},
 		{"POST", "/api/v1/manager", map[string]any{}, 405, "", ""},
 		{"POST", "/api/v1/remote-caps/ghost/provision", nil, 404, "", "no such CAP"},
+		{"POST", "/api/v1/remote-caps/ghost/reselect-channel", nil, 404, "", "no such CAP"},
+		{"POST", "/api/v1/remote-caps/fixed/reselect-channel", nil, 409, "", "has a channel left to select"},
 		{"POST", "/api/v1/registration-table/remove", map[string]any{"mac": "zz"}, 400, "mac", "not a MAC"},
 	}
 	token, _ := os.ReadFile(filepath.Join(dir, TokenFile))

@@ -61,11 +61,11 @@ func Run(resource string, args []string, stdout, stderr io.Writer) int {
 }
 
 func remoteCap(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "provision" {
-		return provisionCAP(args, stdout, stderr)
+	if len(args) > 0 && (args[0] == "provision" || args[0] == "reselect-channel") {
+		return capAction(args, stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "print" {
-		fmt.Fprintln(stderr, "usage: capstan-manager remote-cap print [--json] | provision <identity|common name|base MAC|number> [--state-dir DIR]")
+		fmt.Fprintln(stderr, "usage: capstan-manager remote-cap print [--json] | provision|reselect-channel <identity|common name|base MAC|number> [--state-dir DIR]")
 		return 2
 	}
 	fs := flag.NewFlagSet("remote-cap print", flag.ContinueOnError)
@@ -115,28 +115,40 @@ func boolExit(ok bool) int {
 	return 1
 }
 
-// provisionCAP runs the provisioning rules again for one CAP and prints the
-// interfaces it got.
-func provisionCAP(args []string, stdout, stderr io.Writer) int {
-	c, code := parse("remote-cap", args, map[string][]string{"provision": {}}, stdout, stderr)
+// capAction runs the provisioning rules again for one CAP (provision) or
+// has it scan and select its open channels again (reselect-channel), and
+// prints the interfaces it has afterwards.
+func capAction(args []string, stdout, stderr io.Writer) int {
+	verb := args[0]
+	c, code := parse("remote-cap", args, map[string][]string{verb: {}}, stdout, stderr)
 	if c == nil {
 		return code
 	}
 	if c.ref == "" {
-		fmt.Fprintln(stderr, "usage: capstan-manager remote-cap provision <identity|common name|base MAC|number>")
+		fmt.Fprintf(stderr, "usage: capstan-manager remote-cap %s <identity|common name|base MAC|number>\n", verb)
 		return 2
 	}
 	var ifs []provision.Interface
-	if err := c.call("POST", "/api/v1/remote-caps/"+url.PathEscape(c.ref)+"/provision", nil, &ifs); err != nil {
+	if err := c.call("POST", "/api/v1/remote-caps/"+url.PathEscape(c.ref)+"/"+verb, nil, &ifs); err != nil {
 		return fail(stderr, err)
 	}
 	if c.json {
 		return c.printJSON(ifs)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "INTERFACE\tMASTER\tRADIO-MAC\tCONFIGURATION\tSTATIC\tERROR")
+	fmt.Fprintln(tw, "INTERFACE\tMASTER\tRADIO-MAC\tCONFIGURATION\tCHANNEL\tSTATIC\tERROR")
 	for _, it := range ifs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.Name, orDash(it.Master), it.RadioMAC, it.Configuration, yesNo(it.Static), orDash(it.Error))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Name, orDash(it.Master), it.RadioMAC, it.Configuration,
+			channelText(it), yesNo(it.Static), orDash(it.Error))
 	}
 	return boolExit(tw.Flush() == nil)
+}
+
+// channelText is the frequency the manager selected for a master, "-"
+// when the profile fixes it or the interface is a slave.
+func channelText(it provision.Interface) string {
+	if it.ChannelMHz == 0 {
+		return "-"
+	}
+	return strconv.Itoa(it.ChannelMHz)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/model"
 )
 
@@ -39,6 +40,13 @@ type Config struct {
 	// Store holds the configuration the CAPs are provisioned from; every
 	// change is pushed live. nil is an empty in-memory configuration.
 	Store *model.Store
+	// Channels are the selections save-selected keeps; nil keeps them in
+	// memory.
+	Channels *channel.Saved
+	// ReselectDelay picks when a radio whose channel profile has a
+	// reselect-interval picks its channel again; nil is a random moment in
+	// the range. Tests shorten it.
+	ReselectDelay func(model.DurationRange) time.Duration
 	// MaxCAPs is announced in the AC Descriptor and enforced at Join.
 	MaxCAPs int
 	Logger  *slog.Logger
@@ -82,6 +90,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Store == nil {
 		c.Store = model.Memory(nil)
+	}
+	if c.Channels == nil {
+		c.Channels, _ = channel.OpenSaved("")
+	}
+	if c.ReselectDelay == nil {
+		c.ReselectDelay = randomIn
 	}
 	if c.ListenAddress == "" && len(c.L2Interfaces) == 0 {
 		return fmt.Errorf("nothing to listen on: no UDP address and no layer-2 interface")

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -29,10 +30,9 @@ func (s *Server) Interfaces() []provision.Interface {
 // position.
 var ErrNoCAP = fmt.Errorf("no such CAP")
 
-// ProvisionCAP runs the provisioning rules again for one CAP (its
-// identity, common name, base MAC or position in remote-cap print): its
-// dynamic interfaces are made afresh and the result pushed at once.
-func (s *Server) ProvisionCAP(ctx context.Context, ref string) ([]provision.Interface, error) {
+// runningCAP finds a CAP in Run by identity, common name, base MAC or
+// position in remote-cap print.
+func (s *Server) runningCAP(ref string) (*session, error) {
 	caps := s.RemoteCaps()
 	var key string
 	for i, rc := range caps {
@@ -50,17 +50,64 @@ func (s *Server) ProvisionCAP(ctx context.Context, ref string) ([]provision.Inte
 	if c == nil || c.State() != "run" {
 		return nil, fmt.Errorf("%w: %q is not a running CAP", ErrNoCAP, ref)
 	}
+	return c, nil
+}
+
+// ProvisionCAP runs the provisioning rules again for one CAP (its
+// identity, common name, base MAC or position in remote-cap print): its
+// dynamic interfaces are made afresh and the result pushed at once.
+func (s *Server) ProvisionCAP(ctx context.Context, ref string) ([]provision.Interface, error) {
+	c, err := s.runningCAP(ref)
+	if err != nil {
+		return nil, err
+	}
 	if err := c.provision(true); err != nil {
 		return nil, err
 	}
 	c.push(ctx)
+	return c.interfaces(), nil
+}
+
+func (c *session) interfaces() []provision.Interface {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []provision.Interface
 	for _, r := range c.radioInfo {
 		out = append(out, c.ifaces[r.ID]...)
 	}
-	return out, nil
+	return out
+}
+
+// ErrNoOpenChannel: no radio of the CAP has a channel profile that leaves
+// the frequency to the manager (or the CAP did not report its channels).
+var ErrNoOpenChannel = errors.New("no radio of this CAP has a channel left to select")
+
+// ReselectChannels has one CAP scan every radio whose channel the manager
+// selects and moves each to a less occupied channel if the fresh survey
+// shows one (see Reselect), at once rather than at the reselect-interval.
+// It returns the CAP's interfaces afterwards.
+func (s *Server) ReselectChannels(ctx context.Context, ref string) ([]provision.Interface, error) {
+	c, err := s.runningCAP(ref)
+	if err != nil {
+		return nil, err
+	}
+	selecting := false
+	for _, r := range c.radioInfo {
+		c.mu.Lock()
+		_, open := wantOf(r, c.ifaces[r.ID])
+		c.mu.Unlock()
+		if !open {
+			continue
+		}
+		selecting = true
+		if _, err := c.Reselect(ctx, r.ID); err != nil {
+			return nil, fmt.Errorf("radio %d: %w", r.ID, err)
+		}
+	}
+	if !selecting {
+		return nil, ErrNoOpenChannel
+	}
+	return c.interfaces(), nil
 }
 
 // Store is the configuration store the CAPs are provisioned from.

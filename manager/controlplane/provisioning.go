@@ -48,6 +48,9 @@ func radiosOf(req *wire.ControlMessage) []provision.Radio {
 		if len(rc.MAC) == 6 {
 			out[i].MAC = rc.MAC.String()
 		}
+		for _, ch := range rc.Channels {
+			out[i].Channels = append(out[i].Channels, halChannel(ch))
+		}
 		for _, b := range provision.BandNames(rc.Bands) {
 			if !slices.Contains(out[i].Bands, b) {
 				out[i].Bands = append(out[i].Bands, b)
@@ -184,12 +187,14 @@ func (c *session) push(ctx context.Context) {
 	c.mu.Lock()
 	ifaces := c.ifaces
 	c.mu.Unlock()
+	selected := map[uint8][]provision.Interface{} // with the channels the manager selects
 	for _, r := range c.radioInfo {
 		stale := c.served[r.ID]
 		if _, pushed := c.sent[r.ID]; !pushed {
 			stale = allWLANIDs
 		}
-		els, served := provision.RadioElements(cfg, r.ID, ifaces[r.ID], stale)
+		selected[r.ID] = c.withChannel(r, ifaces[r.ID])
+		els, served := provision.RadioElements(cfg, r.ID, selected[r.ID], stale)
 		msg := &wire.ControlMessage{Type: wire.IEEE80211WLANConfigurationRequest, Elements: els}
 		enc, err := msg.MarshalPayload()
 		if err != nil {
@@ -217,10 +222,14 @@ func (c *session) push(ctx context.Context) {
 			c.log.Info("configuration applied", "radio", r.ID, "wlans", len(served), "interfaces", interfaceNames(ifaces[r.ID]))
 		}
 	}
-	text := c.errorText(ifaces)
+	text := c.errorText(selected)
 	c.mu.Lock()
 	c.configError = text
 	c.mu.Unlock()
+	select {
+	case c.pushed <- struct{}{}:
+	default:
+	}
 }
 
 // errorText is why radios or interfaces of the CAP do not run: refusals

@@ -12,6 +12,8 @@ import (
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/hal"
+	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/provision"
 	"github.com/capstan-wifi/capstan/pki"
 )
@@ -53,6 +55,11 @@ type session struct {
 	configError string                   // why the CAP refused its configuration, "" if it did not
 	stations    map[string]*Registration // its wireless clients, by MAC
 	ifaces      map[uint8][]provision.Interface
+	surveys     map[uint8][]hal.SurveyEntry // the latest survey of each radio
+	chosen      map[uint8]channel.Choice    // the channel selected for each radio
+	surveyed    chan uint8                  // radios with a fresh survey, for reselection
+	reselectMu  sync.Mutex
+	pushed      chan struct{} // a push happened: the reselect schedule may change
 
 	// Under pushMu: one configuration push at a time, and what each radio
 	// was last sent (encoded), the WLAN IDs it serves and its refusal.
@@ -98,8 +105,9 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		enrollOnly: len(st.PeerCertificates) == 0 && s.cfg.RequirePeerCertificate,
 		log:        s.cfg.Logger.With("peer", addr),
 		closed:     make(chan struct{}), data: make(chan struct{}),
-		state: "join",
-		sent:  map[uint8][]byte{}, served: map[uint8][]uint8{}, refused: map[uint8]string{},
+		state: "join", surveys: map[uint8][]hal.SurveyEntry{}, chosen: map[uint8]channel.Choice{}, surveyed: make(chan uint8, 8),
+		pushed: make(chan struct{}, 1),
+		sent: map[uint8][]byte{}, served: map[uint8][]uint8{}, refused: map[uint8]string{},
 	}
 	sctx, endSession := context.WithCancel(ctx)
 	defer endSession()
@@ -134,6 +142,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	pushCtx, cancelPush := context.WithCancel(ctx)
 	defer cancelPush()
 	go c.push(pushCtx)
+	go c.reselectLoop(pushCtx)
 	err = c.run(ctx)
 	c.log.Warn("CAP session ended", "err", err)
 }

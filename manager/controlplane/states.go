@@ -92,6 +92,7 @@ func (c *session) configure(ctx context.Context) error {
 	for id := 1; id <= max(c.radios, 1); id++ {
 		resp.Elements = append(resp.Elements, &wire.DecryptionErrorReportPeriod{RadioID: uint8(id), Interval: 120})
 	}
+	c.takeSurveys(req)
 	if err := c.provision(false); err != nil {
 		c.log.Warn("provisioning failed", "err", err)
 	}
@@ -100,7 +101,7 @@ func (c *session) configure(ctx context.Context) error {
 	ifaces := c.ifaces
 	c.mu.Unlock()
 	for _, r := range c.radioInfo {
-		els, _ := provision.RadioElements(cfg, r.ID, ifaces[r.ID], nil)
+		els, _ := provision.RadioElements(cfg, r.ID, c.withChannel(r, ifaces[r.ID]), nil)
 		resp.Elements = append(resp.Elements, els[0]) // the Radio Config
 	}
 	c.setState("data-check")
@@ -181,6 +182,7 @@ func (c *session) answer(m *wire.ControlMessage) {
 			return
 		}
 		fresh := c.stationEvent(m)
+		c.takeSurveys(m)
 		_ = c.cc.Respond(m, &wire.ControlMessage{})
 		for _, a := range fresh {
 			go c.admit(c.ctx, a)

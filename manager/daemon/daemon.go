@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/manager/api"
+	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/pki"
@@ -72,6 +73,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	saved, err := channel.OpenSaved(cfg.StateDir)
+	if err != nil {
+		return fmt.Errorf("selected channels: %w", err)
+	}
 	if cfg.SSID != "" {
 		if err := QuickStart(store, cfg.SSID); err != nil {
 			return fmt.Errorf("--ssid: %w", err)
@@ -84,7 +89,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	cp, err := controlplane.New(controlplane.Config{
 		Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
-		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, Store: store, Logger: log,
+		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, Store: store, Channels: saved, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/capstan-wifi/capstan/hal"
 	"github.com/capstan-wifi/capstan/manager/model"
 )
 
@@ -21,6 +22,9 @@ type Radio struct {
 	ID    uint8
 	MAC   string   // lower-case colon form, "" if the CAP did not say
 	Bands []string // "2ghz", "5ghz", "6ghz"
+	// Channels the radio supports, for channel selection; empty if the
+	// CAP did not say.
+	Channels []hal.Channel
 }
 
 // Interface is one provisioned interface: a radio's master or one of its
@@ -39,6 +43,9 @@ type Interface struct {
 	// interface, 0 for static ones.
 	Rule     int            `json:"rule,omitempty"`
 	Settings model.Settings `json:"-"`
+	// ChannelMHz is the frequency the manager selected for a master whose
+	// channel profile leaves it open, 0 otherwise.
+	ChannelMHz int `json:"selected_channel_mhz,omitempty"`
 	// Error is why the interface cannot run, if it cannot.
 	Error string `json:"error,omitempty"`
 }
