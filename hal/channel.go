@@ -51,7 +51,8 @@ type SurveyEntry struct {
 // Surveyor is a backend that can survey the channels of a radio. With scan,
 // it first scans every channel so that the survey covers them all (on a
 // serving radio this takes it off its channel for a moment); without, it
-// reports what the kernel has counted so far.
+// reports what the kernel has counted so far. Entries with an error mean
+// the scan failed and the survey covers only channels visited before.
 type Surveyor interface {
 	Survey(ctx context.Context, radioID uint8, scan bool) ([]SurveyEntry, error)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/provision"
 )
 
 // boardSpec is one QEMU board: how to boot it and what the agent is built for.
@@ -96,7 +97,7 @@ func bootBoard(t testing.TB, spec boardSpec, kernel, base string) *board {
 	l.must("ip", "-n", b.ns, "link", "set", "tap0", "up")
 	_, b.state = l.manager(b.ns, "manager-"+spec.name, "--listen", "192.0.2.1:5246", "--http", "127.0.0.1:0")
 	b.cli("security", "add", "name=board", "authentication-types=wpa2-psk", "passphrase="+boardPassphrase)
-	b.cli("configuration", "add", "name=board", "ssid=capstan-board", "security=board", "country=PL", "channel.frequency=2412")
+	b.cli("configuration", "add", "name=board", "ssid=capstan-board", "security=board", "country=PL", "channel.frequency=2412,2437")
 	b.cli("provisioning", "add", "action=create-dynamic-enabled", "master-configuration=board")
 
 	initrd := b.initrd(base)
@@ -225,9 +226,9 @@ func (b *board) startAgent() float64 {
 	b.con.must("t0=$(cut -d' ' -f1 /proc/uptime); capstan-agent run --hal hostapd --interfaces phy0 --manager_addresses 192.0.2.1 "+
 		"--identity board-"+b.spec.name+" --state-dir /etc/capstan --run-dir /var/run/capstan --log-level debug > /tmp/agent.log 2>&1 &", 30*time.Second)
 	out := b.con.must(`i=0; while ! hostapd_cli -p /var/run/capstan/hostapd -i wlan0 status 2>/dev/null | grep -q '^state=ENABLED'; do `+
-		`i=$((i+1)); [ $i -gt 3000 ] && exit 1; usleep 20000; done; echo "beacon $t0 $(cut -d' ' -f1 /proc/uptime)"`, 120*time.Second)
+		`i=$((i+1)); [ $i -gt 3000 ] && break; usleep 20000; done; echo "beacon $t0 $(cut -d' ' -f1 /proc/uptime)"`, 120*time.Second)
 	m := regexp.MustCompile(`beacon ([0-9.]+) ([0-9.]+)`).FindStringSubmatch(out)
-	if m == nil {
+	if m == nil || !strings.Contains(b.con.must("hostapd_cli -p /var/run/capstan/hostapd -i wlan0 status 2>&1; true", 30*time.Second), "state=ENABLED") {
 		b.t.Fatalf("no beacon timing in %q", out)
 	}
 	t0, _ := strconv.ParseFloat(m[1], 64)
@@ -248,9 +249,44 @@ func TestBoard(t *testing.T) {
 			if out := b.con.must("iw dev wlan0 info", 30*time.Second); !strings.Contains(out, "type AP") || !strings.Contains(out, "ssid capstan-board") {
 				t.Fatalf("wlan0 is not the AP the manager asked for:\n%s", out)
 			}
+			b.testChannel()
 			b.testStation()
 		})
 	}
+}
+
+// testChannel checks the manager's channel selection on real radios: the
+// agent scanned and surveyed before joining, the manager picked one of the
+// two allowed channels, and a reselection (a scan while the AP serves)
+// answers with the channel the radio runs.
+func (b *board) testChannel() {
+	t := b.t
+	out := b.con.must("grep -m1 'channel survey' /tmp/agent.log", 30*time.Second)
+	m := regexp.MustCompile(`scan=true channels=([0-9]+) measured=([0-9]+) took=(\S+)`).FindStringSubmatch(out)
+	if m == nil || m[2] == "0" {
+		t.Fatalf("no channel survey with measured channels in the agent log: %q", out)
+	}
+	t.Logf("%s: scan and survey before join: %s of %s channels measured in %s", b.spec.name, m[2], m[1], m[3])
+	began := time.Now()
+	var ifs []provision.Interface
+	if err := json.Unmarshal([]byte(b.cli("remote-cap", "reselect-channel", "board-"+b.spec.name, "--json")), &ifs); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: reselect-channel (scan while serving) answered in %.2f s", b.spec.name, time.Since(began).Seconds())
+	t.Logf("%s: %s", b.spec.name, b.con.must("grep 'channel survey' /tmp/agent.log | tail -n 1", 30*time.Second))
+	mhz := 0
+	for _, it := range ifs {
+		if it.Master == "" && it.RadioID == 1 {
+			mhz = it.ChannelMHz
+		}
+	}
+	if mhz != 2412 && mhz != 2437 {
+		t.Fatalf("selected channel %d MHz, want 2412 or 2437: %+v", mhz, ifs)
+	}
+	waitFor(t, 60*time.Second, "wlan0 on the selected channel", func() bool {
+		out, _ := b.tryRun("iw dev wlan0 info", 20*time.Second)
+		return strings.Contains(out, fmt.Sprintf("(%d MHz)", mhz)) && strings.Contains(out, "type AP")
+	})
 }
 
 // testStation associates a wpa_supplicant station on the board's second

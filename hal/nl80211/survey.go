@@ -70,9 +70,9 @@ func (c *Conn) Survey(ctx context.Context, index int) ([]hal.SurveyEntry, error)
 // SurveyOf returns the channel survey of the wireless interface ifname.
 // With scan it first has the kernel scan every channel (wifi.Client.Scan,
 // which waits for the results), bringing a down interface up for the scan
-// and down again after it; a failed scan is reported only when the survey
-// is empty too, since drivers that cannot scan in AP mode still count their
-// operating channel.
+// and down again after it. When the scan fails but the kernel has a survey
+// (drivers that cannot scan in AP mode still count their operating
+// channel), it returns the survey with a *ScanError.
 func (c *Conn) SurveyOf(ctx context.Context, ifname string, scan bool) ([]hal.SurveyEntry, error) {
 	ifi, err := net.InterfaceByName(ifname)
 	if err != nil {
@@ -86,11 +86,25 @@ func (c *Conn) SurveyOf(ctx context.Context, ifname string, scan bool) ([]hal.Su
 	if err != nil {
 		return nil, fmt.Errorf("nl80211: survey of %s: %w", ifname, err)
 	}
-	if len(entries) == 0 && scanErr != nil {
-		return nil, fmt.Errorf("nl80211: scan on %s: %w", ifname, scanErr)
+	if scanErr != nil {
+		if len(entries) == 0 {
+			return nil, fmt.Errorf("nl80211: scan on %s: %w", ifname, scanErr)
+		}
+		return entries, &ScanError{Interface: ifname, Err: scanErr}
 	}
 	return entries, nil
 }
+
+// ScanError is SurveyOf's error when the scan failed but the kernel still
+// had a survey, which SurveyOf returns with it: the survey covers only the
+// channels the radio visited before.
+type ScanError struct {
+	Interface string
+	Err       error
+}
+
+func (e *ScanError) Error() string { return fmt.Sprintf("nl80211: scan on %s: %v", e.Interface, e.Err) }
+func (e *ScanError) Unwrap() error { return e.Err }
 
 func scanOnce(ctx context.Context, ifi *net.Interface) error {
 	if ifi.Flags&net.FlagUp == 0 {

@@ -36,25 +36,33 @@ func halChannel(ch wire.Channel) hal.Channel {
 		DFS: hal.DFSState(ch.DFSState), MaxPowerDBm: float64(ch.MaxPowerMBm) / 100}
 }
 
-// takeSurveys keeps the Survey elements of m and announces the radios
-// they are for.
+// takeSurveys keeps the Survey elements of m (a radio's survey may come in
+// several) and announces the radios they are for.
 func (c *session) takeSurveys(m *wire.ControlMessage) {
+	fresh := map[uint8][]hal.SurveyEntry{}
+	var order []uint8
 	for _, e := range m.ElementsOf(wire.TypeVendorSpecificPayload) {
 		s, ok := e.(*wire.Survey)
 		if !ok || s.Scan {
 			continue
 		}
-		entries := make([]hal.SurveyEntry, 0, len(s.Entries))
+		if _, seen := fresh[s.RadioID]; !seen {
+			order = append(order, s.RadioID)
+		}
+		entries := fresh[s.RadioID]
 		for _, x := range s.Entries {
 			entries = append(entries, hal.SurveyEntry{FrequencyMHz: int(x.FrequencyMHz), NoiseDBm: int(x.NoiseDBm), InUse: x.InUse,
 				Active: time.Duration(x.ActiveMs) * time.Millisecond, Busy: time.Duration(x.BusyMs) * time.Millisecond,
 				Rx: time.Duration(x.RxMs) * time.Millisecond, Tx: time.Duration(x.TxMs) * time.Millisecond})
 		}
+		fresh[s.RadioID] = entries
+	}
+	for _, id := range order {
 		c.mu.Lock()
-		c.surveys[s.RadioID] = entries
+		c.surveys[id] = fresh[id]
 		c.mu.Unlock()
 		select {
-		case c.surveyed <- s.RadioID:
+		case c.surveyed <- id:
 		default:
 		}
 	}
