@@ -107,7 +107,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		closed:     make(chan struct{}), data: make(chan struct{}),
 		state: "join", surveys: map[uint8][]hal.SurveyEntry{}, chosen: map[uint8]channel.Choice{}, surveyed: make(chan uint8, 8),
 		pushed: make(chan struct{}, 1),
-		sent: map[uint8][]byte{}, served: map[uint8][]uint8{}, refused: map[uint8]string{},
+		sent:   map[uint8][]byte{}, served: map[uint8][]uint8{}, refused: map[uint8]string{},
 	}
 	sctx, endSession := context.WithCancel(ctx)
 	defer endSession()
