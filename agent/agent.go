@@ -194,6 +194,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			if err == nil || ctx.Err() != nil {
 				continue
 			}
+			if errors.Is(err, ErrUpgraded) {
+				a.setState("upgraded", func(s *Status) { s.LastError = "" })
+				return err
+			}
 			var lost *lostError
 			if errors.As(err, &lost) {
 				joined = true

@@ -50,6 +50,16 @@ type Config struct {
 	StateDir        string
 	RunDir          string
 	Location        string
+	// PackageManager installs the agent packages a manager delivers by
+	// CAPWAP Image Data: "opkg", "apk", "none", or "auto" (whichever of
+	// opkg and apk the AP has).
+	PackageManager string
+	// PackageArch is the package architecture the manager picks packages
+	// by; default OpenWrt's DISTRIB_ARCH, else the Go architecture.
+	PackageArch string
+	// InstallCommand installs a package file given as its last argument;
+	// default by PackageManager (opkg install, apk add).
+	InstallCommand []string
 
 	HAL    hal.HAL
 	Logger *slog.Logger
@@ -74,6 +84,7 @@ func DefaultConfig() Config {
 		Certificate:    "none",
 		StateDir:       DefaultStateDir,
 		RunDir:         DefaultRunDir,
+		PackageManager: "auto",
 	}
 }
 
@@ -182,6 +193,13 @@ func (c *Config) Set(key, value string, appendTo bool) error {
 		c.StateDir = value
 	case "run_dir":
 		c.RunDir = value
+	case "package_manager":
+		if !slices.Contains([]string{"auto", "opkg", "apk", "none"}, value) {
+			return fmt.Errorf("package_manager: %q: want auto, opkg, apk or none", value)
+		}
+		c.PackageManager = value
+	case "package_arch":
+		c.PackageArch = value
 	default:
 		return fmt.Errorf("unknown option %q", key)
 	}
@@ -225,6 +243,10 @@ func (c *Config) finish() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	c.PackageManager = detectPackageManager(c.PackageManager)
+	if c.PackageArch == "" {
+		c.PackageArch = packageArch("/etc/openwrt_release")
 	}
 	return nil
 }

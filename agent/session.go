@@ -57,6 +57,11 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 			if _, err := issuedChain(resp); hasEnrollment(resp) && err != nil {
 				return nil, fmt.Errorf("%v refused: result %d (%v): %w", req.Type, uint32(rc.Code), rc.Code, err)
 			}
+			for _, e := range resp.ElementsOf(wire.TypeVendorSpecificPayload) {
+				if r, ok := e.(*wire.Refusal); ok {
+					return nil, fmt.Errorf("%v refused: result %d (%v): %s: %s", req.Type, uint32(rc.Code), rc.Code, r.Field, r.Reason)
+				}
+			}
 			return nil, fmt.Errorf("%v refused: result %d (%v)", req.Type, uint32(rc.Code), rc.Code)
 		}
 		if t, missing := resp.MissingMandatory(); missing {
@@ -79,8 +84,12 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 		}
 		return a.enrolled(resp, st)
 	}
-	if _, err := step(join); err != nil {
+	joined, err := step(join)
+	if err != nil {
 		return err
+	}
+	if id, ok := joined.Element(wire.TypeImageIdentifier).(*wire.ImageIdentifier); ok {
+		return a.upgrade(ctx, cc, id, step)
 	}
 	a.setState("configure", nil)
 	status := a.configurationStatusRequest(c, radios)
@@ -314,6 +323,7 @@ func (a *Agent) joinRequest(c candidate, id wire.SessionID, radios []hal.Radio) 
 	}}
 	m.Elements = append(m.Elements, radioElements(radios)...)
 	m.Elements = append(m.Elements, capabilityElements(radios)...)
+	m.Elements = append(m.Elements, a.platform())
 	return m
 }
 

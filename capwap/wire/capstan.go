@@ -19,6 +19,7 @@ const (
 	CapstanStation            uint16 = 10
 	CapstanRadioConfig        uint16 = 11
 	CapstanRefusal            uint16 = 12
+	CapstanPlatform           uint16 = 13
 )
 
 // newCapstanElement is the dispatch for capstan's vendor element IDs.
@@ -48,6 +49,8 @@ func newCapstanElement(id uint16) Element {
 		return new(RadioConfig)
 	case CapstanRefusal:
 		return new(Refusal)
+	case CapstanPlatform:
+		return new(Platform)
 	}
 	return nil
 }
@@ -299,4 +302,13 @@ type Refusal struct {
 	WLANID  uint8  `capstan:"2"` // 0 for a radio setting
 	Field   string `capstan:"3"`
 	Reason  string `capstan:"4"`
+}
+
+// Platform tells the manager, in a Join Request, what agent packages a CAP
+// can install: its package architecture (OpenWrt's DISTRIB_ARCH, such as
+// mipsel_24kc; else the Go architecture) and its package manager ("opkg",
+// "apk", or "" when it has none and cannot be upgraded).
+type Platform struct {
+	Arch           string `capstan:"1"`
+	PackageManager string `capstan:"2"`
 }

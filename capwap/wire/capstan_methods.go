@@ -212,3 +212,18 @@ func (e *Refusal) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(
 
 // UnmarshalBinary decodes a Vendor Specific Payload value.
 func (e *Refusal) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanRefusal, e) }
+
+// Type returns TypeVendorSpecificPayload.
+func (*Platform) Type() ElementType { return TypeVendorSpecificPayload }
+
+// VendorID returns EnterpriseNumber.
+func (*Platform) VendorID() uint32 { return EnterpriseNumber }
+
+// VendorElementID returns CapstanPlatform.
+func (*Platform) VendorElementID() uint16 { return CapstanPlatform }
+
+// AppendBinary appends the vendor header and the attributes.
+func (e *Platform) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b, CapstanPlatform, e) }
+
+// UnmarshalBinary decodes a Vendor Specific Payload value.
+func (e *Platform) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanPlatform, e) }

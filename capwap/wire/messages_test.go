@@ -78,6 +78,7 @@ func sampleMessages() []*ControlMessage {
 			&IEEE80211RSNAErrorReport{ClientMAC: station, BSSID: mac("02:00:00:00:01:00"), RadioID: 1, WLANID: 1},
 			&IEEE80211Statistics{RadioID: 1, AssociatedStationCount: 1}, &IEEE80211WTPRadioFailAlarm{RadioID: 1, Kind: RadioFailReceiver, Status: 0},
 			&Survey{RadioID: 1, Entries: []SurveyEntry{{FrequencyMHz: 2412, NoiseDBm: -92, InUse: true, ActiveMs: 1000, BusyMs: 120}}},
+			&Survey{RadioID: 1, Scan: true}, &Platform{Arch: "mipsel_24kc", PackageManager: "opkg"},
 			&Station{RadioID: 1, WLANID: 1, MAC: station, State: StationAssociated, Interface: "wlan0", SSID: "office", Signal: -30, SignalAvg: -31,
 				TxRateKbps: 1000, RxRateKbps: 36000, TxBytes: 409, RxBytes: 1113, TxPackets: 4, RxPackets: 10, ConnectedSec: 3, InactiveMs: 1288}}},
 		{Type: WTPEventResponse},

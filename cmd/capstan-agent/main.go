@@ -85,6 +85,7 @@ var optionNames = []string{
 	"enabled", "interfaces", "discovery_interfaces", "manager_addresses", "manager_names",
 	"manager_certificate_common_names", "lock_to_manager", "certificate", "bridge",
 	"identity", "base_mac", "discovery", "manager_timeout", "location", "scep_url", "enrollment_password",
+	"package_manager", "package_arch",
 }
 
 func runAgent(args []string, stderr io.Writer) int {
@@ -188,6 +189,11 @@ func runAgent(args []string, stderr io.Writer) int {
 		}
 	}()
 	if err := a.Run(ctx); err != nil {
+		if errors.Is(err, agent.ErrUpgraded) {
+			// procd (respawn) starts the binary the package installed.
+			log.Info("upgraded: exiting so that the new version starts")
+			return 0
+		}
 		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return 1
 	}

@@ -3,6 +3,7 @@ package controlplane
 import (
 	"crypto/tls"
 	"fmt"
+	"github.com/capstan-wifi/capstan/internal/buildinfo"
 	"log/slog"
 	"time"
 
@@ -47,6 +48,9 @@ type Config struct {
 	// reselect-interval picks its channel again; nil is a random moment in
 	// the range. Tests shorten it.
 	ReselectDelay func(model.DurationRange) time.Duration
+	// Version is the agent version CAPs must run under the upgrade-policy
+	// suggest-same-version or require-same-version; default the manager's.
+	Version string
 	// MaxCAPs is announced in the AC Descriptor and enforced at Join.
 	MaxCAPs int
 	Logger  *slog.Logger
@@ -93,6 +97,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Channels == nil {
 		c.Channels, _ = channel.OpenSaved("")
+	}
+	if c.Version == "" {
+		c.Version = buildinfo.Version
 	}
 	if c.ReselectDelay == nil {
 		c.ReselectDelay = randomIn

@@ -10,6 +10,7 @@ type metrics struct {
 	joins       prometheus.Counter
 	pushes      prometheus.Counter
 	rejects     prometheus.Counter
+	upgrades    prometheus.Counter
 	handshake   prometheus.Histogram
 	join        prometheus.Histogram
 	dataPackets *prometheus.CounterVec // by direction and kind
@@ -25,6 +26,8 @@ func newMetrics() metrics {
 			Help: "Radio configurations (WLAN Configuration Requests) answered by CAPs."}),
 		rejects: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_access_rejects_total",
 			Help: "Clients refused by the access list."}),
+		upgrades: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_upgrades_delivered_total",
+			Help: "Agent packages delivered to CAPs by CAPWAP Image Data."}),
 		handshake: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "capstan_dtls_handshake_seconds",
 			Help: "DTLS handshake duration of CAP sessions.", Buckets: latencyBuckets}),
 		join: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "capstan_join_seconds",
@@ -39,7 +42,7 @@ func newMetrics() metrics {
 // above and, computed at each scrape, CAPs by state and wireless clients.
 func (s *Server) Collectors() []prometheus.Collector {
 	m := s.metrics
-	return []prometheus.Collector{m.joins, m.pushes, m.rejects, m.handshake, m.join, m.dataPackets, stateCollector{s}}
+	return []prometheus.Collector{m.joins, m.pushes, m.rejects, m.upgrades, m.handshake, m.join, m.dataPackets, stateCollector{s}}
 }
 
 var (

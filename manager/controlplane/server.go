@@ -32,6 +32,7 @@ type Server struct {
 	// pushSlots bounds the configuration pushes in flight after a change.
 	pushSlots chan struct{}
 	metrics   metrics
+	offers    map[string]offer // packages offered to CAPs, by identity key
 }
 
 // listener is one control socket with its data channel: UDP, or layer 2 on
@@ -60,6 +61,7 @@ func New(cfg Config) (*Server, error) {
 		changed:   make(chan struct{}, 1),
 		metrics:   newMetrics(),
 		pushSlots: make(chan struct{}, MaxPushesInFlight),
+		offers:    map[string]offer{},
 	}
 	cfg.Store.Subscribe(func(*model.Config) {
 		select {

@@ -15,6 +15,7 @@ import (
 	"github.com/capstan-wifi/capstan/hal"
 	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/provision"
+	"github.com/capstan-wifi/capstan/manager/upgrade"
 	"github.com/capstan-wifi/capstan/pki"
 )
 
@@ -49,6 +50,7 @@ type session struct {
 	radios    int
 	radioInfo []provision.Radio
 	joinedAt  time.Time
+	image     *upgrade.Package // offered at Join: the session delivers it and ends
 
 	mu          sync.Mutex
 	state       string
@@ -131,6 +133,12 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	s.metrics.joins.Inc()
 	s.metrics.join.Observe(time.Since(began).Seconds())
 	c.log.Info("CAP joined", "common_name", c.cn, "board", c.board, "version", c.version)
+	if c.image != nil {
+		if err := c.sendImage(ctx, c.image); !errors.Is(err, errImageSent) {
+			c.log.Warn("upgrade not delivered", "image", c.image.Name, "err", err)
+		}
+		return
+	}
 	for _, step := range []func(context.Context) error{c.configure, c.dataCheck} {
 		if err := step(ctx); err != nil {
 			c.log.Warn("CAP did not reach run", "state", c.State(), "err", err)

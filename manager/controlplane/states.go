@@ -60,6 +60,19 @@ func (c *session) join(ctx context.Context) error {
 	if err := c.srv.register(c); err != nil {
 		return c.refuse(req, wire.ResultJoinFailureResourceDepletion, "%v", err)
 	}
+	d := c.upgradeDecision(req)
+	if d.Refuse != "" {
+		c.srv.unregister(c)
+		resp := resultOnly(wire.ResultJoinFailureUnspecified)
+		resp.Elements = append(resp.Elements, c.srv.acDescriptor(), &wire.ACName{Name: c.srv.cfg.Name},
+			&wire.Refusal{Field: "version", Reason: d.Refuse})
+		_ = c.cc.Respond(req, resp)
+		return fmt.Errorf("refused: %s", d.Refuse)
+	}
+	if d.Note != "" {
+		c.log.Warn("CAP runs another version", "reason", d.Note)
+	}
+	c.image = d.Offer
 	local := transport.LocalIPv4For(c.cc.RemoteAddr())
 	resp := &wire.ControlMessage{Elements: []wire.Element{
 		&wire.ResultCodeElement{Code: wire.ResultSuccess},
@@ -70,6 +83,10 @@ func (c *session) join(ctx context.Context) error {
 		&wire.CAPWAPLocalIPv4Address{Address: local},
 	}}
 	resp.Elements = append(resp.Elements, radios...)
+	if c.image != nil {
+		resp.Elements = append(resp.Elements, &wire.ImageIdentifier{Vendor: wire.EnterpriseNumber, Data: c.image.Name})
+		c.log.Info("offering an upgrade", "from", c.version, "to", c.srv.cfg.Version, "image", c.image.Name)
+	}
 	c.setState("configure")
 	return c.cc.Respond(req, resp)
 }

@@ -1,0 +1,70 @@
+package tests
+
+import (
+	"bytes"
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capstan-wifi/capstan/agent"
+	"github.com/capstan-wifi/capstan/manager/controlplane"
+)
+
+// TestUpgradeByImageData runs the upgrade policy over loopback: a CAP on
+// another version gets the manager's package by CAPWAP Image Data, checks
+// it and hands it to its package manager (a stand-in command here), and
+// its agent ends to be restarted; the same CAP back on its old version is
+// refused under require-same-version with the reason; a CAP for whose
+// architecture there is no package joins under suggest-same-version.
+func TestUpgradeByImageData(t *testing.T) {
+	pkgDir, installed := t.TempDir(), t.TempDir()
+	pkg := make([]byte, 300*1024+77) // not a multiple of the 1024-byte blocks
+	rand.Read(pkg)
+	if err := os.WriteFile(filepath.Join(pkgDir, "capstan-agent_9.9.9_testarch.ipk"), pkg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv, addr, _ := startManagerWith(t, "core", func(c *controlplane.Config) { c.Version = "9.9.9" })
+	configure(t, srv, "manager set upgrade-policy=require-same-version package-path="+pkgDir)
+	runDir := t.TempDir()
+	upgradable := func(install string) func(*agent.Config) {
+		return func(c *agent.Config) {
+			c.ManagerAddresses, c.Discovery = []string{addr}, nil
+			c.RunDir = runDir
+			c.PackageManager, c.PackageArch = "opkg", "testarch"
+			c.InstallCommand = []string{"sh", "-c", install}
+		}
+	}
+	a, _ := startAgent(t, 1, upgradable(`cp "$0" `+installed+`/got.ipk`))
+	waitFor(t, 20*time.Second, "the agent to upgrade", func() bool { return a.Status().State == "upgraded" })
+	got, err := os.ReadFile(filepath.Join(installed, "got.ipk"))
+	if err != nil || !bytes.Equal(got, pkg) {
+		t.Fatalf("installed package: %d bytes (%v), want the %d bytes offered", len(got), err, len(pkg))
+	}
+	if left, _ := filepath.Glob(filepath.Join(runDir, "upgrade", "*")); len(left) > 0 {
+		t.Errorf("downloaded files left behind: %v", left)
+	}
+
+	// The same CAP comes back on its old version (say its install failed):
+	// under require-same-version it is refused, and told why.
+	b, _ := startAgent(t, 1, upgradable("exit 1"))
+	waitFor(t, 10*time.Second, "the refusal", func() bool {
+		return strings.Contains(b.Status().LastError, "did not upgrade to 9.9.9 when last offered")
+	})
+	if len(srv.RemoteCaps()) != 0 {
+		t.Errorf("a refused CAP is in the remote-cap table: %+v", srv.RemoteCaps())
+	}
+
+	// No package for its architecture: suggest-same-version lets it run.
+	configure(t, srv, "manager set upgrade-policy=suggest-same-version")
+	c, _ := startAgent(t, 2, func(c *agent.Config) {
+		upgradable("exit 1")(c)
+		c.PackageArch = "otherarch"
+	})
+	waitFor(t, 10*time.Second, "the CAP without a package to run", func() bool { return c.Status().State == "run" })
+	if v := srv.RemoteCaps()[0].Version; v == "9.9.9" {
+		t.Errorf("remote-cap version %q", v)
+	}
+}
