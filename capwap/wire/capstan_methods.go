@@ -223,7 +223,9 @@ func (*Platform) VendorID() uint32 { return EnterpriseNumber }
 func (*Platform) VendorElementID() uint16 { return CapstanPlatform }
 
 // AppendBinary appends the vendor header and the attributes.
-func (e *Platform) AppendBinary(b []byte) ([]byte, error) { return appendCapstan(b, CapstanPlatform, e) }
+func (e *Platform) AppendBinary(b []byte) ([]byte, error) {
+	return appendCapstan(b, CapstanPlatform, e)
+}
 
 // UnmarshalBinary decodes a Vendor Specific Payload value.
 func (e *Platform) UnmarshalBinary(v []byte) error { return unmarshalCapstan(v, CapstanPlatform, e) }
