@@ -124,8 +124,18 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	if err := c.join(ctx); err != nil {
 		if errors.Is(err, errEnrolled) {
 			c.log.Info("enrollment session done", "detail", err)
-		} else {
-			c.log.Warn("join failed", "err", err)
+			return
+		}
+		c.log.Warn("join failed", "err", err)
+		// Closing at once sends close_notify right behind the refusal, and
+		// a DTLS peer may act on the close before it reads the refusal:
+		// linger until the CAP hangs up, briefly.
+		t := time.NewTimer(time.Second)
+		defer t.Stop()
+		select {
+		case <-c.cc.Done():
+		case <-t.C:
+		case <-ctx.Done():
 		}
 		return
 	}
