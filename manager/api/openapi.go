@@ -56,10 +56,15 @@ func OpenAPI() map[string]any {
 	} {
 		paths[path] = map[string]any{"get": op(help, nil, ok200(jsonBody(map[string]any{})))}
 	}
-	paths["/api/v1/remote-caps/{ref}/provision"] = map[string]any{
-		"parameters": []any{map[string]any{"name": "ref", "in": "path", "required": true,
-			"description": "identity, common name, base MAC or position", "schema": str("")}},
-		"post": op("run the provisioning rules again for one CAP", nil, ok200(jsonBody(map[string]any{"type": "array"}))),
+	for action, help := range map[string]string{
+		"provision":        "run the provisioning rules again for one CAP",
+		"reselect-channel": "have one CAP scan and select its open channels again (409 when none is open)",
+	} {
+		paths["/api/v1/remote-caps/{ref}/"+action] = map[string]any{
+			"parameters": []any{map[string]any{"name": "ref", "in": "path", "required": true,
+				"description": "identity, common name, base MAC or position", "schema": str("")}},
+			"post": op(help, nil, ok200(jsonBody(map[string]any{"type": "array"}))),
+		}
 	}
 	for path, help := range map[string]string{
 		"/api/v1/certificates/export":               "export a certificate (PEM or PKCS#12)",
