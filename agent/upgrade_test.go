@@ -18,7 +18,7 @@ import (
 // answers each, and checks the announced length and MD5 before anything
 // is installed; a manager's abort ends it.
 func TestReceiveImage(t *testing.T) {
-	image := []byte(strings.Repeat("capstan-agent package ", 100)) // 2,200 bytes: 3 blocks
+	image := []byte(strings.Repeat("capstan-agent package ", 100))                     // 2,200 bytes: 3 blocks
 	good := &wire.ImageInformation{FileSize: uint32(len(image)), Hash: md5.Sum(image)} //nolint:gosec
 	for _, c := range []struct {
 		name   string
