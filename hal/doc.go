@@ -4,7 +4,8 @@
 // socket or ubus). Backends live in sub-packages: nl80211, hostapd, openwrt,
 // haltest, and sim for simulated radios.
 //
-// Status: the observe plane's radio inventory (Radios) exists, with the sim
-// backend; applying configuration and runtime actions arrive with the
-// radios issue.
+// The agent drives every backend through HAL (inventory, Apply, stations
+// and their events, kick, channel switch, BSS transition); backends that can
+// survey channels also implement Surveyor, for the manager's channel
+// selection.
 package hal
