@@ -28,7 +28,6 @@ type Agent struct {
 	applied  map[uint8]hal.RadioState // what the radios run, across sessions
 	restarts map[uint8]int
 	creds    *pki.Credentials // nil under certificate=none
-	surveyed bool             // the first survey, with a scan, is done
 }
 
 // Status is what `capstan-agent status --json` prints.

@@ -32,9 +32,6 @@ const stepTimeout = 15 * time.Second
 // session joins manager c and serves it until it is lost (*lostError) or
 // joining fails (any other error).
 func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) error {
-	// The survey comes before the handshake, so that a scan does not keep
-	// the manager waiting between Join and Configure.
-	surveys := a.surveys(ctx, radios)
 	a.setState("join", func(s *Status) { s.Manager, s.ManagerAddress = c.name, c.addr.String() })
 	peer := c.mux.Dial(c.addr)
 	defer peer.Close()
@@ -93,7 +90,7 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	}
 	a.setState("configure", nil)
 	status := a.configurationStatusRequest(c, radios)
-	status.Elements = append(status.Elements, surveys...)
+	status.Elements = append(status.Elements, a.requestedSurveys(ctx, joined)...)
 	resp, err := step(status)
 	if err != nil {
 		return err
@@ -200,8 +197,8 @@ func (a *Agent) answer(ctx context.Context, cc *transport.ControlConn, m *wire.C
 			a.warn("radio configuration refused", "err", err)
 		}
 		_ = cc.Respond(m, &wire.ControlMessage{Elements: answerElements(err)})
-		for _, id := range surveyRequests(m) {
-			go a.reportSurvey(ctx, cc, id)
+		for _, req := range scanRequests(m) {
+			go a.reportSurvey(ctx, cc, req)
 		}
 	case wire.StationConfigurationRequest:
 		_ = cc.Respond(m, &wire.ControlMessage{Elements: a.configureStations(ctx, m)})

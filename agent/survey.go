@@ -2,6 +2,9 @@ package agent
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
@@ -17,30 +20,27 @@ const surveyTimeout = 10 * time.Second
 // channel), and a radio can report a hundred channels.
 const surveyChunk = 24
 
-// surveys returns Survey elements for every radio the HAL can survey, for
-// the manager's channel selection. The first call of the agent's life
-// scans: the radios are idle then and the scan costs no client anything;
-// later calls (rejoins) report what the kernel has counted since. A radio
-// that cannot be surveyed is left out.
-func (a *Agent) surveys(ctx context.Context, radios []hal.Radio) []wire.Element {
-	if _, ok := a.cfg.HAL.(hal.Surveyor); !ok {
-		return nil
+// requestedSurveys carries out the scans a Join Response asks for (one
+// Survey with Scan per radio whose channel the manager will select) and
+// returns the surveys for the Configuration Status Request, all within
+// surveyTimeout: the manager waits for that request. The radios
+// are not yet configured by this session then; a scan of only the
+// channels the manager may choose keeps the wait short.
+func (a *Agent) requestedSurveys(ctx context.Context, m *wire.ControlMessage) []wire.Element {
+	reqs := scanRequests(m)
+	per := make([][]wire.Element, len(reqs))
+	var wg sync.WaitGroup
+	for i, req := range reqs { // radios scan at the same time
+		wg.Go(func() { per[i] = a.survey(ctx, req.RadioID, scanOf(req)) })
 	}
-	a.mu.Lock()
-	scan := !a.surveyed
-	a.surveyed = true
-	a.mu.Unlock()
-	var out []wire.Element
-	for _, r := range radios {
-		out = append(out, a.survey(ctx, r.ID, scan)...)
-	}
-	return out
+	wg.Wait()
+	return slices.Concat(per...)
 }
 
-// survey surveys one radio into Survey elements of at most surveyChunk
-// channels each, leaving out channels the radio never spent time on; nil
-// when it cannot.
-func (a *Agent) survey(ctx context.Context, id uint8, scan bool) []wire.Element {
+// survey surveys one radio, after scan unless it is nil, into Survey
+// elements of at most surveyChunk channels each, leaving out channels the
+// radio never spent time on; nil when it cannot.
+func (a *Agent) survey(ctx context.Context, id uint8, scan *hal.Scan) []wire.Element {
 	sv, ok := a.cfg.HAL.(hal.Surveyor)
 	if !ok {
 		return nil
@@ -65,7 +65,7 @@ func (a *Agent) survey(ctx context.Context, id uint8, scan bool) []wire.Element 
 			ActiveMs: uint64(e.Active.Milliseconds()), BusyMs: uint64(e.Busy.Milliseconds()),
 			RxMs: uint64(e.Rx.Milliseconds()), TxMs: uint64(e.Tx.Milliseconds())})
 	}
-	a.cfg.Logger.Debug("channel survey", "radio", id, "scan", scan, "channels", len(entries), "measured", len(measured),
+	a.cfg.Logger.Debug("channel survey", "radio", id, "scan", scan != nil, "scanned", scanned(scan), "channels", len(entries), "measured", len(measured),
 		"took", time.Since(start).Round(time.Millisecond))
 	out := []wire.Element{&wire.Survey{RadioID: id}} // an empty survey still says "surveyed"
 	for len(measured) > 0 {
@@ -80,27 +80,47 @@ func (a *Agent) survey(ctx context.Context, id uint8, scan bool) []wire.Element 
 	return out
 }
 
-// surveyRequests are the radios a Configuration Update Request asks to
-// scan and survey afresh.
-func surveyRequests(m *wire.ControlMessage) []uint8 {
-	var ids []uint8
+// scanRequests are the Survey elements of m that ask for a scan.
+func scanRequests(m *wire.ControlMessage) []*wire.Survey {
+	var out []*wire.Survey
 	for _, e := range m.ElementsOf(wire.TypeVendorSpecificPayload) {
 		if s, ok := e.(*wire.Survey); ok && s.Scan {
-			ids = append(ids, s.RadioID)
+			out = append(out, s)
 		}
 	}
-	return ids
+	return out
 }
 
-// reportSurvey scans radio id and sends the survey in a WTP Event Request.
-func (a *Agent) reportSurvey(ctx context.Context, cc *transport.ControlConn, id uint8) {
-	els := a.survey(ctx, id, true)
+// scanOf is the scan a Survey request asks for.
+func scanOf(req *wire.Survey) *hal.Scan {
+	s := &hal.Scan{}
+	for _, f := range req.Frequencies {
+		s.FrequenciesMHz = append(s.FrequenciesMHz, int(f))
+	}
+	return s
+}
+
+// scanned says which channels a scan covered, for the log.
+func scanned(s *hal.Scan) string {
+	switch {
+	case s == nil:
+		return "none"
+	case len(s.FrequenciesMHz) == 0:
+		return "all"
+	}
+	return fmt.Sprint(s.FrequenciesMHz)
+}
+
+// reportSurvey carries out a scan request of the manager and sends the
+// survey in a WTP Event Request.
+func (a *Agent) reportSurvey(ctx context.Context, cc *transport.ControlConn, req *wire.Survey) {
+	els := a.survey(ctx, req.RadioID, scanOf(req))
 	if els == nil {
 		return
 	}
 	rctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	if _, err := cc.Request(rctx, &wire.ControlMessage{Type: wire.WTPEventRequest, Elements: els}); err != nil && ctx.Err() == nil {
-		a.warn("survey not delivered", "radio", id, "err", err)
+		a.warn("survey not delivered", "radio", req.RadioID, "err", err)
 	}
 }

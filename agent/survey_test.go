@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -9,10 +10,11 @@ import (
 	"github.com/capstan-wifi/capstan/hal"
 )
 
-// TestSurveyElements: a radio's survey is split into elements that fit a
-// vendor element, channels never visited are left out, only the first
-// survey of the agent's life scans, and a radio without data still says
-// it was surveyed.
+// TestSurveyElements: the scans a Join Response asks for are carried out
+// (on the frequencies asked, or all channels), the survey is split into
+// elements that fit a vendor element, channels never visited are left
+// out, a radio without data still says it was surveyed, and radios the
+// manager did not ask about are neither scanned nor reported.
 func TestSurveyElements(t *testing.T) {
 	a, h := newApplyAgent(t)
 	var entries []hal.SurveyEntry
@@ -25,8 +27,11 @@ func TestSurveyElements(t *testing.T) {
 		entries = append(entries, e)
 	}
 	h.SetSurvey(1, entries)
-	radios, _ := h.Radios(context.Background())
-	els := a.surveys(context.Background(), radios)
+	join := &wire.ControlMessage{Type: wire.JoinResponse, Elements: []wire.Element{
+		&wire.Survey{RadioID: 1, Scan: true, Frequencies: []uint32{5180, 5200}},
+		&wire.Survey{RadioID: 2, Scan: true},
+	}}
+	els := a.requestedSurveys(context.Background(), join)
 	per := map[uint8]int{}
 	for _, e := range els {
 		s := e.(*wire.Survey)
@@ -44,8 +49,13 @@ func TestSurveyElements(t *testing.T) {
 	if h.Scans(1) != 1 || h.Scans(2) != 1 {
 		t.Errorf("scans %d, %d; want one per radio", h.Scans(1), h.Scans(2))
 	}
-	a.surveys(context.Background(), radios)
-	if h.Scans(1) != 1 {
-		t.Errorf("a rejoin scanned again (%d scans)", h.Scans(1))
+	if got := h.Scanned(1); !slices.Equal(got, []int{5180, 5200}) {
+		t.Errorf("radio 1 scanned %v, want the two frequencies asked for", got)
+	}
+	if got := h.Scanned(2); got != nil {
+		t.Errorf("radio 2 scanned %v, want all channels (nil)", got)
+	}
+	if els := a.requestedSurveys(context.Background(), &wire.ControlMessage{Type: wire.JoinResponse}); len(els) != 0 || h.Scans(1) != 1 {
+		t.Errorf("a Join Response without scan requests gave %d surveys and %d scans, want none", len(els), h.Scans(1)-1)
 	}
 }

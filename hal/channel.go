@@ -48,11 +48,18 @@ type SurveyEntry struct {
 	Rx, Tx       time.Duration
 }
 
-// Surveyor is a backend that can survey the channels of a radio. With scan,
-// it first scans every channel so that the survey covers them all (on a
-// serving radio this takes it off its channel for a moment); without, it
-// reports what the kernel has counted so far. Entries with an error mean
-// the scan failed and the survey covers only channels visited before.
+// Surveyor is a backend that can survey the channels of a radio. With a
+// scan, it first scans (the scan's channels, or all of them) so that the
+// survey covers them (on a serving radio this takes it off its channel for
+// a moment); with nil, it reports what the kernel has counted so far.
+// Entries with an error mean the scan failed and the survey covers only
+// channels visited before.
 type Surveyor interface {
-	Survey(ctx context.Context, radioID uint8, scan bool) ([]SurveyEntry, error)
+	Survey(ctx context.Context, radioID uint8, scan *Scan) ([]SurveyEntry, error)
+}
+
+// Scan is what a survey scans first: the channels at FrequenciesMHz, or
+// every channel of the radio when it is empty.
+type Scan struct {
+	FrequenciesMHz []int
 }

@@ -242,12 +242,12 @@ func TestBoard(t *testing.T) {
 			t.Parallel()
 			kernel, base := requireBoard(t, spec)
 			binaries(t)
-			b := bootBoard(t, spec, kernel, base)
+			b := bootBoard(recorder{t}, spec, kernel, base)
 			t.Logf("%s: shell %.1f s after QEMU started", spec.name, b.readyAt.Sub(b.bootAt).Seconds())
 			beacon := b.startAgent()
 			t.Logf("%s: agent start → beaconing %.2f s", spec.name, beacon)
 			if out := b.con.must("iw dev wlan0 info", 30*time.Second); !strings.Contains(out, "type AP") || !strings.Contains(out, "ssid capstan-board") {
-				t.Fatalf("wlan0 is not the AP the manager asked for:\n%s", out)
+				b.t.Fatalf("wlan0 is not the AP the manager asked for:\n%s", out)
 			}
 			b.testChannel()
 			b.testStation()
@@ -256,17 +256,18 @@ func TestBoard(t *testing.T) {
 }
 
 // testChannel checks the manager's channel selection on real radios: the
-// agent scanned and surveyed before joining, the manager picked one of the
+// manager asked for a scan of the two allowed channels at join and the
+// agent surveyed them, the manager picked one of the
 // two allowed channels, and a reselection (a scan while the AP serves)
 // answers with the channel the radio runs.
 func (b *board) testChannel() {
 	t := b.t
 	out := b.con.must("grep -m1 'channel survey' /tmp/agent.log", 30*time.Second)
-	m := regexp.MustCompile(`scan=true channels=([0-9]+) measured=([0-9]+) took=(\S+)`).FindStringSubmatch(out)
-	if m == nil || m[2] == "0" {
-		t.Fatalf("no channel survey with measured channels in the agent log: %q", out)
+	m := regexp.MustCompile(`scan=true scanned="?\[([0-9 ]+)\]"? channels=([0-9]+) measured=([0-9]+) took=(\S+)`).FindStringSubmatch(out)
+	if m == nil || m[1] != "2412 2437" || m[3] == "0" {
+		t.Fatalf("no scan of the two allowed channels measuring both in the agent log: %q", out)
 	}
-	t.Logf("%s: scan and survey before join: %s of %s channels measured in %s", b.spec.name, m[2], m[1], m[3])
+	t.Logf("%s: scan and survey of the allowed channels at join: %s of %s channels measured in %s", b.spec.name, m[3], m[2], m[4])
 	began := time.Now()
 	var ifs []provision.Interface
 	if err := json.Unmarshal([]byte(b.cli("remote-cap", "reselect-channel", "board-"+b.spec.name, "--json")), &ifs); err != nil {

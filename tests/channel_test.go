@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,9 +29,10 @@ func busyPct(load map[int]int) []hal.SurveyEntry {
 
 // TestChannelSelection runs the manager's channel selection against an
 // agent on fake radios (haltest) whose survey the test sets: the least
-// occupied allowed channel at join without an extra restart, skip-DFS, a
+// occupied allowed channel at join (a scan of only the allowed channels)
+// without an extra restart, skip-DFS, a
 // reselection on demand that moves only for a clear gain, save-selected
-// across a reconnect, reselection by itself at the reselect-interval, a
+// across a reconnect (without a scan), reselection by itself at the reselect-interval, a
 // fixed frequency, and no allowed channel as a configuration error.
 func TestChannelSelection(t *testing.T) {
 	state := t.TempDir()
@@ -64,6 +66,9 @@ func TestChannelSelection(t *testing.T) {
 	if n := h.Scans(1); n != 1 {
 		t.Errorf("scans at start = %d, want 1", n)
 	}
+	if got, want := h.Scanned(1), []int{5180, 5200, 5220, 5240}; !slices.Equal(got, want) {
+		t.Errorf("the join scan covered %v, want the allowed channels %v", got, want)
+	}
 	if got := masterChannel(t, srv); got != 5200 {
 		t.Errorf("provisioned interface shows %d MHz, want 5200", got)
 	}
@@ -76,6 +81,9 @@ func TestChannelSelection(t *testing.T) {
 	}
 	if n := h.Scans(1); n != 2 {
 		t.Errorf("scans = %d, want 2", n)
+	}
+	if got := h.Scanned(1); len(got) != 4 {
+		t.Errorf("the reselection scan covered %v, want the 4 allowed channels", got)
 	}
 	// A gain below the margin does not cost the clients a restart.
 	restarts := h.Restarts(1)
@@ -90,8 +98,12 @@ func TestChannelSelection(t *testing.T) {
 	h.SetSurvey(1, busyPct(map[int]int{5180: 0, 5200: 70, 5220: 50, 5240: 60}))
 	stop()
 	waitFor(t, 10*time.Second, "the manager to lose the CAP", func() bool { return len(srv.RemoteCaps()) == 0 })
+	scans := h.Scans(1)
 	a, _ = runAgent(t, radioAgentConfig(t, h, addr))
 	waitFor(t, 10*time.Second, "the CAP to rejoin", func() bool { return a.Status().State == "run" })
+	if h.Scans(1) != scans {
+		t.Errorf("the rejoin scanned although the saved channel is still allowed")
+	}
 	waitFor(t, 5*time.Second, "the interface back", func() bool { return masterChannel(t, srv) != 0 })
 	if got := masterChannel(t, srv); got != 5220 {
 		t.Errorf("after a reconnect with save-selected: %d MHz, want the saved 5220", got)

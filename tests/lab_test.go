@@ -158,6 +158,9 @@ func (l *lab) cleanup() {
 			}
 			l.t.Logf("== %s (tail)\n%s", filepath.Base(f), b)
 		}
+		if why := failureSummary(l.t.Name()); why != "" {
+			l.t.Logf("== %s failed: %s", l.t.Name(), why)
+		}
 	}
 }
 

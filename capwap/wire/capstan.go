@@ -240,13 +240,16 @@ type SurveyEntry struct {
 }
 
 // Survey carries a radio's channel survey results, for channel selection,
-// in a Configuration Status Request or a WTP Event Request. In a
-// Configuration Update Request, a Survey with Scan set asks the CAP to scan
-// the radio's channels and report a fresh survey in a WTP Event Request.
+// in a Configuration Status Request or a WTP Event Request. A Survey with
+// Scan set asks the CAP to scan the radio's channels at Frequencies (all
+// its channels when there are none) and report a fresh survey: in a Join
+// Response, in its Configuration Status Request; in a Configuration
+// Update Request, in a WTP Event Request.
 type Survey struct {
-	RadioID uint8         `capstan:"1"`
-	Entries []SurveyEntry `capstan:"2"`
-	Scan    bool          `capstan:"3"`
+	RadioID     uint8         `capstan:"1"`
+	Entries     []SurveyEntry `capstan:"2"`
+	Scan        bool          `capstan:"3"`
+	Frequencies []uint32      `capstan:"4"` // MHz
 }
 
 // Station states.

@@ -28,13 +28,14 @@ type HAL struct {
 	events   chan hal.Event
 	survey   map[uint8][]hal.SurveyEntry
 	scans    map[uint8]int
+	scanned  map[uint8][]int
 }
 
 // New returns a fake with radios, which must have distinct IDs.
 func New(radios ...hal.Radio) *HAL {
 	return &HAL{radios: radios, running: map[uint8]hal.RadioState{}, restarts: map[uint8]int{},
 		stations: map[string]hal.Station{}, banned: map[string]time.Duration{}, events: make(chan hal.Event, 64),
-		survey: map[uint8][]hal.SurveyEntry{}, scans: map[uint8]int{}}
+		survey: map[uint8][]hal.SurveyEntry{}, scans: map[uint8]int{}, scanned: map[uint8][]int{}}
 }
 
 // DualBand is a radio like the ones mac80211_hwsim simulates: 2.4 and
@@ -249,16 +250,25 @@ func (h *HAL) SetSurvey(id uint8, entries []hal.SurveyEntry) {
 }
 
 // Survey implements hal.Surveyor with what SetSurvey set, counting scans.
-func (h *HAL) Survey(_ context.Context, id uint8, scan bool) ([]hal.SurveyEntry, error) {
+func (h *HAL) Survey(_ context.Context, id uint8, scan *hal.Scan) ([]hal.SurveyEntry, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !slices.ContainsFunc(h.radios, func(r hal.Radio) bool { return r.ID == id }) {
 		return nil, fmt.Errorf("haltest: no radio %d", id)
 	}
-	if scan {
+	if scan != nil {
 		h.scans[id]++
+		h.scanned[id] = slices.Clone(scan.FrequenciesMHz)
 	}
 	return slices.Clone(h.survey[id]), nil
+}
+
+// Scanned is the frequencies the last scan of radio id asked for (nil:
+// all channels).
+func (h *HAL) Scanned(id uint8) []int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.scanned[id])
 }
 
 // Scans is how many surveys of radio id asked for a scan.

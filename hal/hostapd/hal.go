@@ -311,7 +311,7 @@ func writeFileAtomic(path string, data []byte) error {
 
 // Survey implements hal.Surveyor on the radio's first interface, which
 // hostapd brings up when it serves the radio.
-func (h *HAL) Survey(ctx context.Context, radioID uint8, scan bool) ([]hal.SurveyEntry, error) {
+func (h *HAL) Survey(ctx context.Context, radioID uint8, scan *hal.Scan) ([]hal.SurveyEntry, error) {
 	h.mu.Lock()
 	radios, err := h.inventory(ctx)
 	h.mu.Unlock()

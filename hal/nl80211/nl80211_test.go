@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 )
 
 var family = genetlink.Family{ID: 28, Version: 1, Name: unix.NL80211_GENL_NAME,
-	Groups: []genetlink.MulticastGroup{{ID: 5, Name: "mlme"}}}
+	Groups: []genetlink.MulticastGroup{{ID: 5, Name: "mlme"}, {ID: 6, Name: "scan"}}}
 
 // fake answers nl80211 commands from a table of replies and records the
 // requests it saw.
@@ -325,6 +326,62 @@ func TestSurvey(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Survey (-want +got):\n%s", diff)
+	}
+}
+
+// TestTriggerScan: the scan request carries the interface, a wildcard
+// SSID and the frequencies; the wait ends with the results (or the abort)
+// for that interface, not another's.
+func TestTriggerScan(t *testing.T) {
+	note := func(cmd uint8, index uint32) genetlink.Message {
+		return encode(t, cmd, func(ae *netlink.AttributeEncoder) { ae.Uint32(unix.NL80211_ATTR_IFINDEX, index) })
+	}
+	for _, c := range []struct {
+		name    string
+		freqs   []int
+		replies []genetlink.Message
+		err     string
+	}{
+		{name: "results", freqs: []int{2412, 2437},
+			replies: []genetlink.Message{note(unix.NL80211_CMD_TRIGGER_SCAN, 2), note(unix.NL80211_CMD_SCAN_ABORTED, 3),
+				note(unix.NL80211_CMD_NEW_SCAN_RESULTS, 2)}},
+		{name: "every channel", replies: []genetlink.Message{note(unix.NL80211_CMD_NEW_SCAN_RESULTS, 2)}},
+		{name: "aborted", freqs: []int{5180}, replies: []genetlink.Message{note(unix.NL80211_CMD_SCAN_ABORTED, 2)},
+			err: "the kernel aborted the scan"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fake{t: t, replies: map[uint8][]genetlink.Message{unix.NL80211_CMD_TRIGGER_SCAN: c.replies}}
+			err := triggerScan(context.Background(), f.dial(), 2, c.freqs)
+			if c.err == "" && err != nil || c.err != "" && (err == nil || err.Error() != c.err) {
+				t.Fatalf("triggerScan = %v, want %q", err, c.err)
+			}
+			if len(f.requests) != 1 {
+				t.Fatalf("%d requests, want 1", len(f.requests))
+			}
+			attrs, err := netlink.UnmarshalAttributes(f.requests[0].Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var index uint32
+			var ssids, freqs []netlink.Attribute
+			for _, a := range attrs {
+				switch a.Type &^ netlink.Nested {
+				case unix.NL80211_ATTR_IFINDEX:
+					index = binary.NativeEndian.Uint32(a.Data)
+				case unix.NL80211_ATTR_SCAN_SSIDS:
+					ssids, _ = netlink.UnmarshalAttributes(a.Data)
+				case unix.NL80211_ATTR_SCAN_FREQUENCIES:
+					freqs, _ = netlink.UnmarshalAttributes(a.Data)
+				}
+			}
+			var got []int
+			for _, a := range freqs {
+				got = append(got, int(binary.NativeEndian.Uint32(a.Data)))
+			}
+			if index != 2 || len(ssids) != 1 || len(ssids[0].Data) != 0 || !slices.Equal(got, c.freqs) {
+				t.Errorf("request: ifindex %d, ssids %v, frequencies %v; want 2, one wildcard, %v", index, ssids, got, c.freqs)
+			}
+		})
 	}
 }
 

@@ -2,13 +2,11 @@ package nl80211
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"time"
 
 	"github.com/mdlayher/netlink"
-	"github.com/mdlayher/wifi"
 	"golang.org/x/sys/unix"
 
 	"github.com/capstan-wifi/capstan/hal"
@@ -68,19 +66,19 @@ func (c *Conn) Survey(ctx context.Context, index int) ([]hal.SurveyEntry, error)
 }
 
 // SurveyOf returns the channel survey of the wireless interface ifname.
-// With scan it first has the kernel scan every channel (wifi.Client.Scan,
-// which waits for the results), bringing a down interface up for the scan
-// and down again after it. When the scan fails but the kernel has a survey
+// With scan it first has the kernel scan (the channels scan lists, or all)
+// and waits for the results, bringing a down interface up for the scan and
+// down again after it. When the scan fails but the kernel has a survey
 // (drivers that cannot scan in AP mode still count their operating
 // channel), it returns the survey with a *ScanError.
-func (c *Conn) SurveyOf(ctx context.Context, ifname string, scan bool) ([]hal.SurveyEntry, error) {
+func (c *Conn) SurveyOf(ctx context.Context, ifname string, scan *hal.Scan) ([]hal.SurveyEntry, error) {
 	ifi, err := net.InterfaceByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("nl80211: survey: %w", err)
 	}
 	var scanErr error
-	if scan {
-		scanErr = scanOnce(ctx, ifi)
+	if scan != nil {
+		scanErr = scanOnce(ctx, ifi, scan.FrequenciesMHz)
 	}
 	entries, err := c.Survey(ctx, ifi.Index)
 	if err != nil {
@@ -106,23 +104,24 @@ type ScanError struct {
 func (e *ScanError) Error() string { return fmt.Sprintf("nl80211: scan on %s: %v", e.Interface, e.Err) }
 func (e *ScanError) Unwrap() error { return e.Err }
 
-func scanOnce(ctx context.Context, ifi *net.Interface) error {
+func scanOnce(ctx context.Context, ifi *net.Interface, freqs []int) error {
 	if ifi.Flags&net.FlagUp == 0 {
 		if err := setUp(ifi.Name, true); err != nil {
 			return err
 		}
 		defer setUp(ifi.Name, false)
 	}
-	wc, err := wifi.New()
+	c, err := Dial() // a connection of its own: it joins the scan group
 	if err != nil {
 		return err
 	}
-	defer wc.Close()
-	err = wc.Scan(ctx, &wifi.Interface{Index: ifi.Index, Name: ifi.Name})
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return fmt.Errorf("scan did not finish: %w", err)
+	defer c.Close()
+	leave, err := joinScanGroup(c)
+	if err != nil {
+		return err
 	}
-	return err
+	defer leave()
+	return triggerScan(ctx, c, ifi.Index, freqs)
 }
 
 // setUp sets or clears IFF_UP on interface name.

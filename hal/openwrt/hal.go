@@ -320,7 +320,7 @@ var _ hal.HAL = (*HAL)(nil)
 
 // Survey implements hal.Surveyor: on the radio's first netifd interface
 // while it serves, else on the phy's own interface if it has one.
-func (h *HAL) Survey(ctx context.Context, radioID uint8, scan bool) ([]hal.SurveyEntry, error) {
+func (h *HAL) Survey(ctx context.Context, radioID uint8, scan *hal.Scan) ([]hal.SurveyEntry, error) {
 	h.mu.Lock()
 	err := h.inventory(ctx)
 	var radios []hal.Radio

@@ -138,3 +138,26 @@ func TestSaved(t *testing.T) {
 		t.Error("in-memory selections do not work")
 	}
 }
+
+func TestScanList(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want Want
+		scan []int
+	}{
+		{name: "a band: its allowed channels", want: Want{Band: "2ghz"}, scan: []int{2412, 2437, 2462}},
+		{name: "a frequency list", want: Want{Frequencies: []int{2462, 2412}}, scan: []int{2412, 2462}},
+		{name: "skip-dfs leaves radar channels out", want: Want{Band: "5ghz", SkipDFS: true}, scan: []int{5180, 5200, 5220, 5240}},
+		{name: "radar channels in, not where radar was seen", want: Want{Band: "5ghz"},
+			scan: []int{5180, 5200, 5220, 5240, 5260, 5280, 5320}},
+		{name: "40 MHz: both halves of each allowed pair", want: Want{Frequencies: []int{5180}, WidthMHz: 40}, scan: []int{5180, 5200}},
+		{name: "80 MHz: the whole block", want: Want{Frequencies: []int{5200}, WidthMHz: 80}, scan: []int{5180, 5200, 5220, 5240}},
+		{name: "nothing allowed: nothing to scan", want: Want{Band: "6ghz"}, scan: nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ScanList(radio(), c.want); !slices.Equal(got, c.scan) {
+				t.Errorf("ScanList = %v, want %v", got, c.scan)
+			}
+		})
+	}
+}

@@ -48,13 +48,7 @@ var bands = map[string]hal.Band{"2ghz": hal.Band2GHz, "5ghz": hal.Band5GHz, "6gh
 // without skip-DFS and while no radar was seen on it, any other channel
 // only if it allows initiating radiation.
 func Candidates(channels []hal.Channel, survey []hal.SurveyEntry, w Want) []Choice {
-	band := w.Band
-	switch {
-	case band == "" && len(w.Frequencies) > 0:
-		band = model.BandOfFrequency(w.Frequencies[0])
-	case band == "" && len(channels) > 0:
-		band = model.BandOfFrequency(channels[0].FrequencyMHz)
-	}
+	band := bandOf(channels, w)
 	byNumber := map[int]hal.Channel{}
 	for _, c := range channels {
 		if model.BandOfFrequency(c.FrequencyMHz) == band {
@@ -144,4 +138,41 @@ func describe(channels []hal.Channel, w Want) string {
 		s += "; skipping DFS channels"
 	}
 	return s
+}
+
+// ScanList is the frequencies a scan must cover to rank every channel w
+// allows: each candidate's 20 MHz channels, in ascending order. It is
+// empty when w allows no channel.
+func ScanList(channels []hal.Channel, w Want) []int {
+	band := bandOf(channels, w)
+	freq := map[int]int{} // by channel number
+	for _, c := range channels {
+		if model.BandOfFrequency(c.FrequencyMHz) == band {
+			freq[c.Number] = c.FrequencyMHz
+		}
+	}
+	var out []int
+	for _, c := range Candidates(channels, nil, w) {
+		for _, n := range hal.ChannelGroup(bands[band], c.Channel, max(w.WidthMHz, 20)) {
+			if f := freq[n]; !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// bandOf is w's band: its own, else that of its first frequency, else
+// that of the radio's first channel.
+func bandOf(channels []hal.Channel, w Want) string {
+	switch {
+	case w.Band != "":
+		return w.Band
+	case len(w.Frequencies) > 0:
+		return model.BandOfFrequency(w.Frequencies[0])
+	case len(channels) > 0:
+		return model.BandOfFrequency(channels[0].FrequencyMHz)
+	}
+	return ""
 }

@@ -135,6 +135,42 @@ func (c *session) withChannel(r provision.Radio, ifs []provision.Interface) []pr
 	return out
 }
 
+// scanRequests ask the CAP, in the Join Response, to scan before it sends
+// its Configuration Status Request: for every radio whose channel the
+// manager selects and for which it has no choice yet (a saved channel
+// still allowed, with save-selected), a scan of only the channels the
+// radio may be given. Radios with a fixed frequency are not scanned.
+func (c *session) scanRequests() []wire.Element {
+	var out []wire.Element
+	for _, r := range c.radioInfo {
+		c.mu.Lock()
+		ifs := c.ifaces[r.ID]
+		c.mu.Unlock()
+		want, open := wantOf(r, ifs)
+		if !open {
+			continue
+		}
+		if ifs[0].Settings.SaveSelected {
+			if _, ok := channel.Find(channel.Candidates(r.Channels, nil, want), c.srv.cfg.Channels.Get(r.MAC)); ok {
+				continue
+			}
+		}
+		if s := scanRequest(r, want); len(s.Frequencies) > 0 { // none allowed: configure reports it
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// scanRequest asks for a scan of the channels want allows on radio r.
+func scanRequest(r provision.Radio, want channel.Want) *wire.Survey {
+	s := &wire.Survey{RadioID: r.ID, Scan: true}
+	for _, f := range channel.ScanList(r.Channels, want) {
+		s.Frequencies = append(s.Frequencies, uint32(f))
+	}
+	return s
+}
+
 // randomIn is a random moment in r.
 func randomIn(r model.DurationRange) time.Duration {
 	if r.Max <= r.Min {
@@ -195,9 +231,15 @@ func (c *session) Reselect(ctx context.Context, id uint8) (channel.Choice, error
 			drained = true
 		}
 	}
+	c.mu.Lock()
+	want, open := wantOf(r, c.ifaces[id])
+	c.mu.Unlock()
+	scan := &wire.Survey{RadioID: id, Scan: true} // every channel when the frequency is fixed
+	if open {
+		scan = scanRequest(r, want)
+	}
 	rctx, cancel := context.WithTimeout(ctx, c.srv.cfg.JoinTimeout)
-	_, err := c.cc.Request(rctx, &wire.ControlMessage{Type: wire.ConfigurationUpdateRequest,
-		Elements: []wire.Element{&wire.Survey{RadioID: id, Scan: true}}})
+	_, err := c.cc.Request(rctx, &wire.ControlMessage{Type: wire.ConfigurationUpdateRequest, Elements: []wire.Element{scan}})
 	cancel()
 	if err != nil {
 		return channel.Choice{}, err
@@ -206,8 +248,7 @@ func (c *session) Reselect(ctx context.Context, id uint8) (channel.Choice, error
 		return channel.Choice{}, err
 	}
 	c.mu.Lock()
-	ifs := c.ifaces[id]
-	want, open := wantOf(r, ifs)
+	want, open = wantOf(r, c.ifaces[id]) // the settings may have changed meanwhile
 	cur := c.chosen[id]
 	var best channel.Choice
 	move := false

@@ -86,6 +86,13 @@ func (c *session) join(ctx context.Context) error {
 	if c.image != nil {
 		resp.Elements = append(resp.Elements, &wire.ImageIdentifier{Vendor: wire.EnterpriseNumber, Data: c.image.Name})
 		c.log.Info("offering an upgrade", "from", c.version, "to", c.srv.cfg.Version, "image", c.image.Name)
+	} else {
+		// Provisioned now for the scans the channel selection needs; the
+		// Configuration Status Request provisions again with what changed.
+		if err := c.provision(false); err != nil {
+			c.log.Warn("provisioning failed", "err", err)
+		}
+		resp.Elements = append(resp.Elements, c.scanRequests()...)
 	}
 	c.setState("configure")
 	return c.cc.Respond(req, resp)
