@@ -81,3 +81,40 @@ func TestAccessListDecides(t *testing.T) {
 		t.Errorf("registration rows after the changes: %d, want 0", n)
 	}
 }
+
+// TestAccessListTimeWindow: a rule whose time window opens while a client
+// is connected removes it at the opening, without any change of the list.
+func TestAccessListTimeWindow(t *testing.T) {
+	now := time.Now()
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	opens := now.Add(1500 * time.Millisecond).Truncate(time.Second).Add(time.Second) // whole seconds
+	from := opens.Sub(midnight)
+	if from >= 23*time.Hour {
+		t.Skip("too close to midnight for a window of whole seconds today")
+	}
+	srv, addr, _ := startManager(t, "core")
+	configure(t, srv,
+		"configuration add name=office ssid=office",
+		"provisioning add action=create-dynamic-enabled master-configuration=office",
+		"access-list add mac-address=02:00:00:00:05:01 time="+from.String()+"-"+(from+time.Hour).String()+" action=reject comment=curfew")
+	h := haltest.New(haltest.DualBand(1, "phy0", net.HardwareAddr{2, 0, 0, 0, 0, 0}))
+	startRadioAgent(t, h, addr)
+	waitFor(t, 5*time.Second, "office on the radio", func() bool { return strings.Contains(h.Render(), `ssid="office"`) })
+	mac, _ := net.ParseMAC("02:00:00:00:05:01")
+	if err := h.Associate(hal.Station{RadioID: 1, WLANID: 1, Interface: "wlan0", MAC: mac, Signal: -50}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the client admitted before the window", func() bool {
+		rows := srv.RegistrationTable()
+		return len(rows) == 1 && rows[0].Access == "accept (no rule)"
+	})
+	if time.Now().After(opens) {
+		t.Skip("the machine was too slow to associate the client before the window opened")
+	}
+	waitFor(t, 10*time.Second, "the client removed as the window opens", func() bool { return strings.Contains(h.Render(), "kick "+mac.String()) })
+	late := time.Since(opens)
+	if late < 0 {
+		t.Fatalf("the client was removed %v before the window opened", -late)
+	}
+	t.Logf("window opened → client removed %v later", late.Round(time.Millisecond))
+}

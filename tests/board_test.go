@@ -318,6 +318,8 @@ func (b *board) testStation() {
 		t.Fatalf("station not associated with WPA2-PSK:\n%s", out)
 	}
 
+	b.testChannelSwitch()
+
 	// A live SSID change: the AP is re-applied and the station follows.
 	changed := time.Now()
 	b.cli("configuration", "set", "board", "ssid=capstan-renamed")
@@ -393,6 +395,42 @@ func (b *board) testStation() {
 	}
 	if n := b.con.must("grep -c 'station removed by the manager.*ban=30s' /tmp/agent.log", 30*time.Second); n == "0" {
 		t.Fatal("the agent did not log the ban")
+	}
+}
+
+// testChannelSwitch fixes the channel profile on the other allowed channel
+// while the station is connected: hostapd announces the switch (CSA) and
+// the station follows on its association, without a new one.
+func (b *board) testChannelSwitch() {
+	t := b.t
+	mhz := func(cmd, format string) int {
+		out, _ := b.tryRun(cmd, 20*time.Second)
+		if m := regexp.MustCompile(format).FindStringSubmatch(out); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+		return 0
+	}
+	from := mhz("iw dev wlan0 info", `\(([0-9]+) MHz\)`)
+	to := map[int]int{2412: 2437, 2437: 2412}[from]
+	if to == 0 {
+		t.Fatalf("the AP runs on %d MHz, want 2412 or 2437", from)
+	}
+	connects := b.con.must("grep -c CTRL-EVENT-CONNECTED /tmp/wpa.log", 30*time.Second)
+	began := time.Now()
+	b.cli("configuration", "set", "board", fmt.Sprintf("channel.frequency=%d", to))
+	waitFor(t, 30*time.Second, fmt.Sprintf("the station on %d MHz", to), func() bool {
+		return mhz("iw dev wlan0 info", `\(([0-9]+) MHz\)`) == to && mhz("iw dev wlan1 link", `freq: ([0-9]+)`) == to
+	})
+	t.Logf("%s: channel %d → %d MHz by CSA: AP and station there in %.1f s", b.spec.name, from, to, time.Since(began).Seconds())
+	if n := b.con.must("grep -c CTRL-EVENT-CONNECTED /tmp/wpa.log", 30*time.Second); n != connects {
+		t.Fatalf("the station associated again (%s → %s connections) instead of following the switch", connects, n)
+	}
+	if out := b.con.must("wpa_cli -i wlan1 status", 30*time.Second); !strings.Contains(out, "wpa_state=COMPLETED") {
+		t.Fatalf("station not associated after the switch:\n%s", out)
+	}
+	if n := b.con.must("grep -c 'radio switched channel' /tmp/agent.log", 30*time.Second); n == "0" {
+		t.Fatal("the agent did not log the channel switch")
 	}
 }
 

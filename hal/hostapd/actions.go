@@ -172,22 +172,24 @@ func (h *HAL) SwitchChannel(ctx context.Context, radioID uint8, channel, count i
 	if err != nil {
 		return err
 	}
-	bi, _ := run.radio.Band(next.Band)
-	freq := 0
-	for _, c := range bi.Channels {
-		if c.Number == channel {
-			freq = c.FrequencyMHz
-		}
-	}
-	if freq == 0 {
-		return &hal.ConfigError{RadioID: radioID, Field: "channel", Reason: fmt.Sprintf("no channel %d", channel)}
-	}
-	cmd := fmt.Sprintf("CHAN_SWITCH %d %d", max(count, 1), freq)
-	if bi.HT {
-		cmd += " ht"
+	return h.switchTo(ctx, run, next, count)
+}
+
+// CSACount is how many beacons announce a channel switch before it
+// (IEEE 802.11 Channel Switch Announcement): about half a second at the
+// usual 100 TU beacon interval, enough for sleeping clients to hear one.
+const CSACount = 5
+
+// switchTo moves the running radio to next's channel (next differs from
+// what it runs only in its channel) with a channel switch announced in
+// count beacons, and writes next as its configuration. h.mu is held.
+func (h *HAL) switchTo(ctx context.Context, run *radioRun, next hal.RadioState, count int) error {
+	cmd, err := chanSwitchCommand(run.radio, next, max(count, 1))
+	if err != nil {
+		return err
 	}
 	if _, err := h.request(ctx, run.radio.Interface, cmd); err != nil {
-		return fmt.Errorf("channel switch of %s to %d: %w", run.radio.Name, channel, err)
+		return fmt.Errorf("channel switch of %s to %d: %w", run.radio.Name, next.Channel, err)
 	}
 	files, err := Render(run.radio, next, h.ctrlDir, h.cfg.RunDir)
 	if err != nil {
@@ -195,6 +197,45 @@ func (h *HAL) SwitchChannel(ctx context.Context, radioID uint8, channel, count i
 	}
 	run.state, run.files = next, files
 	return writeFileAtomic(run.conf, files.Config)
+}
+
+// chanSwitchCommand is hostapd's CHAN_SWITCH for st's channel and width:
+// CHAN_SWITCH <count> <freq> [sec_channel_offset= center_freq1=
+// bandwidth=] [ht|vht|he].
+func chanSwitchCommand(r hal.Radio, st hal.RadioState, count int) (string, error) {
+	bi, _ := r.Band(st.Band)
+	freq := map[int]int{}
+	for _, c := range bi.Channels {
+		freq[c.Number] = c.FrequencyMHz
+	}
+	if freq[st.Channel] == 0 {
+		return "", &hal.ConfigError{RadioID: st.RadioID, Field: "channel", Reason: fmt.Sprintf("no channel %d", st.Channel)}
+	}
+	cmd := fmt.Sprintf("CHAN_SWITCH %d %d", count, freq[st.Channel])
+	if st.WidthMHz >= 40 {
+		g := hal.ChannelGroup(st.Band, st.Channel, st.WidthMHz)
+		lo, hi := freq[g[0]], freq[g[len(g)-1]]
+		if lo == 0 || hi == 0 {
+			return "", &hal.ConfigError{RadioID: st.RadioID, Field: "channel",
+				Reason: fmt.Sprintf("channel %d at %d MHz needs channels the radio lacks", st.Channel, st.WidthMHz)}
+		}
+		offset := -1
+		if plusSecondary(st.Band, st.Channel) {
+			offset = 1
+		}
+		cmd += fmt.Sprintf(" sec_channel_offset=%d center_freq1=%d bandwidth=%d", offset, (lo+hi)/2, st.WidthMHz)
+	}
+	// The modes the configuration enables (renderChannel), each a flag.
+	if bi.HT || st.WidthMHz > 20 {
+		cmd += " ht"
+	}
+	if st.WidthMHz >= 80 || bi.VHT && st.Band == hal.Band5GHz {
+		cmd += " vht"
+	}
+	if bi.HE {
+		cmd += " he"
+	}
+	return cmd, nil
 }
 
 // BSSTransition implements hal.Actions with hostapd's BSS_TM_REQ, naming

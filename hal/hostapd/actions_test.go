@@ -133,7 +133,7 @@ func TestActionsSendHostapdCommands(t *testing.T) {
 	if diff := cmp.Diff(want, guest.commands()); diff != "" {
 		t.Errorf("commands to the guest BSS (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"CHAN_SWITCH 5 2462 ht"}, master.commands()); diff != "" {
+	if diff := cmp.Diff([]string{"CHAN_SWITCH 5 2462 ht he"}, master.commands()); diff != "" {
 		t.Errorf("commands to the master BSS (-want +got):\n%s", diff)
 	}
 	conf, err := os.ReadFile(h.running[1].conf)
@@ -191,4 +191,61 @@ func TestEventsFromHostapd(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+func TestChanSwitchCommand(t *testing.T) {
+	r := testRadio()
+	for _, c := range []struct {
+		name string
+		st   hal.RadioState
+		cmd  string
+		err  string
+	}{
+		{name: "2.4 GHz 20 MHz", st: hal.RadioState{Band: hal.Band2GHz, Channel: 11}, cmd: "CHAN_SWITCH 5 2462 ht he"},
+		{name: "5 GHz 40 MHz, secondary above", st: hal.RadioState{Band: hal.Band5GHz, Channel: 36, WidthMHz: 40},
+			cmd: "CHAN_SWITCH 5 5180 sec_channel_offset=1 center_freq1=5190 bandwidth=40 ht vht he"},
+		{name: "5 GHz 40 MHz, secondary below", st: hal.RadioState{Band: hal.Band5GHz, Channel: 48, WidthMHz: 40},
+			cmd: "CHAN_SWITCH 5 5240 sec_channel_offset=-1 center_freq1=5230 bandwidth=40 ht vht he"},
+		{name: "5 GHz 80 MHz", st: hal.RadioState{Band: hal.Band5GHz, Channel: 44, WidthMHz: 80},
+			cmd: "CHAN_SWITCH 5 5220 sec_channel_offset=1 center_freq1=5210 bandwidth=80 ht vht he"},
+		{name: "unknown channel", st: hal.RadioState{Band: hal.Band5GHz, Channel: 52}, err: "no channel 52"},
+		{name: "block the radio lacks", st: hal.RadioState{Band: hal.Band5GHz, Channel: 100, WidthMHz: 80}, err: "needs channels the radio lacks"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd, err := chanSwitchCommand(r, c.st, 5)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("chanSwitchCommand = %q, %v; want error %q", cmd, err, c.err)
+				}
+				return
+			}
+			if err != nil || cmd != c.cmd {
+				t.Errorf("chanSwitchCommand = %q, %v; want %q", cmd, err, c.cmd)
+			}
+		})
+	}
+}
+
+func TestOnlyChannelDiffers(t *testing.T) {
+	base := hal.RadioState{RadioID: 1, Band: hal.Band5GHz, Channel: 36, WidthMHz: 40, WLANs: []hal.WLAN{{ID: 1, SSID: "main"}}}
+	moved := base
+	moved.Channel = 44
+	wider := moved
+	wider.WidthMHz = 80
+	renamed := moved
+	renamed.WLANs = []hal.WLAN{{ID: 1, SSID: "other"}}
+	for _, c := range []struct {
+		name string
+		next hal.RadioState
+		want bool
+	}{
+		{"same channel", base, false},
+		{"another channel", moved, true},
+		{"another channel and width", wider, false},
+		{"another channel and SSID", renamed, false},
+	} {
+		if got := onlyChannelDiffers(base, c.next); got != c.want {
+			t.Errorf("%s: onlyChannelDiffers = %v, want %v", c.name, got, c.want)
+		}
+	}
 }

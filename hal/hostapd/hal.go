@@ -166,6 +166,16 @@ func (h *HAL) Apply(ctx context.Context, st hal.RadioState) (bool, error) {
 	if run != nil && run.alive() && sameFiles(run.files, files) {
 		return false, nil
 	}
+	if run != nil && run.alive() && onlyChannelDiffers(run.state, resolved) {
+		// The clients follow a channel switch announcement; a restart
+		// would cost each of them a new association.
+		err := h.switchTo(ctx, run, resolved, CSACount)
+		if err == nil {
+			h.log.Info("radio switched channel", "radio", r.Name, "channel", resolved.Channel, "announced_beacons", CSACount)
+			return true, nil
+		}
+		h.log.Warn("channel switch failed: restarting the radio on the new channel", "radio", r.Name, "err", err)
+	}
 	if run != nil {
 		h.stop(run)
 		delete(h.running, r.ID)
@@ -181,6 +191,16 @@ func (h *HAL) Apply(ctx context.Context, st hal.RadioState) (bool, error) {
 	}
 	h.running[r.ID] = run
 	return true, nil
+}
+
+// onlyChannelDiffers reports whether next asks for what run runs on
+// another channel of the same band and width.
+func onlyChannelDiffers(run, next hal.RadioState) bool {
+	if run.Channel == next.Channel {
+		return false
+	}
+	run.Channel = next.Channel
+	return run.Equal(next)
 }
 
 func sameFiles(a, b Files) bool {

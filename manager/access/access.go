@@ -63,6 +63,27 @@ func Decide(cfg *model.Config, c Client) Verdict {
 	return Verdict{Action: model.ActionAccept, Position: -1}
 }
 
+// NextChange is the first moment after now at which a time window of an
+// enabled rule opens or closes, so that connected clients are decided
+// again then; the zero time when no rule has one.
+func NextChange(cfg *model.Config, now time.Time) time.Time {
+	var next time.Time
+	for _, r := range cfg.Items("access-list") {
+		tw := r.String("time")
+		if r.Disabled() || tw == "" {
+			continue
+		}
+		w, err := model.ParseTimeWindow(tw)
+		if err != nil {
+			continue
+		}
+		if at := w.Next(now); !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next
+}
+
 // Matches reports whether rule r matches client c.
 func Matches(r model.Item, c Client) bool {
 	if mac := r.String("mac-address"); mac != "" {

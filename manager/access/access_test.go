@@ -88,3 +88,20 @@ func itoa(n int) string {
 	}
 	return string(rune('0' + n))
 }
+
+func TestNextChange(t *testing.T) {
+	mon := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) // a Monday noon
+	cfg := list(t, "mac-address=02:00:00:00:00:01 time=13h-14h action=reject",
+		"time=12h30m-18h,tue action=reject",
+		"time=12h15m-13h action=reject disabled=yes",
+		"signal-range=-120..-80 action=reject")
+	if got, want := NextChange(cfg, mon), mon.Add(time.Hour); !got.Equal(want) {
+		t.Errorf("next change %v, want 13:00 (the disabled rule at 12:15 and Tuesday's window do not count)", got)
+	}
+	if got, want := NextChange(cfg, mon.Add(90*time.Minute)), mon.Add(2*time.Hour); !got.Equal(want) {
+		t.Errorf("next change %v, want 14:00", got)
+	}
+	if got := NextChange(list(t, "signal-range=-120..-80 action=reject"), mon); !got.IsZero() {
+		t.Errorf("a list without time windows changes at %v", got)
+	}
+}

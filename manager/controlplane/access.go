@@ -103,3 +103,27 @@ func (c *session) recheck(ctx context.Context) {
 		c.admit(ctx, a)
 	}
 }
+
+// accessClock decides every connected client again whenever a time window
+// of the access list opens or closes, until ctx ends.
+func (s *Server) accessClock(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		var fire <-chan time.Time
+		if next := access.NextChange(s.cfg.Store.Config(), time.Now()); !next.IsZero() {
+			t.Reset(time.Until(next))
+			fire = t.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.accessChanged:
+		case <-fire:
+			for _, c := range s.running() {
+				go c.recheck(ctx)
+			}
+		}
+		t.Stop()
+	}
+}

@@ -16,8 +16,9 @@ import (
 )
 
 // ReselectMargin is how much less busy (share of air time) a channel must
-// be than the current one for a reselection to move a radio: a channel
-// change restarts it, which costs its clients a reconnection.
+// be than the current one for a reselection to move a radio: a move costs
+// its clients a moment off the air (a channel switch announcement) or a
+// reconnection (where the radio cannot switch and restarts).
 const ReselectMargin = 0.10
 
 // Errors of Reselect.

@@ -29,6 +29,8 @@ type Server struct {
 	provMu  sync.Mutex          // provisioning runs one CAP at a time
 	names   map[string]*session // dynamic interface names, by owner
 	changed chan struct{}       // the configuration changed
+	// accessChanged: the configuration changed, for the access list's clock
+	accessChanged chan struct{}
 	// pushSlots bounds the configuration pushes in flight after a change.
 	pushSlots chan struct{}
 	metrics   metrics
@@ -53,20 +55,25 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
 	s := &Server{
-		cfg:       cfg,
-		caps:      map[string]*session{},
-		bySession: map[wire.SessionID]*session{},
-		ready:     make(chan struct{}),
-		names:     map[string]*session{},
-		changed:   make(chan struct{}, 1),
-		metrics:   newMetrics(),
-		pushSlots: make(chan struct{}, MaxPushesInFlight),
-		offers:    map[string]offer{},
+		cfg:           cfg,
+		caps:          map[string]*session{},
+		bySession:     map[wire.SessionID]*session{},
+		ready:         make(chan struct{}),
+		names:         map[string]*session{},
+		changed:       make(chan struct{}, 1),
+		accessChanged: make(chan struct{}, 1),
+		metrics:       newMetrics(),
+		pushSlots:     make(chan struct{}, MaxPushesInFlight),
+		offers:        map[string]offer{},
 	}
 	cfg.Store.Subscribe(func(*model.Config) {
 		select {
 		case s.changed <- struct{}{}:
 		default: // a pass over the CAPs is pending and will see this change
+		}
+		select {
+		case s.accessChanged <- struct{}{}:
+		default:
 		}
 	})
 	return s, nil
@@ -99,6 +106,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer s.closeListeners()
 	close(s.ready)
 	go s.reprovisionAll(ctx)
+	go s.accessClock(ctx)
 	var wg, data sync.WaitGroup
 	for _, l := range s.listeners {
 		wg.Add(2)

@@ -194,6 +194,25 @@ func (w TimeWindow) Contains(t time.Time) bool {
 	return since < w.To && w.Days[(day+6)%7]
 }
 
+// Next is the first moment after t (in t's location) at which the window
+// opens or closes, within the next eight days; the zero time when it
+// never does (always open, or never).
+func (w TimeWindow) Next(t time.Time) time.Time {
+	var next time.Time
+	for d := -1; d <= 8; d++ {
+		midnight := time.Date(t.Year(), t.Month(), t.Day()+d, 0, 0, 0, 0, t.Location())
+		for _, at := range []time.Time{midnight.Add(w.From), midnight.Add(w.To)} {
+			if !at.After(t) || !next.IsZero() && !at.Before(next) {
+				continue
+			}
+			if w.Contains(at) != w.Contains(at.Add(-time.Nanosecond)) {
+				next = at
+			}
+		}
+	}
+	return next
+}
+
 func checkTimeWindow(s string) (string, error) {
 	if _, err := ParseTimeWindow(s); err != nil {
 		return "", err

@@ -317,6 +317,27 @@ func TestWindowsAndRanges(t *testing.T) {
 	if !day.Contains(fri23.Add(-12*time.Hour)) || day.Contains(fri23) {
 		t.Error("8h-17h every day")
 	}
+	for _, tt := range []struct {
+		window string
+		at     time.Time
+		want   time.Time // zero: never changes
+	}{
+		{"22h-6h,fri", fri23, time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)},                                      // closes Saturday 6:00
+		{"22h-6h,fri", fri23.Add(8 * time.Hour), time.Date(2026, 12, 4, 22, 0, 0, 0, time.UTC)},                   // next Friday
+		{"8h-17h", fri23, time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)},                                          // opens tomorrow
+		{"8h-17h", time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC), time.Date(2026, 11, 27, 17, 0, 0, 0, time.UTC)}, // at the opening: the close
+		{"8h-17h,sat,sun", fri23, time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)},
+		{"0h-24h", fri23, time.Time{}}, // always open
+		{"5h-5h", fri23, time.Time{}},  // never open
+	} {
+		w, err := ParseTimeWindow(tt.window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := w.Next(tt.at); !got.Equal(tt.want) {
+			t.Errorf("%s after %s: next change %s, want %s", tt.window, tt.at.Format("Mon 15:04"), got.Format(time.DateTime), tt.want.Format(time.DateTime))
+		}
+	}
 	r, _ := ParseIPRange("192.0.2.0/30")
 	for ip, want := range map[string]bool{"192.0.2.0": true, "192.0.2.3": true, "192.0.2.4": false, "::ffff:192.0.2.1": true} {
 		if got := r.Contains(mustAddr(t, ip)); got != want {
