@@ -30,3 +30,27 @@ func TestChannelGroup(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyChannelDiffers(t *testing.T) {
+	base := RadioState{RadioID: 1, Band: Band5GHz, Channel: 36, WidthMHz: 40, WLANs: []WLAN{{ID: 1, SSID: "main"}}}
+	moved := base
+	moved.Channel = 44
+	wider := moved
+	wider.WidthMHz = 80
+	renamed := moved
+	renamed.WLANs = []WLAN{{ID: 1, SSID: "other"}}
+	for _, c := range []struct {
+		name string
+		next RadioState
+		want bool
+	}{
+		{"same channel", base, false},
+		{"another channel", moved, true},
+		{"another channel and width", wider, false},
+		{"another channel and SSID", renamed, false},
+	} {
+		if got := base.OnlyChannelDiffers(c.next); got != c.want {
+			t.Errorf("%s: OnlyChannelDiffers = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -201,39 +201,23 @@ func (h *HAL) switchTo(ctx context.Context, run *radioRun, next hal.RadioState, 
 
 // chanSwitchCommand is hostapd's CHAN_SWITCH for st's channel and width:
 // CHAN_SWITCH <count> <freq> [sec_channel_offset= center_freq1=
-// bandwidth=] [ht|vht|he].
+// bandwidth=] [ht] [vht] [he].
 func chanSwitchCommand(r hal.Radio, st hal.RadioState, count int) (string, error) {
-	bi, _ := r.Band(st.Band)
-	freq := map[int]int{}
-	for _, c := range bi.Channels {
-		freq[c.Number] = c.FrequencyMHz
+	cs, err := hal.SwitchTo(r, st)
+	if err != nil {
+		return "", err
 	}
-	if freq[st.Channel] == 0 {
-		return "", &hal.ConfigError{RadioID: st.RadioID, Field: "channel", Reason: fmt.Sprintf("no channel %d", st.Channel)}
+	cmd := fmt.Sprintf("CHAN_SWITCH %d %d", count, cs.FrequencyMHz)
+	if cs.BandwidthMHz > 0 {
+		cmd += fmt.Sprintf(" sec_channel_offset=%d center_freq1=%d bandwidth=%d", cs.SecondaryOffset, cs.CentreMHz, cs.BandwidthMHz)
 	}
-	cmd := fmt.Sprintf("CHAN_SWITCH %d %d", count, freq[st.Channel])
-	if st.WidthMHz >= 40 {
-		g := hal.ChannelGroup(st.Band, st.Channel, st.WidthMHz)
-		lo, hi := freq[g[0]], freq[g[len(g)-1]]
-		if lo == 0 || hi == 0 {
-			return "", &hal.ConfigError{RadioID: st.RadioID, Field: "channel",
-				Reason: fmt.Sprintf("channel %d at %d MHz needs channels the radio lacks", st.Channel, st.WidthMHz)}
+	for _, m := range []struct {
+		on   bool
+		flag string
+	}{{cs.HT, " ht"}, {cs.VHT, " vht"}, {cs.HE, " he"}} {
+		if m.on {
+			cmd += m.flag
 		}
-		offset := -1
-		if plusSecondary(st.Band, st.Channel) {
-			offset = 1
-		}
-		cmd += fmt.Sprintf(" sec_channel_offset=%d center_freq1=%d bandwidth=%d", offset, (lo+hi)/2, st.WidthMHz)
-	}
-	// The modes the configuration enables (renderChannel), each a flag.
-	if bi.HT || st.WidthMHz > 20 {
-		cmd += " ht"
-	}
-	if st.WidthMHz >= 80 || bi.VHT && st.Band == hal.Band5GHz {
-		cmd += " vht"
-	}
-	if bi.HE {
-		cmd += " he"
 	}
 	return cmd, nil
 }

@@ -225,27 +225,3 @@ func TestChanSwitchCommand(t *testing.T) {
 		})
 	}
 }
-
-func TestOnlyChannelDiffers(t *testing.T) {
-	base := hal.RadioState{RadioID: 1, Band: hal.Band5GHz, Channel: 36, WidthMHz: 40, WLANs: []hal.WLAN{{ID: 1, SSID: "main"}}}
-	moved := base
-	moved.Channel = 44
-	wider := moved
-	wider.WidthMHz = 80
-	renamed := moved
-	renamed.WLANs = []hal.WLAN{{ID: 1, SSID: "other"}}
-	for _, c := range []struct {
-		name string
-		next hal.RadioState
-		want bool
-	}{
-		{"same channel", base, false},
-		{"another channel", moved, true},
-		{"another channel and width", wider, false},
-		{"another channel and SSID", renamed, false},
-	} {
-		if got := onlyChannelDiffers(base, c.next); got != c.want {
-			t.Errorf("%s: onlyChannelDiffers = %v, want %v", c.name, got, c.want)
-		}
-	}
-}

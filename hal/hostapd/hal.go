@@ -166,7 +166,7 @@ func (h *HAL) Apply(ctx context.Context, st hal.RadioState) (bool, error) {
 	if run != nil && run.alive() && sameFiles(run.files, files) {
 		return false, nil
 	}
-	if run != nil && run.alive() && onlyChannelDiffers(run.state, resolved) {
+	if run != nil && run.alive() && run.state.OnlyChannelDiffers(resolved) {
 		// The clients follow a channel switch announcement; a restart
 		// would cost each of them a new association.
 		err := h.switchTo(ctx, run, resolved, CSACount)
@@ -191,16 +191,6 @@ func (h *HAL) Apply(ctx context.Context, st hal.RadioState) (bool, error) {
 	}
 	h.running[r.ID] = run
 	return true, nil
-}
-
-// onlyChannelDiffers reports whether next asks for what run runs on
-// another channel of the same band and width.
-func onlyChannelDiffers(run, next hal.RadioState) bool {
-	if run.Channel == next.Channel {
-		return false
-	}
-	run.Channel = next.Channel
-	return run.Equal(next)
 }
 
 func sameFiles(a, b Files) bool {

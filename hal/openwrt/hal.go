@@ -184,6 +184,21 @@ func (h *HAL) Apply(ctx context.Context, st hal.RadioState) (bool, error) {
 		h.states = states
 		return false, nil
 	}
+	if cur, ok := h.states[st.RadioID]; ok && cur.Active() && cur.OnlyChannelDiffers(resolved) {
+		// hostapd announces the switch and the clients follow; the file
+		// keeps the channel for the next reload or boot, which netifd is
+		// not asked for now (it would restart the radio).
+		err := h.switchChannel(ctx, h.managed[i], resolved, CSACount)
+		if err == nil {
+			if err := pki.WriteFileAtomic(h.cfg.Path, next, 0o600); err != nil {
+				return false, fmt.Errorf("openwrt: %w", err)
+			}
+			h.states = states
+			h.log.Info("radio switched channel", "device", h.managed[i].Radio.Name, "channel", resolved.Channel)
+			return true, nil
+		}
+		h.log.Warn("channel switch failed: reloading the radio on the new channel", "device", h.managed[i].Radio.Name, "err", err)
+	}
 	if err := pki.WriteFileAtomic(h.cfg.Path, next, 0o600); err != nil {
 		return false, fmt.Errorf("openwrt: %w", err)
 	}
@@ -291,16 +306,32 @@ func (h *HAL) SwitchChannel(ctx context.Context, radioID uint8, channel, count i
 	if i < 0 || !h.states[radioID].Active() {
 		return fmt.Errorf("radio %d is not running", radioID)
 	}
-	bi, _ := h.managed[i].Radio.Band(h.states[radioID].Band)
-	for _, c := range bi.Channels {
-		if c.Number == channel {
-			_, err := h.cfg.Ubus(ctx, "hostapd."+h.managed[i].Prefix, "switch_chan", map[string]any{
-				"freq": c.FrequencyMHz, "bcn_count": max(count, 1)})
-			return err
-		}
+	next := h.states[radioID]
+	next.Channel = channel
+	next, err := hal.Resolve(h.managed[i].Radio, next)
+	if err != nil {
+		return err
 	}
-	return &hal.ConfigError{RadioID: radioID, Field: "channel", Reason: fmt.Sprintf("no channel %d", channel)}
+	return h.switchChannel(ctx, h.managed[i], next, count)
 }
+
+// switchChannel has the radio's hostapd announce a switch to st's channel
+// (ubus switch_chan on its first interface) in count beacons.
+func (h *HAL) switchChannel(ctx context.Context, m Managed, st hal.RadioState, count int) error {
+	cs, err := hal.SwitchTo(m.Radio, st)
+	if err != nil {
+		return err
+	}
+	args := map[string]any{"freq": cs.FrequencyMHz, "bcn_count": max(count, 1), "ht": cs.HT, "vht": cs.VHT, "he": cs.HE}
+	if cs.BandwidthMHz > 0 {
+		args["sec_channel_offset"], args["center_freq1"], args["bandwidth"] = cs.SecondaryOffset, cs.CentreMHz, cs.BandwidthMHz
+	}
+	_, err = h.cfg.Ubus(ctx, "hostapd."+ifaceName(m.Prefix, 0), "switch_chan", args)
+	return err
+}
+
+// CSACount is how many beacons announce a channel switch before it.
+const CSACount = 5
 
 // BSSTransition implements hal.Actions with hostapd's ubus
 // bss_transition_request, naming target in a neighbor report element

@@ -182,7 +182,7 @@ func TestRuntimeActionsGoThroughHostapdUbus(t *testing.T) {
 	}
 	want := []string{
 		`hostapd.cap0-1 del_client {"addr":"02:00:00:00:09:09","ban_time":0,"deauth":true,"reason":1}`,
-		`hostapd.cap0 switch_chan {"bcn_count":5,"freq":2462}`,
+		`hostapd.cap0 switch_chan {"bcn_count":5,"freq":2462,"he":false,"ht":true,"vht":false}`,
 		`hostapd.cap0-1 bss_transition_request {"abridged":true,"addr":"02:00:00:00:09:09","neighbors":["02000000010000000000000000"],"validity_period":100}`,
 	}
 	if diff := cmp.Diff(want, u.calls); diff != "" {
@@ -190,5 +190,42 @@ func TestRuntimeActionsGoThroughHostapdUbus(t *testing.T) {
 	}
 	if err := h.Kick(ctx, net.HardwareAddr{2, 1, 1, 1, 1, 1}, 0); err == nil || !strings.Contains(err.Error(), "not associated") {
 		t.Errorf("kicking an absent client: %v", err)
+	}
+}
+
+// TestApplyChannelOnlyIsASwitch: a new state that differs only in its
+// channel is a channel switch announcement through hostapd's ubus, written
+// to UCI without a network reload; any other change reloads.
+func TestApplyChannelOnlyIsASwitch(t *testing.T) {
+	h, u, _, path := newTestHAL(t)
+	ctx := context.Background()
+	states := officeStates()
+	for _, st := range states {
+		if _, err := h.Apply(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u.calls = nil
+	moved := states[1]
+	moved.Channel = 44 // the same 80 MHz block
+	if changed, err := h.Apply(ctx, moved); err != nil || !changed {
+		t.Fatalf("Apply on channel 44: changed=%v err=%v", changed, err)
+	}
+	want := []string{`hostapd.cap1 switch_chan {"bandwidth":80,"bcn_count":5,"center_freq1":5210,"freq":5220,"he":false,"ht":true,"sec_channel_offset":1,"vht":true}`}
+	if diff := cmp.Diff(want, u.calls); diff != "" {
+		t.Errorf("ubus calls (-want +got):\n%s", diff)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "option channel '44'") {
+		t.Errorf("UCI does not keep channel 44:\n%s", b)
+	}
+	u.calls = nil
+	renamed := moved
+	renamed.WLANs = []hal.WLAN{{ID: 1, SSID: "renamed", Bridge: "br-lan"}}
+	renamed.Channel = 36
+	if _, err := h.Apply(ctx, renamed); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"network reload {}"}, u.calls); diff != "" {
+		t.Errorf("a channel and SSID change (-want +got):\n%s", diff)
 	}
 }
