@@ -256,18 +256,19 @@ func TestBoard(t *testing.T) {
 }
 
 // testChannel checks the manager's channel selection on real radios: the
-// manager asked for a scan of the two allowed channels at join and the
-// agent surveyed them, the manager picked one of the
+// manager asked for a scan of the two allowed channels (and the channels
+// overlapping them) at join and the agent surveyed them, the manager picked one of the
 // two allowed channels, and a reselection (a scan while the AP serves)
 // answers with the channel the radio runs.
 func (b *board) testChannel() {
 	t := b.t
 	out := b.con.must("grep -m1 'channel survey' /tmp/agent.log", 30*time.Second)
 	m := regexp.MustCompile(`scan=true scanned="?\[([0-9 ]+)\]"? channels=([0-9]+) measured=([0-9]+) took=(\S+)`).FindStringSubmatch(out)
-	if m == nil || m[1] != "2412 2437" || m[3] == "0" {
-		t.Fatalf("no scan of the two allowed channels measuring both in the agent log: %q", out)
+	// Channels 1 and 6 with the channels overlapping them: 1–9.
+	if m == nil || m[1] != "2412 2417 2422 2427 2432 2437 2442 2447 2452" || m[3] == "0" {
+		t.Fatalf("no scan of the allowed channels and their neighbours in the agent log: %q", out)
 	}
-	t.Logf("%s: scan and survey of the allowed channels at join: %s of %s channels measured in %s", b.spec.name, m[3], m[2], m[4])
+	t.Logf("%s: scan and survey of the allowed channels and their neighbours at join: %s of %s channels measured in %s", b.spec.name, m[3], m[2], m[4])
 	began := time.Now()
 	var ifs []provision.Interface
 	if err := json.Unmarshal([]byte(b.cli("remote-cap", "reselect-channel", "board-"+b.spec.name, "--json")), &ifs); err != nil {

@@ -90,6 +90,38 @@ func TestSelect(t *testing.T) {
 	}
 }
 
+// band24 is a 2.4 GHz radio with channels 1–13.
+func band24() []hal.Channel {
+	var out []hal.Channel
+	for n := 1; n <= 13; n++ {
+		out = append(out, hal.Channel{Number: n, FrequencyMHz: 2407 + 5*n})
+	}
+	return out
+}
+
+// TestOverlap: in 2.4 GHz a busy channel weighs on the channels it
+// overlaps; a busy channel 3 makes 1 and 6 worse than their own load.
+func TestOverlap(t *testing.T) {
+	survey := []hal.SurveyEntry{busy(2412, 10), busy(2422, 80), busy(2437, 30), busy(2462, 40)}
+	cands := Candidates(band24(), survey, Want{Frequencies: []int{2412, 2437, 2462}})
+	var got []string
+	for _, c := range cands {
+		got = append(got, c.String())
+	}
+	want := []string{"2437 MHz (channel 6, 30% busy)", "2412 MHz (channel 1, 40% busy)", "2462 MHz (channel 11, 40% busy)"}
+	if !slices.Equal(got, want) {
+		t.Errorf("candidates %q, want %q (channel 3 at 80%% weighs 40%% on 1 and 20%% on 6)", got, want)
+	}
+	// An unmeasured channel next to a measured one counts as measured.
+	c, ok := Find(Candidates(band24(), []hal.SurveyEntry{busy(2437, 60)}, Want{Band: "2ghz"}), 2442)
+	if !ok || !c.Measured || c.Load != 0.45 {
+		t.Errorf("channel 7 next to channel 6 at 60%%: %+v, want measured at 45%%", c)
+	}
+	if got, want := ScanList(band24(), Want{Frequencies: []int{2412, 2437}}), []int{2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452}; !slices.Equal(got, want) {
+		t.Errorf("ScanList = %v, want channels 1–9 (1 and 6 with their overlapping neighbours)", got)
+	}
+}
+
 func TestChoiceLoadAndFind(t *testing.T) {
 	cands := Candidates(radio(), []hal.SurveyEntry{busy(5180, 25), busy(5200, 75)}, Want{Band: "5ghz", WidthMHz: 40, SkipDFS: true})
 	c, ok := Find(cands, 5180)

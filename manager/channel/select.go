@@ -61,6 +61,9 @@ func Candidates(channels []hal.Channel, survey []hal.SurveyEntry, w Want) []Choi
 			load[e.FrequencyMHz] = min(1, float64(e.Busy)/float64(e.Active))
 		}
 	}
+	if band == "2ghz" {
+		load = overlapped(load, byNumber)
+	}
 	var out []Choice
 	for _, c := range channels {
 		if model.BandOfFrequency(c.FrequencyMHz) != band || len(w.Frequencies) > 0 && !slices.Contains(w.Frequencies, c.FrequencyMHz) {
@@ -91,6 +94,32 @@ func Candidates(channels []hal.Channel, survey []hal.SurveyEntry, w Want) []Choi
 		}
 		return cmp.Or(cmp.Compare(a.Load, b.Load), cmp.Compare(a.FrequencyMHz, b.FrequencyMHz))
 	})
+	return out
+}
+
+// overlapWidthMHz is how far apart two 2.4 GHz channels must be not to
+// overlap: each is 20 MHz wide, and they are 5 MHz apart.
+const overlapWidthMHz = 20
+
+// overlapped is the load of each 2.4 GHz channel counting its overlapping
+// neighbours: channels Δ MHz apart share (20-Δ)/20 of their spectrum, so a
+// busy channel 6 weighs 75% on 5 and 7, 50% on 4 and 8 and 25% on 3 and 9.
+// A channel's load is the heaviest share on it; channels without a
+// measured neighbour stay unmeasured.
+func overlapped(load map[int]float64, channels map[int]hal.Channel) map[int]float64 {
+	out := map[int]float64{}
+	for _, c := range channels {
+		for f, l := range load {
+			d := max(f-c.FrequencyMHz, c.FrequencyMHz-f)
+			if d >= overlapWidthMHz {
+				continue
+			}
+			share := l * float64(overlapWidthMHz-d) / overlapWidthMHz
+			if cur, ok := out[c.FrequencyMHz]; !ok || share > cur {
+				out[c.FrequencyMHz] = share
+			}
+		}
+	}
 	return out
 }
 
@@ -141,8 +170,9 @@ func describe(channels []hal.Channel, w Want) string {
 }
 
 // ScanList is the frequencies a scan must cover to rank every channel w
-// allows: each candidate's 20 MHz channels, in ascending order. It is
-// empty when w allows no channel.
+// allows: each candidate's 20 MHz channels and, in 2.4 GHz, the channels
+// overlapping them, in ascending order. It is empty when w allows no
+// channel.
 func ScanList(channels []hal.Channel, w Want) []int {
 	band := bandOf(channels, w)
 	freq := map[int]int{} // by channel number
@@ -154,8 +184,11 @@ func ScanList(channels []hal.Channel, w Want) []int {
 	var out []int
 	for _, c := range Candidates(channels, nil, w) {
 		for _, n := range hal.ChannelGroup(bands[band], c.Channel, max(w.WidthMHz, 20)) {
-			if f := freq[n]; !slices.Contains(out, f) {
-				out = append(out, f)
+			for _, f := range freq {
+				near := f == freq[n] || band == "2ghz" && max(f-freq[n], freq[n]-f) < overlapWidthMHz
+				if near && !slices.Contains(out, f) {
+					out = append(out, f)
+				}
 			}
 		}
 	}
