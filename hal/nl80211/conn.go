@@ -1,10 +1,11 @@
 // Package nl80211 is the observe plane straight from the kernel: radios
 // (phys) with their bands, channels, DFS state and power limits, interface
-// combinations, wireless interfaces, stations, channel survey, transmit
-// power, and the station and radar events of nl80211's "mlme" multicast
-// group. It parses interfaces and stations with github.com/mdlayher/wifi and
-// speaks generic netlink itself (github.com/mdlayher/genetlink) for what
-// that package does not cover; tests drive it with genltest fakes.
+// combinations, wireless interfaces, stations, scans (of a frequency list
+// or every channel) and the channel survey, transmit power, and the
+// station and radar events of nl80211's "mlme" multicast group. It parses
+// interfaces and stations with github.com/mdlayher/wifi and speaks generic
+// netlink itself (github.com/mdlayher/genetlink) for what that package
+// does not cover; tests drive it with genltest fakes.
 package nl80211
 
 import (
