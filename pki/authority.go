@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 )
@@ -28,8 +29,18 @@ type AuthorityConfig struct {
 	CA, Certificate string
 	// CAPLifetime of certificates issued to CAPs (default one year).
 	CAPLifetime time.Duration
-	// Policy decides enrollment of CAPs without a certificate.
+	// Policy decides enrollment of CAPs without a certificate (default
+	// approval: a new CAP is pending until an administrator adopts it).
 	Policy Policy
+	// PreApproved are base MACs or shell patterns (path.Match: 02:00:00:*)
+	// of CAPs adopted without asking.
+	PreApproved []string
+	// Trusted names imported CA certificates (no key needed) whose CAP
+	// certificates are accepted besides the CA's own.
+	Trusted []string
+	// SupersedeGrace is how long a renewed certificate's predecessor stays
+	// valid (default DefaultSupersedeGrace).
+	SupersedeGrace time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -59,13 +70,16 @@ type Authority struct {
 	mgrKey  crypto.Signer
 	mgrName string
 
-	mu      sync.Mutex
-	issued  issuedFile
-	enroll  enrollmentFile
-	crlURL  string
-	crl     []byte
-	crlTime time.Time
-	ra      *CA // SCEP registration authority (RSA), made on first use
+	trusted []*x509.Certificate // outside CAs, for verification only
+
+	mu       sync.Mutex
+	issued   issuedFile
+	bySerial map[string]int // index of issued.Issued
+	enroll   enrollmentFile
+	crlURL   string
+	crl      []byte
+	crlTime  time.Time
+	ra       *CA // SCEP registration authority (RSA), made on first use
 }
 
 // OpenAuthority loads the PKI from cfg.Dir, generating the CA and the
@@ -84,7 +98,15 @@ func OpenAuthority(cfg AuthorityConfig) (*Authority, error) {
 		cfg.Certificate = Auto
 	}
 	if cfg.Policy == "" {
-		cfg.Policy = PolicyAuto
+		cfg.Policy = PolicyApproval
+	}
+	if cfg.SupersedeGrace <= 0 {
+		cfg.SupersedeGrace = DefaultSupersedeGrace
+	}
+	for _, p := range cfg.PreApproved {
+		if err := CheckMACPattern(p); err != nil {
+			return nil, err
+		}
 	}
 	for _, d := range []string{cfg.Dir, filepath.Join(cfg.Dir, "certs"), filepath.Join(cfg.Dir, "private")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -92,9 +114,11 @@ func OpenAuthority(cfg AuthorityConfig) (*Authority, error) {
 		}
 	}
 	a := &Authority{cfg: cfg}
-	if err := readJSON(a.path(issuedName), &a.issued); err != nil {
+	var issued issuedFile
+	if err := readJSON(a.path(issuedName), &issued); err != nil {
 		return nil, err
 	}
+	a.setIssuedLocked(issued)
 	if err := readJSON(a.path(enrollmentName), &a.enroll); err != nil {
 		return nil, err
 	}
@@ -104,8 +128,34 @@ func OpenAuthority(cfg AuthorityConfig) (*Authority, error) {
 	if err := a.loadManager(); err != nil {
 		return nil, err
 	}
+	for _, name := range cfg.Trusted {
+		chain, err := ReadCertsFile(a.certPath(name))
+		if err != nil {
+			return nil, fmt.Errorf("trusted CA %s: %w", name, err)
+		}
+		if !chain[0].IsCA {
+			return nil, fmt.Errorf("trusted CA %s: %q is not a CA certificate", name, chain[0].Subject.CommonName)
+		}
+		a.trusted = append(a.trusted, chain[0])
+	}
 	return a, nil
 }
+
+// ErrNoCAKey refuses to sign with a CA whose key the manager does not hold.
+var ErrNoCAKey = errors.New("the CA's private key is not in this manager's store: it can verify but not sign (import the CA with its key, or trust it with --trust-ca and keep --ca-certificate auto)")
+
+// roots are the CAs whose CAP certificates the manager accepts.
+func (a *Authority) roots() []*x509.Certificate {
+	return append([]*x509.Certificate{a.ca.Cert}, a.trusted...)
+}
+
+// knowsIssuerLocked reports whether cn names this CA or a trusted one.
+func (a *Authority) knowsIssuerLocked(cn string) bool {
+	return slices.ContainsFunc(a.roots(), func(c *x509.Certificate) bool { return c.Subject.CommonName == cn })
+}
+
+// TrustedCAs returns the outside CAs trusted for verification.
+func (a *Authority) TrustedCAs() []*x509.Certificate { return slices.Clone(a.trusted) }
 
 func (a *Authority) path(name string) string { return filepath.Join(a.cfg.Dir, name) }
 
@@ -157,6 +207,11 @@ func (a *Authority) loadCA() error {
 		a.ca = &CA{Cert: chain[0], Key: key}
 		return nil
 	}
+	if errors.Is(err, os.ErrNotExist) && a.cfg.CA != Auto {
+		if _, cerr := ReadCertsFile(a.certPath(name)); cerr == nil {
+			return fmt.Errorf("ca-certificate %s: %w", name, ErrNoCAKey)
+		}
+	}
 	if !errors.Is(err, os.ErrNotExist) || a.cfg.CA != Auto {
 		return fmt.Errorf("ca-certificate %s: %w", name, err)
 	}
@@ -184,7 +239,8 @@ func (a *Authority) loadManager() error {
 	}
 	a.mgrName = name
 	chain, key, err := a.loadNamed(name)
-	if err == nil && (a.cfg.Certificate != Auto || (chain[0].CheckSignatureFrom(a.ca.Cert) == nil && !DueForRenewal(chain[0], 2, 3, a.cfg.Now()))) {
+	if err == nil && (a.cfg.Certificate != Auto || (chain[0].CheckSignatureFrom(a.ca.Cert) == nil && HasManagerRole(chain[0]) &&
+		!a.IsRevoked(chain[0].SerialNumber) && !DueForRenewal(chain[0], 2, 3, a.cfg.Now()))) {
 		a.manager, a.mgrKey = chain[0], key
 		return nil
 	}
@@ -198,6 +254,9 @@ func (a *Authority) loadManager() error {
 	}
 	c, err := a.ca.Issue(key.Public(), IssueOptions{CommonName: name, Lifetime: ManagerLifetime, Usage: UsageManager, Now: a.cfg.Now()})
 	if err != nil {
+		return err
+	}
+	if err := a.recordLocked(c, RoleManager, RoleManager); err != nil {
 		return err
 	}
 	if err := a.storeNamed(name, []*x509.Certificate{c, a.ca.Cert}, key); err != nil {
@@ -273,6 +332,9 @@ func (a *Authority) SCEPRA() (*CA, error) {
 	}
 	c, err := a.ca.Issue(key.Public(), IssueOptions{CommonName: name, Lifetime: ManagerLifetime, Usage: UsageRA, Now: a.cfg.Now()})
 	if err != nil {
+		return nil, err
+	}
+	if err := a.recordLocked(c, RoleRA, RoleRA); err != nil {
 		return nil, err
 	}
 	if err := a.storeNamed(name, []*x509.Certificate{c, a.ca.Cert}, key); err != nil {

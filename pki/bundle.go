@@ -23,17 +23,20 @@ const (
 
 // CertInfo describes one certificate of the store for print.
 type CertInfo struct {
-	Name        string    `json:"name"`
-	Kind        string    `json:"kind"` // ca, manager, scep-ra, cap, imported
-	CommonName  string    `json:"common_name"`
-	Issuer      string    `json:"issuer"`
-	Serial      string    `json:"serial"`
-	NotBefore   time.Time `json:"not_before"`
-	NotAfter    time.Time `json:"not_after"`
-	Status      string    `json:"status"` // valid, expired, revoked, superseded
-	Fingerprint string    `json:"fingerprint"`
-	PrivateKey  bool      `json:"private_key"`
-	Via         string    `json:"via,omitempty"`
+	Name       string    `json:"name"`
+	Kind       string    `json:"kind"` // ca, manager, scep-ra, cap, imported
+	CommonName string    `json:"common_name"`
+	Issuer     string    `json:"issuer"`
+	Serial     string    `json:"serial"`
+	NotBefore  time.Time `json:"not_before"`
+	NotAfter   time.Time `json:"not_after"`
+	Status     string    `json:"status"` // valid, expired, revoked, superseded, trusted
+	// Detail says more about the status: "superseded by serial …, accepted
+	// until …" or "refused since …".
+	Detail      string `json:"detail,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+	PrivateKey  bool   `json:"private_key"`
+	Via         string `json:"via,omitempty"`
 }
 
 // Certificates lists the named certificates, then the issued ones.
@@ -44,6 +47,7 @@ func (a *Authority) Certificates() ([]CertInfo, error) {
 		return nil, err
 	}
 	var out []CertInfo
+	named := map[string]bool{}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".pem")
 		if !ok {
@@ -64,20 +68,46 @@ func (a *Authority) Certificates() ([]CertInfo, error) {
 			kind = "scep-ra"
 		}
 		_, keyErr := os.Stat(a.keyPath(name))
+		st := status(c.NotAfter, nil, now)
+		if c.IsCA && slices.ContainsFunc(a.trusted, c.Equal) {
+			st = "trusted"
+		}
+		named[SerialString(c.SerialNumber)] = true
 		out = append(out, CertInfo{Name: name, Kind: kind, CommonName: c.Subject.CommonName, Issuer: c.Issuer.CommonName,
 			Serial: SerialString(c.SerialNumber), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
-			Status: status(c.NotAfter, nil, now), Fingerprint: Fingerprint(c), PrivateKey: keyErr == nil})
+			Status: st, Fingerprint: Fingerprint(c), PrivateKey: keyErr == nil})
 	}
-	issued := a.IssuedCertificates()
-	for i, r := range issued {
-		st := status(r.NotAfter, r.RevokedAt, now)
-		if st == "valid" && slices.ContainsFunc(issued[i+1:], func(n Issued) bool { return n.CommonName == r.CommonName && n.RevokedAt == nil }) {
-			st = "superseded"
+	for _, r := range a.IssuedCertificates() {
+		if named[r.Serial] {
+			continue
 		}
-		out = append(out, CertInfo{Name: r.CommonName, Kind: "cap", CommonName: r.CommonName, Issuer: a.ca.Cert.Subject.CommonName,
-			Serial: r.Serial, NotBefore: r.NotBefore, NotAfter: r.NotAfter, Status: st, Fingerprint: r.Fingerprint, Via: r.Via})
+		st, detail := status(r.NotAfter, r.RevokedAt, now), ""
+		if st == "valid" && r.SupersededAt != nil {
+			until := r.SupersededAt.Add(a.cfg.SupersedeGrace)
+			st, detail = "superseded", fmt.Sprintf("superseded by serial %s, accepted until %s", r.SupersededBy, until.UTC().Format(time.RFC3339))
+			if now.After(until) {
+				detail = fmt.Sprintf("superseded by serial %s, refused since %s", r.SupersededBy, until.UTC().Format(time.RFC3339))
+			}
+		}
+		kind := r.Role
+		if r.IsCAP() {
+			kind = RoleCAP
+		}
+		out = append(out, CertInfo{Name: r.CommonName, Kind: kind, CommonName: r.CommonName, Issuer: a.ca.Cert.Subject.CommonName,
+			Serial: r.Serial, NotBefore: r.NotBefore, NotAfter: r.NotAfter, Status: st, Detail: detail, Fingerprint: r.Fingerprint, Via: r.Via})
+	}
+	for _, r := range a.revocations() {
+		out = append(out, CertInfo{Name: r.Serial, Kind: "unrecorded", Issuer: r.Issuer, Serial: r.Serial, Status: "revoked",
+			Detail: "revoked at " + r.RevokedAt.UTC().Format(time.RFC3339)})
 	}
 	return out, nil
+}
+
+// revocations lists the revocations of certificates without a record.
+func (a *Authority) revocations() []Revocation {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.issued.Revoked)
 }
 
 func status(notAfter time.Time, revoked *time.Time, now time.Time) string {

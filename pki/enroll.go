@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -18,26 +19,29 @@ import (
 type Policy string
 
 // Enrollment policies. A valid one-time password issues at once under
-// every policy; a wrong one is refused under every policy.
+// every policy; a wrong one is refused under every policy; a pre-approved
+// base MAC issues under every policy.
 const (
-	PolicyAuto     Policy = "auto"     // issue to any CAP that asks
+	PolicyAuto     Policy = "auto"     // issue to any CAP that asks (demos and labs)
 	PolicyOTP      Policy = "otp"      // issue only with a one-time password
-	PolicyApproval Policy = "approval" // park the request until an administrator approves it
+	PolicyApproval Policy = "approval" // adoption: park the request until an administrator approves it (the default)
 )
 
-// ParsePolicy accepts auto, otp and approval.
+// ParsePolicy accepts auto, otp and approval; "" is approval.
 func ParsePolicy(s string) (Policy, error) {
 	switch p := Policy(s); p {
 	case PolicyAuto, PolicyOTP, PolicyApproval:
 		return p, nil
 	case "":
-		return PolicyAuto, nil
+		return PolicyApproval, nil
 	}
 	return "", fmt.Errorf("enrollment policy %q: want auto, otp or approval", s)
 }
 
 // Enrollment refusals, for errors.Is; their messages go back to the CAP.
 var (
+	ErrBadName          = errors.New("name not allowed")
+	ErrTooManyPending   = errors.New("too many enrollment requests pending")
 	ErrPending          = errors.New("waiting for an administrator's approval")
 	ErrWrongPassword    = errors.New("wrong, used or expired one-time password")
 	ErrPasswordRequired = errors.New("enrollment requires a one-time password")
@@ -74,13 +78,21 @@ type Request struct {
 	RequestedAt time.Time `json:"requested_at"`
 	KeyHash     string    `json:"key_sha256"`
 	Transaction string    `json:"transaction,omitempty"` // SCEP transactionID
-	CSR         []byte    `json:"csr"`
+	// Replaces names the valid certificate of the same CommonName and
+	// another key that issuing this request would supersede.
+	Replaces string `json:"replaces,omitempty"`
+	CSR      []byte `json:"csr"`
 }
 
 type enrollmentFile struct {
-	Passwords []Password `json:"passwords"`
-	Requests  []Request  `json:"requests"`
+	Passwords   []Password `json:"passwords"`
+	Requests    []Request  `json:"requests"`
+	PreApproved []string   `json:"preapproved,omitempty"`
 }
+
+// maxPending bounds the requests waiting for approval, so a flood of
+// strangers cannot grow enrollment.json without end.
+const maxPending = 1000
 
 // EnrollRequest is one CAP's request for a certificate.
 type EnrollRequest struct {
@@ -106,8 +118,12 @@ func (a *Authority) Enroll(r EnrollRequest) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.CommonName != "" && csr.Subject.CommonName != r.CommonName {
-		return nil, fmt.Errorf("certificate request for %q: this CAP may only ask for %q", csr.Subject.CommonName, r.CommonName)
+	cn := csr.Subject.CommonName
+	if err := CheckCAPName(cn); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadName, err)
+	}
+	if r.CommonName != "" && cn != r.CommonName {
+		return nil, fmt.Errorf("%w: certificate request for %q: this CAP may only ask for %q", ErrBadName, cn, r.CommonName)
 	}
 	keyHash, err := KeyFingerprint(csr.PublicKey)
 	if err != nil {
@@ -115,6 +131,9 @@ func (a *Authority) Enroll(r EnrollRequest) ([]*x509.Certificate, error) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.ca.Key == nil {
+		return nil, ErrNoCAKey
+	}
 	if r.Password != "" {
 		if err := a.usePasswordLocked(r.Password, csr.Subject.CommonName); err != nil {
 			return nil, err
@@ -141,10 +160,15 @@ func (a *Authority) Enroll(r EnrollRequest) ([]*x509.Certificate, error) {
 		}
 		return nil, fmt.Errorf("%w (request %s)", ErrPending, a.enroll.Requests[i].ID)
 	}
-	needApproval := a.cfg.Policy == PolicyApproval || a.revokedCN(csr.Subject.CommonName)
+	replaces := a.holderLocked(cn, keyHash)
+	preApproved := replaces == "" && !a.revokedCN(cn) && a.preApprovedLocked(cn)
+	needApproval := !preApproved && (a.cfg.Policy == PolicyApproval || a.revokedCN(cn) || replaces != "")
 	switch {
 	case needApproval:
-		q := Request{ID: keyHash[:8], CommonName: csr.Subject.CommonName, Address: r.Address, Via: r.Via,
+		if a.pendingLocked() >= maxPending {
+			return nil, fmt.Errorf("%w: %d requests already wait for approval", ErrTooManyPending, maxPending)
+		}
+		q := Request{ID: keyHash[:8], CommonName: cn, Address: r.Address, Via: r.Via, Replaces: replaces,
 			State: RequestPending, RequestedAt: a.cfg.Now().UTC(), KeyHash: keyHash, Transaction: r.Transaction, CSR: csr.Raw}
 		next := a.enroll
 		next.Requests = append(slices.Clip(next.Requests), q)
@@ -153,10 +177,41 @@ func (a *Authority) Enroll(r EnrollRequest) ([]*x509.Certificate, error) {
 		}
 		a.enroll = next
 		return nil, fmt.Errorf("%w (request %s)", ErrPending, q.ID)
-	case a.cfg.Policy == PolicyOTP:
+	case a.cfg.Policy == PolicyOTP && !preApproved:
 		return nil, ErrPasswordRequired
 	}
 	return a.issueLocked(csr, r.Via)
+}
+
+// holderLocked names the valid CAP certificate of cn held by another key
+// than keyHash ("CAP-… serial …"), "" if there is none; a.mu is held.
+func (a *Authority) holderLocked(cn, keyHash string) string {
+	now := a.cfg.Now()
+	for _, r := range slices.Backward(a.issued.Issued) {
+		if !r.IsCAP() || r.CommonName != cn || r.RevokedAt != nil || r.SupersededAt != nil || now.After(r.NotAfter) {
+			continue
+		}
+		k := r.KeySHA256
+		if k == "" {
+			if certs, err := ParseCertsPEM([]byte(r.PEM)); err == nil {
+				k, _ = KeyFingerprint(certs[0].PublicKey)
+			}
+		}
+		if k != keyHash {
+			return fmt.Sprintf("%s serial %s", cn, r.Serial)
+		}
+	}
+	return ""
+}
+
+func (a *Authority) pendingLocked() int {
+	n := 0
+	for _, q := range a.enroll.Requests {
+		if q.State == RequestPending {
+			n++
+		}
+	}
+	return n
 }
 
 // usePasswordLocked marks a matching unused, unexpired password used.
@@ -188,7 +243,7 @@ func (a *Authority) Renew(csrDER []byte, cn string) ([]*x509.Certificate, error)
 		return nil, err
 	}
 	if csr.Subject.CommonName != cn {
-		return nil, fmt.Errorf("renewal for %q from a CAP authenticated as %q", csr.Subject.CommonName, cn)
+		return nil, fmt.Errorf("%w: renewal for %q from a CAP authenticated as %q", ErrBadName, csr.Subject.CommonName, cn)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -273,4 +328,101 @@ func (a *Authority) RequestByTransaction(tid string) (Request, bool) {
 		return Request{}, false
 	}
 	return a.enroll.Requests[i], true
+}
+
+// CheckMACPattern accepts a base MAC or a shell pattern over one
+// (02:00:00:*, 02:00:00:00:0?:*), written as ParseMAC prints: lower-case
+// hex with colons.
+func CheckMACPattern(p string) error {
+	if p == "" || len(p) > 64 || strings.Trim(p, "0123456789abcdefABCDEF:*?[]-") != "" {
+		return fmt.Errorf("pre-approved MAC %q: want a MAC address or a pattern such as 02:00:00:*", p)
+	}
+	if _, err := path.Match(p, ""); err != nil {
+		return fmt.Errorf("pre-approved MAC %q: %v", p, err)
+	}
+	return nil
+}
+
+// macOfCAPName is the lower-case, colon-separated MAC of CAP-<hex>.
+func macOfCAPName(cn string) string {
+	h := strings.ToLower(strings.TrimPrefix(cn, "CAP-"))
+	var b strings.Builder
+	for i := 0; i+1 < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
+}
+
+// preApprovedLocked reports whether cn's base MAC matches a pre-approved
+// pattern of the configuration or the store; a.mu is held.
+func (a *Authority) preApprovedLocked(cn string) bool {
+	mac := macOfCAPName(cn)
+	for _, p := range slices.Concat(a.cfg.PreApproved, a.enroll.PreApproved) {
+		if ok, _ := path.Match(strings.ToLower(p), mac); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// PreApprove adds (or, with remove, takes away) a base MAC or pattern of
+// CAPs adopted without asking.
+func (a *Authority) PreApprove(pattern string, remove bool) error {
+	if err := CheckMACPattern(pattern); err != nil {
+		return err
+	}
+	pattern = strings.ToLower(pattern)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	next := a.enroll
+	i := slices.Index(next.PreApproved, pattern)
+	switch {
+	case remove && i < 0:
+		return fmt.Errorf("pre-approved MAC %q: not in the list", pattern)
+	case remove:
+		next.PreApproved = slices.Delete(slices.Clone(next.PreApproved), i, i+1)
+	case i >= 0:
+		return nil
+	default:
+		next.PreApproved = append(slices.Clip(next.PreApproved), pattern)
+	}
+	if err := writeJSON(a.path(enrollmentName), next); err != nil {
+		return err
+	}
+	a.enroll = next
+	return nil
+}
+
+// PreApproved lists the base MACs and patterns adopted without asking:
+// those of the configuration first, then the stored ones.
+func (a *Authority) PreApproved() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Concat(a.cfg.PreApproved, a.enroll.PreApproved)
+}
+
+// ApproveAll approves every pending request and returns them.
+func (a *Authority) ApproveAll() ([]Request, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	next := a.enroll
+	next.Requests = slices.Clone(next.Requests)
+	var out []Request
+	for i, q := range next.Requests {
+		if q.State == RequestPending {
+			next.Requests[i].State = RequestApproved
+			out = append(out, next.Requests[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	if err := writeJSON(a.path(enrollmentName), next); err != nil {
+		return nil, err
+	}
+	a.enroll = next
+	return out, nil
 }

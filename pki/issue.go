@@ -9,11 +9,14 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
 	"net"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -36,9 +39,18 @@ type Usage int
 
 // Usages.
 const (
-	UsageCAP     Usage = iota // DTLS client of a CAP (also server, for symmetry)
-	UsageManager              // DTLS server of a manager
-	UsageRA                   // SCEP registration authority: signs and decrypts
+	UsageCAP     Usage = iota // DTLS client of a CAP: clientAuth and the CAP role, never serverAuth
+	UsageManager              // DTLS server of a manager: serverAuth and the manager role
+	UsageRA                   // SCEP registration authority: signs and decrypts, no TLS role
+)
+
+// Role markers, extended key usages under capstan's enterprise number
+// (wire.EnterpriseNumber, RFC 5612's 32473 until one is registered). A CAP
+// accepts as its manager only a certificate with OIDManagerRole; the
+// manager accepts as a CAP only one with clientAuth and without it.
+var (
+	OIDManagerRole = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1, 1}
+	OIDCAPRole     = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1, 2}
 )
 
 // CA is an issuing certificate authority: its certificate and key.
@@ -139,8 +151,12 @@ func (ca *CA) Issue(pub crypto.PublicKey, o IssueOptions) (*x509.Certificate, er
 		tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
 	}
 	switch o.Usage {
-	case UsageCAP, UsageManager:
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}
+	case UsageCAP:
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{OIDCAPRole}
+	case UsageManager:
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{OIDManagerRole}
 	case UsageRA:
 		tmpl.KeyUsage |= x509.KeyUsageDataEncipherment
 	}
@@ -173,14 +189,18 @@ func CheckPublicKey(pub crypto.PublicKey) error {
 	return nil
 }
 
+// ErrBadCSR is a certificate request that does not parse or whose
+// self-signature does not verify.
+var ErrBadCSR = errors.New("malformed certificate request")
+
 // ParseCSR parses a DER PKCS#10 request and checks its self-signature and key.
 func ParseCSR(der []byte) (*x509.CertificateRequest, error) {
 	csr, err := x509.ParseCertificateRequest(der)
 	if err != nil {
-		return nil, fmt.Errorf("certificate request: %w", err)
+		return nil, fmt.Errorf("%w: %v", ErrBadCSR, err)
 	}
 	if err := csr.CheckSignature(); err != nil {
-		return nil, fmt.Errorf("certificate request signature: %w", err)
+		return nil, fmt.Errorf("%w: signature: %v", ErrBadCSR, err)
 	}
 	if csr.Subject.CommonName == "" {
 		return nil, errors.New("certificate request has no CommonName")
@@ -198,6 +218,44 @@ func NewCSR(key crypto.Signer, cn string) ([]byte, error) {
 		return nil, fmt.Errorf("certificate request: %w", err)
 	}
 	return der, nil
+}
+
+// capNameRE is the only CommonName capstan issues to a CAP: CAP- and a
+// 48- or 64-bit base MAC in upper-case hex.
+var capNameRE = regexp.MustCompile(`^CAP-([0-9A-F]{12}|[0-9A-F]{16})$`)
+
+// CheckCAPName accepts CAP-<base MAC> names and nothing else, so no
+// enrollment path can issue a manager's, the RA's, the CA's or any other
+// name, nor an unbounded one.
+func CheckCAPName(cn string) error {
+	if !capNameRE.MatchString(cn) {
+		if len(cn) > 40 {
+			cn = cn[:40] + "…"
+		}
+		return fmt.Errorf("CommonName %q: capstan issues only CAP-<base MAC> (12 or 16 upper-case hex digits)", cn)
+	}
+	return nil
+}
+
+// HasManagerRole reports whether c is marked for a manager: serverAuth
+// and OIDManagerRole.
+func HasManagerRole(c *x509.Certificate) bool {
+	return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageServerAuth) &&
+		slices.ContainsFunc(c.UnknownExtKeyUsage, OIDManagerRole.Equal)
+}
+
+// CheckCAPRole refuses a certificate that is not a CAP's: a CA, one
+// without clientAuth (the RA's), one with the manager role.
+func CheckCAPRole(c *x509.Certificate) error {
+	switch {
+	case c.IsCA:
+		return fmt.Errorf("%w: %q is a CA certificate", ErrWrongRole, c.Subject.CommonName)
+	case slices.ContainsFunc(c.UnknownExtKeyUsage, OIDManagerRole.Equal):
+		return fmt.Errorf("%w: %q is a manager certificate", ErrWrongRole, c.Subject.CommonName)
+	case !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth):
+		return fmt.Errorf("%w: %q is not for TLS clients (no clientAuth)", ErrWrongRole, c.Subject.CommonName)
+	}
+	return nil
 }
 
 // CAPCommonName is the CommonName of a CAP with this base MAC:

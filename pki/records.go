@@ -21,21 +21,89 @@ const (
 	crlLifetime = 24 * time.Hour
 )
 
-// Issued is one certificate the Authority signed for a CAP.
+// Roles of issue records. Records written before roles existed have none
+// and were all CAP certificates.
+const (
+	RoleCAP     = "cap"
+	RoleManager = "manager"
+	RoleRA      = "scep-ra"
+)
+
+// DefaultSupersedeGrace is how long a CAP certificate stays valid after a
+// renewal replaced it: long enough for a session that renewed to end and
+// for a SCEP client (certmonger) to hand the new one to its user.
+const DefaultSupersedeGrace = 24 * time.Hour
+
+// Issued is one certificate the Authority signed.
 type Issued struct {
 	Serial      string     `json:"serial"`
 	CommonName  string     `json:"common_name"`
+	Role        string     `json:"role,omitempty"` // cap ("" in old records), manager, scep-ra
 	NotBefore   time.Time  `json:"not_before"`
 	NotAfter    time.Time  `json:"not_after"`
-	Via         string     `json:"via"` // in-band, renewal, scep
+	Via         string     `json:"via"` // in-band, renewal, scep, manager, scep-ra
 	Fingerprint string     `json:"fingerprint"`
+	KeySHA256   string     `json:"key_sha256,omitempty"`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
-	PEM         string     `json:"pem"`
+	// SupersededAt is when a newer certificate for the same CommonName
+	// was issued (SupersededBy); the certificate is refused Grace later.
+	SupersededAt *time.Time `json:"superseded_at,omitempty"`
+	SupersededBy string     `json:"superseded_by,omitempty"`
+	PEM          string     `json:"pem"`
+}
+
+// IsCAP reports whether the record is a CAP certificate.
+func (r Issued) IsCAP() bool { return r.Role == "" || r.Role == RoleCAP }
+
+// Revocation is a revoked certificate the Authority has no issue record
+// of: one from an outside CA it trusts, or one of its own CA's that it did
+// not record (an older manager certificate). Issuer is the issuer's
+// CommonName, Serial lower-case hex.
+type Revocation struct {
+	Issuer    string    `json:"issuer"`
+	Serial    string    `json:"serial"`
+	RevokedAt time.Time `json:"revoked_at"`
 }
 
 type issuedFile struct {
-	CRLNumber int64    `json:"crl_number"`
-	Issued    []Issued `json:"issued"`
+	CRLNumber int64        `json:"crl_number"`
+	Issued    []Issued     `json:"issued"`
+	Revoked   []Revocation `json:"revoked,omitempty"`
+}
+
+// setIssuedLocked installs a new issue file and its serial index; a.mu is held.
+func (a *Authority) setIssuedLocked(f issuedFile) {
+	a.issued = f
+	a.bySerial = make(map[string]int, len(f.Issued))
+	for i, r := range f.Issued {
+		a.bySerial[r.Serial] = i
+	}
+}
+
+// record appends an issue record to the file, written before it counts;
+// a.mu is held.
+func (a *Authority) recordLocked(c *x509.Certificate, role, via string) error {
+	now := a.cfg.Now().UTC().Truncate(time.Second)
+	keyHash, _ := KeyFingerprint(c.PublicKey)
+	next := issuedFile{CRLNumber: a.issued.CRLNumber, Issued: slices.Clone(a.issued.Issued), Revoked: a.issued.Revoked}
+	serial := SerialString(c.SerialNumber)
+	if role == RoleCAP {
+		for i, r := range next.Issued {
+			if r.IsCAP() && r.CommonName == c.Subject.CommonName && r.RevokedAt == nil && r.SupersededAt == nil {
+				next.Issued[i].SupersededAt, next.Issued[i].SupersededBy = &now, serial
+			}
+		}
+	}
+	next.Issued = append(next.Issued, Issued{
+		Serial: serial, CommonName: c.Subject.CommonName, Role: role,
+		NotBefore: c.NotBefore, NotAfter: c.NotAfter, Via: via, Fingerprint: Fingerprint(c), KeySHA256: keyHash,
+		PEM: string(EncodeCertsPEM(c)),
+	})
+	if err := writeJSON(a.path(issuedName), next); err != nil {
+		return fmt.Errorf("record issued certificate: %w", err)
+	}
+	a.setIssuedLocked(next)
+	return nil
 }
 
 func readJSON(path string, v any) error {
@@ -60,8 +128,15 @@ func writeJSON(path string, v any) error {
 	return WriteFileAtomic(path, append(b, '\n'), 0o600)
 }
 
-// issueLocked signs a CAP certificate and records it; a.mu is held.
+// issueLocked signs a CAP certificate and records it, superseding the
+// earlier certificates of its CommonName; a.mu is held.
 func (a *Authority) issueLocked(csr *x509.CertificateRequest, via string) ([]*x509.Certificate, error) {
+	if err := CheckCAPName(csr.Subject.CommonName); err != nil {
+		return nil, err
+	}
+	if a.ca.Key == nil {
+		return nil, ErrNoCAKey
+	}
 	c, err := a.ca.Issue(csr.PublicKey, IssueOptions{
 		CommonName: csr.Subject.CommonName, Lifetime: a.cfg.CAPLifetime, Usage: UsageCAP,
 		Now: a.cfg.Now(), CRLURL: a.crlURL,
@@ -69,17 +144,31 @@ func (a *Authority) issueLocked(csr *x509.CertificateRequest, via string) ([]*x5
 	if err != nil {
 		return nil, err
 	}
-	next := a.issued
-	next.Issued = append(slices.Clip(next.Issued), Issued{
-		Serial: SerialString(c.SerialNumber), CommonName: c.Subject.CommonName,
-		NotBefore: c.NotBefore, NotAfter: c.NotAfter, Via: via, Fingerprint: Fingerprint(c),
-		PEM: string(EncodeCertsPEM(c)),
-	})
-	if err := writeJSON(a.path(issuedName), next); err != nil {
-		return nil, fmt.Errorf("record issued certificate: %w", err)
+	if err := a.recordLocked(c, RoleCAP, via); err != nil {
+		return nil, err
 	}
-	a.issued = next
 	return []*x509.Certificate{c, a.ca.Cert}, nil
+}
+
+// capRecordLocked finds the issue record of a certificate of this CA and
+// checks it is a CAP's, unrevoked and not superseded for longer than the
+// grace; a.mu is held.
+func (a *Authority) capRecordLocked(c *x509.Certificate) (Issued, error) {
+	i, ok := a.bySerial[SerialString(c.SerialNumber)]
+	if !ok || a.issued.Issued[i].Fingerprint != Fingerprint(c) {
+		return Issued{}, fmt.Errorf("%w: %q (serial %s)", ErrUnknownCert, c.Subject.CommonName, SerialString(c.SerialNumber))
+	}
+	r := a.issued.Issued[i]
+	switch {
+	case !r.IsCAP():
+		return r, fmt.Errorf("%w: %q (serial %s) is a %s certificate", ErrWrongRole, r.CommonName, r.Serial, r.Role)
+	case r.RevokedAt != nil:
+		return r, fmt.Errorf("%w: %q (serial %s)", ErrRevoked, r.CommonName, r.Serial)
+	case r.SupersededAt != nil && a.cfg.Now().After(r.SupersededAt.Add(a.cfg.SupersedeGrace)):
+		return r, fmt.Errorf("%w: %q (serial %s) was replaced by serial %s at %s", ErrSuperseded, r.CommonName, r.Serial,
+			r.SupersededBy, r.SupersededAt.Format(time.RFC3339))
+	}
+	return r, nil
 }
 
 // IssuedCertificates returns a copy of the issue records, oldest first.
@@ -90,46 +179,75 @@ func (a *Authority) IssuedCertificates() []Issued {
 }
 
 // Revoke revokes the certificates ref names: a serial number (hex) or a
-// CommonName (every unrevoked certificate with it). It returns the revoked
-// serials; revoking nothing is an error.
+// CommonName (every unrevoked certificate with it) of this CA's records,
+// or "ISSUER:SERIAL" for any certificate of this CA or of a trusted outside
+// CA, recorded or not. It returns the revoked serials; revoking nothing is
+// an error, and so is revoking the certificate this manager serves with.
 func (a *Authority) Revoke(ref string) ([]string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.cfg.Now().UTC().Truncate(time.Second)
-	next := issuedFile{CRLNumber: a.issued.CRLNumber, Issued: slices.Clone(a.issued.Issued)}
+	next := issuedFile{CRLNumber: a.issued.CRLNumber, Issued: slices.Clone(a.issued.Issued), Revoked: slices.Clone(a.issued.Revoked)}
+	issuer, serialRef, byIssuer := strings.Cut(ref, ":")
+	if !byIssuer {
+		issuer, serialRef = a.ca.Cert.Subject.CommonName, ref
+	}
+	serialRef = strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(serialRef, "0x"), "0X"))
+	own := issuer == a.ca.Cert.Subject.CommonName
+	if own && strings.EqualFold(serialRef, SerialString(a.manager.SerialNumber)) || (!byIssuer && ref == a.manager.Subject.CommonName) {
+		return nil, fmt.Errorf("revoke %q: that is this manager's own certificate; serve with another (--certificate) first", ref)
+	}
 	var serials []string
 	for i, r := range next.Issued {
-		if r.RevokedAt != nil || (!strings.EqualFold(r.Serial, strings.TrimPrefix(ref, "0x")) && r.CommonName != ref) {
+		if !own || r.RevokedAt != nil || (r.Serial != serialRef && (byIssuer || r.CommonName != ref)) {
 			continue
 		}
 		next.Issued[i].RevokedAt = &now
 		serials = append(serials, r.Serial)
 	}
+	if len(serials) == 0 && byIssuer {
+		if _, ok := new(big.Int).SetString(serialRef, 16); !ok || !a.knowsIssuerLocked(issuer) {
+			return nil, fmt.Errorf("revoke %q: want ISSUER:SERIAL with the CommonName of this CA or a trusted CA and a hex serial", ref)
+		}
+		if !slices.ContainsFunc(next.Revoked, func(r Revocation) bool { return r.Issuer == issuer && r.Serial == serialRef }) {
+			next.Revoked = append(next.Revoked, Revocation{Issuer: issuer, Serial: serialRef, RevokedAt: now})
+			serials = append(serials, serialRef)
+		}
+	}
 	if len(serials) == 0 {
-		return nil, fmt.Errorf("revoke %q: no unrevoked certificate with that serial number or CommonName", ref)
+		return nil, fmt.Errorf("revoke %q: no unrevoked certificate with that serial number or CommonName (ISSUER:SERIAL revokes one without a record)", ref)
 	}
 	if err := writeJSON(a.path(issuedName), next); err != nil {
 		return nil, fmt.Errorf("revoke: %w", err)
 	}
-	a.issued = next
+	a.setIssuedLocked(next)
 	a.crl = nil
 	return serials, nil
 }
 
-// IsRevoked reports whether a certificate with this serial was revoked.
+// revokedOutsideLocked reports whether c is in the list of revocations
+// without a record; a.mu is held.
+func (a *Authority) revokedOutsideLocked(c *x509.Certificate) bool {
+	s := SerialString(c.SerialNumber)
+	return slices.ContainsFunc(a.issued.Revoked, func(r Revocation) bool {
+		return r.Serial == s && r.Issuer == c.Issuer.CommonName
+	})
+}
+
+// IsRevoked reports whether a certificate of this CA with this serial was
+// revoked.
 func (a *Authority) IsRevoked(serial *big.Int) bool {
 	s := SerialString(serial)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, r := range a.issued.Issued {
-		if r.Serial == s {
-			return r.RevokedAt != nil
-		}
+	if i, ok := a.bySerial[s]; ok {
+		return a.issued.Issued[i].RevokedAt != nil
 	}
-	return false
+	issuer := a.ca.Cert.Subject.CommonName
+	return slices.ContainsFunc(a.issued.Revoked, func(r Revocation) bool { return r.Serial == s && r.Issuer == issuer })
 }
 
-// revokedCN reports whether cn's most recent certificate is revoked.
+// revokedCN reports whether cn's most recent CAP certificate is revoked.
 func (a *Authority) revokedCN(cn string) bool {
 	for _, r := range slices.Backward(a.issued.Issued) {
 		if r.CommonName == cn {
@@ -155,16 +273,33 @@ func (a *Authority) CRL() ([]byte, error) {
 		ThisUpdate: now.Add(-clockSkew),
 		NextUpdate: now.Add(crlLifetime),
 	}
-	for _, r := range a.issued.Issued {
-		if r.RevokedAt == nil {
-			continue
-		}
-		serial, ok := new(big.Int).SetString(r.Serial, 16)
+	add := func(s string, at time.Time, reason int) error {
+		serial, ok := new(big.Int).SetString(s, 16)
 		if !ok {
-			return nil, fmt.Errorf("issued.json: bad serial %q", r.Serial)
+			return fmt.Errorf("issued.json: bad serial %q", s)
 		}
 		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries,
-			x509.RevocationListEntry{SerialNumber: serial, RevocationTime: *r.RevokedAt})
+			x509.RevocationListEntry{SerialNumber: serial, RevocationTime: at, ReasonCode: reason})
+		return nil
+	}
+	for _, r := range a.issued.Issued {
+		var err error
+		switch {
+		case r.RevokedAt != nil:
+			err = add(r.Serial, *r.RevokedAt, 0)
+		case r.SupersededAt != nil && now.After(r.SupersededAt.Add(a.cfg.SupersedeGrace)) && now.Before(r.NotAfter):
+			err = add(r.Serial, r.SupersededAt.Add(a.cfg.SupersedeGrace), 4) // RFC 5280 §5.3.1 superseded
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range a.issued.Revoked {
+		if r.Issuer == a.ca.Cert.Subject.CommonName {
+			if err := add(r.Serial, r.RevokedAt, 0); err != nil {
+				return nil, err
+			}
+		}
 	}
 	der, err := x509.CreateRevocationList(rand.Reader, tmpl, a.ca.Cert, a.ca.Key)
 	if err != nil {
@@ -173,6 +308,7 @@ func (a *Authority) CRL() ([]byte, error) {
 	if err := writeJSON(a.path(issuedName), next); err != nil {
 		return nil, fmt.Errorf("CRL number: %w", err)
 	}
-	a.issued, a.crl, a.crlTime = next, der, now
+	a.setIssuedLocked(next)
+	a.crl, a.crlTime = der, now
 	return der, nil
 }

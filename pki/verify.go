@@ -14,6 +14,9 @@ var (
 	ErrRevoked     = errors.New("certificate revoked")
 	ErrUntrusted   = errors.New("certificate not issued by a trusted CA")
 	ErrNoCert      = errors.New("no certificate presented")
+	ErrWrongRole   = errors.New("certificate of the wrong role")
+	ErrSuperseded  = errors.New("certificate superseded by a renewal")
+	ErrUnknownCert = errors.New("certificate not issued to a CAP by this CA")
 )
 
 // VerifyChain checks a DER chain (leaf first) against roots at now:
@@ -54,15 +57,31 @@ func VerifyChain(raw [][]byte, roots []*x509.Certificate, now time.Time) (*x509.
 	return leaf, nil
 }
 
-// VerifyCAP checks a CAP's DTLS certificate chain: issued by the CA, valid
-// now, not revoked.
+// VerifyCAP checks a CAP's DTLS certificate chain: issued by the CA (or a
+// trusted outside CA), valid now, a CAP's role and name, and, for the
+// CA's own certificates, recorded as issued to a CAP, not revoked and not
+// superseded for longer than the grace. The CA's, the RA's and any
+// manager's certificate are refused.
 func (a *Authority) VerifyCAP(raw [][]byte) (*x509.Certificate, error) {
-	leaf, err := VerifyChain(raw, []*x509.Certificate{a.ca.Cert}, a.cfg.Now())
+	leaf, err := VerifyChain(raw, a.roots(), a.cfg.Now())
 	if err != nil {
 		return leaf, err
 	}
-	if a.IsRevoked(leaf.SerialNumber) {
-		return leaf, fmt.Errorf("%w: %q (serial %s)", ErrRevoked, leaf.Subject.CommonName, SerialString(leaf.SerialNumber))
+	if err := CheckCAPRole(leaf); err != nil {
+		return leaf, err
+	}
+	if err := CheckCAPName(leaf.Subject.CommonName); err != nil {
+		return leaf, fmt.Errorf("%w: %v", ErrWrongRole, err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if leaf.CheckSignatureFrom(a.ca.Cert) == nil {
+		_, err := a.capRecordLocked(leaf)
+		return leaf, err
+	}
+	if a.revokedOutsideLocked(leaf) {
+		return leaf, fmt.Errorf("%w: %q (issuer %q, serial %s)", ErrRevoked, leaf.Subject.CommonName,
+			leaf.Issuer.CommonName, SerialString(leaf.SerialNumber))
 	}
 	return leaf, nil
 }

@@ -46,7 +46,7 @@ func certRep(req *scep.PKIMessage, requester []*x509.Certificate, ra *x509.Certi
 		attrs = append(attrs, pkcs7.Attribute{Type: oidFailInfo, Value: r.fail})
 	}
 	var content []byte
-	if r.status == scep.SUCCESS {
+	if r.status == scep.SUCCESS && len(requester) > 0 {
 		deg, err := scep.DegenerateCertificates([]*x509.Certificate{r.cert})
 		if err != nil {
 			return nil, err

@@ -30,6 +30,10 @@ import (
 // later with the same key.
 var ErrPending = errors.New("SCEP request pending approval")
 
+// ErrRefused is a CertRep with pkiStatus FAILURE; the message names the
+// failInfo.
+var ErrRefused = errors.New("scep: request refused")
+
 // Client talks to one SCEP server.
 type Client struct {
 	URL  string       // e.g. http://manager:5248/scep
@@ -45,6 +49,11 @@ type Request struct {
 	// certificate being renewed, when the server offers Renewal.
 	Current    *x509.Certificate
 	CurrentKey crypto.Signer
+
+	// For tests that play a hostile client: certificates put before the
+	// signer's in the SignedData, and a PKCSReq even when renewing.
+	prepend  []*x509.Certificate
+	pkcsOnly bool
 }
 
 // Result is an issued certificate with the CA chain from GetCACert.
@@ -171,11 +180,14 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 		return nil, fmt.Errorf("scep: CSR: %w", err)
 	}
 	signer, signerKey, msgType := r.Current, r.CurrentKey, scep.RenewalReq
-	if signer == nil || !slices.Contains(caps, "Renewal") {
+	switch {
+	case signer == nil:
 		if signer, err = selfSigned(r.Key, r.CommonName); err != nil {
 			return nil, err
 		}
 		signerKey, msgType = r.Key, scep.PKCSReq
+	case r.pkcsOnly || !slices.Contains(caps, "Renewal"):
+		msgType = scep.PKCSReq // signed by the current certificate, as sscep -K/-O and certmonger renew
 	}
 	env, err := encrypt(csr, rcpt, algs.Cipher)
 	if err != nil {
@@ -192,6 +204,9 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 		return nil, err
 	}
 	sd.SetDigestAlgorithm(algs.Digest)
+	for _, c := range r.prepend {
+		sd.AddCertificate(c)
+	}
 	if err := sd.AddSigner(signer, signerKey, pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{
 		{Type: oidTransactionID, Value: scep.TransactionID(hex.EncodeToString(tid[:]))},
 		{Type: oidMessageType, Value: msgType},
@@ -232,7 +247,7 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 	case scep.PENDING:
 		return nil, ErrPending
 	case scep.FAILURE:
-		return nil, fmt.Errorf("scep: request refused: %s", rep.FailInfo.String())
+		return nil, fmt.Errorf("%w: %s", ErrRefused, rep.FailInfo.String())
 	}
 	if err := rep.DecryptPKIEnvelope(signer, signerKey); err != nil {
 		return nil, fmt.Errorf("scep: decrypt CertRep: %w", err)

@@ -139,16 +139,16 @@ func TestEnrollChallengeAndApproval(t *testing.T) {
 	cl := &Client{URL: ts.URL + "/scep"}
 	key := rsaKey(t)
 	_, secret, _ := auth.AddPassword(time.Hour, "")
-	if _, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "ap1", Challenge: "wrong"}); err == nil || !strings.Contains(err.Error(), "refused") {
+	if _, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "CAP-02000000AA11", Challenge: "wrong"}); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("wrong challenge: %v", err)
 	}
-	res, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "ap1", Challenge: secret})
+	res, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "CAP-02000000AA11", Challenge: secret})
 	if err != nil {
 		t.Fatalf("right challenge: %v", err)
 	}
 	// Renewal signed by the issued certificate needs no password.
 	next := rsaKey(t)
-	ren, err := cl.Enroll(context.Background(), Request{Key: next.Key, CommonName: "ap1", Current: res.Cert, CurrentKey: key.Key})
+	ren, err := cl.Enroll(context.Background(), Request{Key: next.Key, CommonName: "CAP-02000000AA11", Current: res.Cert, CurrentKey: key.Key})
 	if err != nil {
 		t.Fatalf("renewal: %v", err)
 	}
@@ -159,7 +159,7 @@ func TestEnrollChallengeAndApproval(t *testing.T) {
 	auth2, ts2 := newServer(t, pki.PolicyApproval, nil)
 	cl2 := &Client{URL: ts2.URL + "/scep"}
 	k2 := rsaKey(t)
-	if _, err := cl2.Enroll(context.Background(), Request{Key: k2.Key, CommonName: "ap2"}); !errors.Is(err, ErrPending) {
+	if _, err := cl2.Enroll(context.Background(), Request{Key: k2.Key, CommonName: "CAP-02000000AA12"}); !errors.Is(err, ErrPending) {
 		t.Fatalf("approval policy: %v, want ErrPending", err)
 	}
 	reqs := auth2.Requests()
@@ -169,7 +169,7 @@ func TestEnrollChallengeAndApproval(t *testing.T) {
 	if _, err := auth2.Decide(reqs[0].ID, pki.RequestApproved); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cl2.Enroll(context.Background(), Request{Key: k2.Key, CommonName: "ap2"}); err != nil {
+	if _, err := cl2.Enroll(context.Background(), Request{Key: k2.Key, CommonName: "CAP-02000000AA12"}); err != nil {
 		t.Fatalf("after approval: %v", err)
 	}
 }

@@ -107,53 +107,79 @@ func readMessage(r *http.Request) ([]byte, error) {
 	return nil, errors.New("message parameter is not base64")
 }
 
-// operation decides one PKCSReq, RenewalReq or UpdateReq.
+// operation decides one PKCSReq, RenewalReq or UpdateReq. The signer is
+// the certificate SignerInfo names (issuer and serial), and there must be
+// exactly one; a request signed by a valid CAP certificate of this CA is a
+// renewal of that name (RenewalReq, or PKCSReq as certmonger and sscep
+// send it), any other is an initial enrollment under the policy. The
+// reply is known to be deliverable before anything is issued or a
+// password spent.
 func (s *Server) operation(data []byte, peer string) ([]byte, error) {
 	msg, err := scep.ParsePKIMessage(data)
 	if err != nil {
 		return nil, fmt.Errorf("pkiMessage: %w", err)
 	}
 	p7, err := pkcs7.Parse(data)
-	if err != nil || len(p7.Signers) == 0 || len(p7.Certificates) == 0 {
-		return nil, fmt.Errorf("pkiMessage: no signer certificate")
-	}
-	algs := Algorithms{Digest: p7.Signers[0].DigestAlgorithm.Algorithm}
-	if algs.Cipher, err = envelopeCipher(p7.Content); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, fmt.Errorf("pkiMessage: %w", err)
 	}
 	ra, err := s.auth.SCEPRA()
 	if err != nil {
 		return nil, err
 	}
-	log := s.log.With("peer", peer, "transaction", string(msg.TransactionID), "type", msg.MessageType.String(),
-		"cipher", CipherName(algs.Cipher), "digest", DigestName(algs.Digest))
-	rep := reply{status: scep.FAILURE, fail: scep.BadRequest}
+	algs := Algorithms{Digest: p7.Signers[0].DigestAlgorithm.Algorithm}
+	log := s.log.With("peer", peer, "transaction", string(msg.TransactionID), "type", msg.MessageType.String())
+	fail := func(info scep.FailInfo, why error) ([]byte, error) {
+		log.Warn("request refused", "fail_info", info.String(), "err", why)
+		return certRep(msg, nil, ra.Cert, ra.Key, s.auth.CA(), algs, reply{status: scep.FAILURE, fail: info})
+	}
+	signer := p7.GetOnlySigner()
+	if signer == nil {
+		return fail(scep.BadMessageCheck, fmt.Errorf("%d signers: want exactly one, whose certificate the message carries", len(p7.Signers)))
+	}
+	if algs.Cipher, err = envelopeCipher(p7.Content); err != nil {
+		return fail(scep.BadMessageCheck, err)
+	}
+	log = log.With("cipher", CipherName(algs.Cipher), "digest", DigestName(algs.Digest), "signer", signer.Subject.CommonName)
+	if _, err := encrypt([]byte{0}, []*x509.Certificate{signer}, algs.Cipher); err != nil {
+		return fail(scep.BadAlg, fmt.Errorf("cannot encrypt the reply to the signer: %w", err))
+	}
 	if err := msg.DecryptPKIEnvelope(ra.Cert, ra.Key); err != nil {
-		log.Warn("cannot decrypt request", "err", err)
-		rep.fail = scep.BadMessageCheck
-		return certRep(msg, p7.Certificates, ra.Cert, ra.Key, s.auth.CA(), algs, rep)
+		return fail(scep.BadMessageCheck, fmt.Errorf("cannot decrypt the request: %w", err))
+	}
+	if msg.CSR == nil {
+		return fail(scep.BadRequest, errors.New("no certificate request (GetCertInitial and GetCert are not served)"))
 	}
 	var chain []*x509.Certificate
-	signer := p7.Certificates[0]
-	if msg.MessageType == scep.RenewalReq {
-		if _, verr := s.auth.VerifyCAP([][]byte{signer.Raw}); verr == nil {
-			chain, err = s.auth.Renew(msg.CSR.Raw, signer.Subject.CommonName)
-		} else {
-			err = fmt.Errorf("renewal signed by a certificate this CA does not accept: %w", verr)
-		}
-	} else {
+	_, renewable := s.auth.VerifyCAP([][]byte{signer.Raw})
+	switch {
+	case renewable == nil:
+		chain, err = s.auth.Renew(msg.CSR.Raw, signer.Subject.CommonName)
+	case msg.MessageType == scep.RenewalReq:
+		err = fmt.Errorf("renewal signed by a certificate this CA does not renew: %w", renewable)
+	default:
 		chain, err = s.auth.Enroll(pki.EnrollRequest{CSR: msg.CSR.Raw, Password: msg.ChallengePassword, Address: peer,
 			Via: "scep", Transaction: string(msg.TransactionID)})
 	}
 	switch {
 	case err == nil:
-		rep = reply{status: scep.SUCCESS, cert: chain[0]}
-		log.Info("certificate issued", "common_name", chain[0].Subject.CommonName, "serial", pki.SerialString(chain[0].SerialNumber))
+		log.Info("certificate issued", "common_name", chain[0].Subject.CommonName, "serial", pki.SerialString(chain[0].SerialNumber),
+			"renewal", renewable == nil)
+		return certRep(msg, []*x509.Certificate{signer}, ra.Cert, ra.Key, s.auth.CA(), algs, reply{status: scep.SUCCESS, cert: chain[0]})
 	case errors.Is(err, pki.ErrPending):
-		rep = reply{status: scep.PENDING}
 		log.Info("request waiting for approval", "common_name", msg.CSR.Subject.CommonName, "detail", err)
-	default:
-		log.Warn("request refused", "common_name", msg.CSR.Subject.CommonName, "err", err)
+		return certRep(msg, nil, ra.Cert, ra.Key, s.auth.CA(), algs, reply{status: scep.PENDING})
 	}
-	return certRep(msg, p7.Certificates, ra.Cert, ra.Key, s.auth.CA(), algs, rep)
+	return fail(failInfo(err), err)
+}
+
+// failInfo is the RFC 8894 §3.2.1.4 failInfo for a refusal.
+func failInfo(err error) scep.FailInfo {
+	switch {
+	case errors.Is(err, pki.ErrExpired), errors.Is(err, pki.ErrNotYetValid):
+		return scep.BadTime
+	case errors.Is(err, pki.ErrBadCSR):
+		return scep.BadMessageCheck
+	}
+	return scep.BadRequest
 }
