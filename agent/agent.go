@@ -49,7 +49,13 @@ type Status struct {
 	EchoInterval    string           `json:"echo_interval,omitempty"`
 	LastManagerLoss *LossReport      `json:"last_manager_loss,omitempty"`
 	Certificate     *CertificateInfo `json:"certificate,omitempty"`
-	LockedTo        string           `json:"locked_to,omitempty"`
+	// ManagerKey is the SHA-256 of the current manager's public key
+	// (SubjectPublicKeyInfo), what lock_to_manager records.
+	ManagerKey string `json:"manager_key_sha256,omitempty"`
+	LockedTo   string `json:"locked_to,omitempty"`
+	// LockedKey and LockedCA are the lock's manager key and CA SHA-256.
+	LockedKey string `json:"locked_key_sha256,omitempty"`
+	LockedCA  string `json:"locked_ca_sha256,omitempty"`
 }
 
 // RadioInfo is one radio in the status.
@@ -99,7 +105,7 @@ func (a *Agent) Status() Status {
 	defer a.mu.Unlock()
 	s := a.status
 	if l, ok, _ := pki.ReadLock(a.cfg.StateDir); ok {
-		s.LockedTo = l.CommonName
+		s.LockedTo, s.LockedKey, s.LockedCA = l.CommonName, l.ManagerKey, l.CA
 	}
 	s.Radios = append([]RadioInfo(nil), s.Radios...)
 	for i, r := range s.Radios {
@@ -177,6 +183,16 @@ func (a *Agent) Run(ctx context.Context) error {
 			if err := a.enrollSCEP(ctx); err != nil && ctx.Err() == nil {
 				a.warn("SCEP enrollment failed", "url", a.cfg.ScepURL, "err", err)
 				a.setState("discovery", func(s *Status) { s.LastError = "scep: " + err.Error() })
+				if c := a.credentials(); c == nil || c.Cert == nil {
+					// Never join without the certificate that was configured.
+					wait := backoff(round)
+					round++
+					select {
+					case <-time.After(wait):
+					case <-ctx.Done():
+					}
+					continue
+				}
 			}
 		}
 		a.setState("discovery", nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/hal"
 	"github.com/capstan-wifi/capstan/internal/uci"
+	"github.com/capstan-wifi/capstan/pki"
 )
 
 // Discovery methods on the discovery interfaces.
@@ -38,7 +39,11 @@ type Config struct {
 	// Capstan's enrollment settings.
 	ScepURL            string // SCEP server, e.g. http://manager:5248/scep
 	EnrollmentPassword string // one-time password for in-band or SCEP enrollment
-	Bridge             string
+	// ManagerCAFingerprint pins first contact: the SHA-256 of the manager's
+	// CA certificate (hex, colons allowed). The manager's chain and SCEP's
+	// GetCACert must contain that CA and chain to it.
+	ManagerCAFingerprint string
+	Bridge               string
 	// Capstan's own settings.
 	Identity       string           // WTP Name; default: the host name
 	BaseMAC        net.HardwareAddr // default: the first radio's MAC
@@ -81,7 +86,7 @@ func DefaultConfig() Config {
 		Enabled:        true,
 		Discovery:      []string{MethodDHCP, MethodBroadcast, MethodLayer2},
 		ManagerTimeout: DefaultManagerTimeout,
-		Certificate:    "none",
+		Certificate:    CertificateRequest, // a manager gives configuration only to certified CAPs
 		StateDir:       DefaultStateDir,
 		RunDir:         DefaultRunDir,
 		PackageManager: "auto",
@@ -168,6 +173,12 @@ func (c *Config) Set(key, value string, appendTo bool) error {
 		c.ScepURL = value
 	case "enrollment_password":
 		c.EnrollmentPassword = value
+	case "manager_ca_fingerprint":
+		fp, err := pki.ParseFingerprint(value)
+		if err != nil {
+			return fmt.Errorf("manager_ca_fingerprint: %w", err)
+		}
+		c.ManagerCAFingerprint = fp
 	case "bridge":
 		c.Bridge = value
 	case "identity":

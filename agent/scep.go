@@ -19,7 +19,7 @@ func (a *Agent) enrollSCEP(ctx context.Context) error {
 	if c.Cert != nil && !pki.DueForRenewal(c.Cert, scepRenewNum, scepRenewDen, time.Now()) {
 		return nil
 	}
-	cl := &scep.Client{URL: a.cfg.ScepURL}
+	cl := &scep.Client{URL: a.cfg.ScepURL, CAFingerprint: a.cfg.ManagerCAFingerprint}
 	req := scep.Request{Key: c.Key, CommonName: a.commonName(), Challenge: a.cfg.EnrollmentPassword}
 	if c.Cert != nil {
 		next, err := pki.NextKey(a.cfg.StateDir, pki.RSA)

@@ -85,6 +85,9 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	if err != nil {
 		return err
 	}
+	if err := a.takeCRL(joined, st); err != nil {
+		return fmt.Errorf("manager refused after its CRL: %w", err)
+	}
 	if id, ok := joined.Element(wire.TypeImageIdentifier).(*wire.ImageIdentifier); ok {
 		return a.upgrade(ctx, cc, id, step)
 	}
@@ -117,10 +120,11 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	}
 	a.setState("run", func(s *Status) {
 		s.ManagerCN, s.Transport, s.DiscoveredVia = st.cn, transportName, c.via
+		s.ManagerKey = st.id.KeySHA256
 		s.EchoInterval, s.LastError = echo.String(), ""
 		s.Joins++
 	})
-	a.lockTo(st.cn)
+	a.lockTo(st)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.renewal(rctx, cc, st)

@@ -100,53 +100,124 @@ func (a *Agent) clientCertificate() *pki.Credentials {
 	return c
 }
 
-// verifyManager checks the manager's certificate: its chain against the CA
-// this CAP was enrolled by (when it has one), the lock, and the allowed
-// CommonNames.
-func (a *Agent) verifyManager(raw [][]byte) (string, error) {
-	cn, err := pki.CommonName(raw)
+// verifyManager checks the manager's certificate chain: the manager role
+// (serverAuth and capstan's manager role, which no CAP certificate has),
+// the chain against the CA this CAP was enrolled by or the pinned
+// manager_ca_fingerprint, the lock (the manager's key and CA), the newest
+// CRL this CAP was given, and the allowed CommonNames. It fills st.
+func (a *Agent) verifyManager(raw [][]byte, st *sessionTrust) error {
+	id, err := pki.ParseManagerChain(raw)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if cn == "" {
-		return "", errors.New("manager presented no certificate")
+	st.raw, st.id, st.cn = raw, id, id.Leaf.Subject.CommonName
+	if !pki.HasManagerRole(id.Leaf) {
+		return fmt.Errorf("manager certificate %q (issuer %q) is not a manager's: no serverAuth with capstan's manager role", st.cn, id.Leaf.Issuer.CommonName)
 	}
 	if c := a.credentials(); c != nil && len(c.CA) > 0 {
 		if _, err := pki.VerifyChain(raw, c.CA, time.Now()); err != nil {
-			return cn, fmt.Errorf("manager certificate: %w", err)
+			return fmt.Errorf("manager certificate: %w", err)
 		}
+		st.ca = issuerIn(id.Leaf, c.CA)
+	}
+	if fp := a.cfg.ManagerCAFingerprint; fp != "" {
+		if id.CA == nil || pki.Fingerprint(id.CA) != fp {
+			return fmt.Errorf("manager %q: its chain has no CA with the pinned manager_ca_fingerprint %s", st.cn, fp)
+		}
+		if _, err := pki.VerifyChain(raw, []*x509.Certificate{id.CA}, time.Now()); err != nil {
+			return fmt.Errorf("manager certificate: %w", err)
+		}
+		st.ca = id.CA
 	}
 	lock, locked, err := pki.ReadLock(a.cfg.StateDir)
 	if err != nil {
-		return cn, fmt.Errorf("lock: %w", err)
+		return fmt.Errorf("lock: %w", err)
 	}
-	if locked && lock.CommonName != cn {
-		return cn, fmt.Errorf("locked to manager %q, refusing %q (capstan-agent unlock clears the lock)", lock.CommonName, cn)
+	if locked {
+		if err := lock.Check(id); err != nil {
+			return err
+		}
+		if st.ca == nil && lock.CA != "" {
+			st.ca = id.CA // Check proved it is the locked CA
+		}
 	}
-	if allowed := a.cfg.ManagerCertificateCommonNames; len(allowed) > 0 && !slices.Contains(allowed, cn) {
-		return cn, fmt.Errorf("manager CommonName %q is not in manager_certificate_common_names", cn)
+	if st.ca != nil {
+		crl, err := pki.ReadCRL(a.cfg.StateDir, st.ca)
+		if err != nil {
+			return fmt.Errorf("stored CRL: %w", err)
+		}
+		if err := pki.CheckNotRevoked(id.Leaf, crl); err != nil {
+			return fmt.Errorf("manager certificate: %w", err)
+		}
 	}
-	return cn, nil
+	if allowed := a.cfg.ManagerCertificateCommonNames; len(allowed) > 0 && !slices.Contains(allowed, st.cn) {
+		return fmt.Errorf("manager CommonName %q is not in manager_certificate_common_names", st.cn)
+	}
+	return nil
 }
 
-// lockTo records the manager after a verified connection when
-// lock_to_manager is set and no lock exists yet.
-func (a *Agent) lockTo(cn string) {
+// issuerIn returns the certificate of cas that signed c.
+func issuerIn(c *x509.Certificate, cas []*x509.Certificate) *x509.Certificate {
+	for _, ca := range cas {
+		if c.CheckSignatureFrom(ca) == nil {
+			return ca
+		}
+	}
+	return nil
+}
+
+// takeCRL stores the CRL a manager delivered in-band (a Certificate
+// element of role CRL) when this session's trusted CA signed it and it is
+// newer than the one kept, then refuses the manager if it lists it.
+func (a *Agent) takeCRL(resp *wire.ControlMessage, st *sessionTrust) error {
+	if st.ca == nil {
+		return nil
+	}
+	for _, e := range resp.ElementsOf(wire.TypeVendorSpecificPayload) {
+		c, ok := e.(*wire.Certificate)
+		if !ok || c.Role != wire.CertificateCRL {
+			continue
+		}
+		stored, err := pki.KeepNewestCRL(a.cfg.StateDir, c.DER, st.ca)
+		if err != nil {
+			a.warn("CRL from the manager refused", "err", err)
+			continue
+		}
+		if stored {
+			a.cfg.Logger.Debug("CRL stored", "ca", st.ca.Subject.CommonName)
+		}
+	}
+	crl, err := pki.ReadCRL(a.cfg.StateDir, st.ca)
+	if err != nil {
+		return err
+	}
+	return pki.CheckNotRevoked(st.id.Leaf, crl)
+}
+
+// lockTo records the manager's key and CA after a verified connection
+// when lock_to_manager is set and no lock exists yet, and completes a lock
+// of an older capstan that named only the CommonName.
+func (a *Agent) lockTo(st *sessionTrust) {
 	if !a.cfg.LockToManager {
 		return
 	}
-	if _, locked, err := pki.ReadLock(a.cfg.StateDir); err != nil || locked {
+	old, locked, err := pki.ReadLock(a.cfg.StateDir)
+	if err != nil || (locked && old.ManagerKey != "") {
 		return
 	}
 	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
 		a.warn("cannot record the manager lock", "err", err)
 		return
 	}
-	if err := pki.WriteLock(a.cfg.StateDir, pki.Lock{CommonName: cn, LockedAt: time.Now().UTC()}); err != nil {
+	l := pki.Lock{CommonName: st.cn, ManagerKey: st.id.KeySHA256, LockedAt: time.Now().UTC()}
+	if st.id.CA != nil {
+		l.CA = pki.Fingerprint(st.id.CA)
+	}
+	if err := pki.WriteLock(a.cfg.StateDir, l); err != nil {
 		a.warn("cannot record the manager lock", "err", err)
 		return
 	}
-	a.cfg.Logger.Info("locked to manager", "common_name", cn)
+	a.cfg.Logger.Info("locked to manager", "common_name", st.cn, "manager_key_sha256", l.ManagerKey, "ca_sha256", l.CA)
 }
 
 // certificateRequest is the element a CAP without a certificate adds to
@@ -215,14 +286,16 @@ func checkChain(certs []*x509.Certificate, managerRaw [][]byte) error {
 type sessionTrust struct {
 	raw [][]byte // the manager's certificate chain
 	cn  string
+	id  pki.ManagerIdentity
+	// ca is the manager's CA when this CAP trusts it by enrollment, pin or
+	// lock (not on a first contact without them): CRLs must be its.
+	ca *x509.Certificate
 }
 
 // dialConfig builds the DTLS client settings for one session.
 func (a *Agent) dialConfig(st *sessionTrust) transport.ClientConfig {
 	cc := transport.ClientConfig{VerifyPeer: func(raw [][]byte) error {
-		cn, err := a.verifyManager(raw)
-		st.cn, st.raw = cn, raw
-		return err
+		return a.verifyManager(raw, st)
 	}}
 	if c := a.clientCertificate(); c != nil {
 		cc.Certificate = c.TLS()
@@ -308,6 +381,9 @@ func issuedChain(resp *wire.ControlMessage) ([]*x509.Certificate, error) {
 		case *wire.Enrollment:
 			en = v
 		case *wire.Certificate:
+			if v.Role == wire.CertificateCRL {
+				continue
+			}
 			c, err := x509.ParseCertificate(v.DER)
 			if err != nil {
 				return nil, fmt.Errorf("certificate from the manager: %w", err)

@@ -78,6 +78,16 @@ func Fingerprint(c *x509.Certificate) string {
 	return hex.EncodeToString(h[:])
 }
 
+// ParseFingerprint reads a SHA-256 fingerprint as openssl prints it
+// (AB:CD:…) or as capstan does (abcd…), returning capstan's form.
+func ParseFingerprint(s string) (string, error) {
+	h := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ":", ""))
+	if b, err := hex.DecodeString(h); err != nil || len(b) != sha256.Size {
+		return "", fmt.Errorf("%q is not a SHA-256 fingerprint (64 hex digits, colons allowed)", s)
+	}
+	return h, nil
+}
+
 // KeyFingerprint is the SHA-256 of a public key's SubjectPublicKeyInfo.
 func KeyFingerprint(pub crypto.PublicKey) (string, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)

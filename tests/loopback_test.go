@@ -63,6 +63,9 @@ func startAgent(t testing.TB, i int, set func(*agent.Config)) (*agent.Agent, con
 	cfg.StateDir = t.TempDir()
 	cfg.HAL = h
 	cfg.Logger = testLogger(t)
+	// Most tests run a manager without a PKI; those about trust ask for
+	// certificate=request (the AP's default) themselves.
+	cfg.Certificate = agent.CertificateNone
 	set(&cfg)
 	return runAgent(t, cfg)
 }

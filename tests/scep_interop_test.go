@@ -54,7 +54,7 @@ func TestSCEPInteropMicromdmClient(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, bin, "-server-url", ts.URL+"/scep", "-private-key", filepath.Join(dir, "key.pem"),
-			"-certificate", filepath.Join(dir, "cert.pem"), "-cn", "micromdm-ap", "-challenge", challenge)
+			"-certificate", filepath.Join(dir, "cert.pem"), "-cn", "CAP-02AA000000A2", "-challenge", challenge)
 		cmd.Dir = dir // scepclient caches csr.pem and self.pem beside its key
 		return cmd.CombinedOutput()
 	}
@@ -76,8 +76,8 @@ func TestSCEPInteropMicromdmClient(t *testing.T) {
 	if !strings.Contains(log.String(), "cipher=DES-CBC") || !strings.Contains(log.String(), "digest=SHA-1") {
 		t.Errorf("expected a DES/SHA-1 request from micromdm's client; log:\n%s", log)
 	}
-	issued := auth.IssuedCertificates()
-	if len(issued) != 1 || issued[0].CommonName != "micromdm-ap" || issued[0].Via != "scep" {
+	issued := capCerts(auth)
+	if len(issued) != 1 || issued[0].CommonName != "CAP-02AA000000A2" || issued[0].Via != "scep" {
 		t.Errorf("issued %+v", issued)
 	}
 }

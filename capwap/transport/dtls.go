@@ -25,16 +25,19 @@ const (
 )
 
 // CipherSuites returns the DTLS 1.2 suites capstan offers, in order: ECDHE
-// with ECDSA and an AEAD, never the RSA-key-transport suites RFC 5415 names
-// (a deliberate departure). Where the CPU has no AES instructions (MIPS,
-// 32-bit ARM) ChaCha20-Poly1305 comes first.
+// with an AEAD, authenticated by ECDSA (the default keys) or RSA (a manager
+// made with --key-type rsa, an imported RSA certificate, a CAP enrolled by
+// SCEP); never the RSA-key-transport suites RFC 5415 names (a deliberate
+// departure: no forward secrecy). Where the CPU has no AES instructions
+// (MIPS, 32-bit ARM) ChaCha20-Poly1305 comes first.
 func CipherSuites() []dtls.CipherSuiteID {
-	aes, chacha := dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, dtls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+	aes := []dtls.CipherSuiteID{dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, dtls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}
+	chacha := []dtls.CipherSuiteID{dtls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, dtls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256}
 	switch runtime.GOARCH {
 	case "amd64", "arm64", "s390x", "ppc64le":
-		return []dtls.CipherSuiteID{aes, chacha}
+		return append(aes, chacha...)
 	}
-	return []dtls.CipherSuiteID{chacha, aes}
+	return append(chacha, aes...)
 }
 
 // ServerConfig is the manager's DTLS configuration: its certificate, client

@@ -68,6 +68,7 @@ type CertificateRequest struct {
 const (
 	CertificateLeaf = 1 // the CAP's own certificate
 	CertificateCA   = 2 // an issuing or root CA certificate
+	CertificateCRL  = 3 // not a certificate: the CA's current CRL (DER), for the CAP to check managers against
 )
 
 // Certificate carries one DER certificate of the chain the manager issued;

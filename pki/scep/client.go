@@ -38,6 +38,11 @@ var ErrRefused = errors.New("scep: request refused")
 type Client struct {
 	URL  string       // e.g. http://manager:5248/scep
 	HTTP *http.Client // nil: a client with a 30 s timeout
+	// CAFingerprint, when set, is the SHA-256 (capstan's hex form) of the
+	// CA certificate GetCACert must deliver: over plain HTTP it is what
+	// makes the answer trustworthy. The RA and the issued certificate must
+	// chain to that CA.
+	CAFingerprint string
 }
 
 // Request is one enrollment.
@@ -129,6 +134,27 @@ func (c *Client) CACerts(ctx context.Context) ([]*x509.Certificate, error) {
 	return []*x509.Certificate{crt}, nil
 }
 
+// pinned keeps of GetCACert's certificates the CA with fingerprint fp and
+// the RAs it issued; without that CA it refuses the server.
+func pinned(all []*x509.Certificate, fp string) ([]*x509.Certificate, error) {
+	var ca *x509.Certificate
+	for _, c := range all {
+		if c.IsCA && pki.Fingerprint(c) == fp {
+			ca = c
+		}
+	}
+	if ca == nil {
+		return nil, fmt.Errorf("scep: GetCACert has no CA with the pinned fingerprint %s", fp)
+	}
+	out := []*x509.Certificate{ca}
+	for _, c := range all {
+		if !c.IsCA && c.CheckSignatureFrom(ca) == nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // choose picks the strongest algorithms the capabilities offer.
 func choose(caps []string) Algorithms {
 	a := Algorithms{Cipher: pkcs7.OIDEncryptionAlgorithmDESCBC, Digest: pkcs7.OIDDigestAlgorithmSHA1}
@@ -169,6 +195,11 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 	all, err := c.CACerts(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if c.CAFingerprint != "" {
+		if all, err = pinned(all, c.CAFingerprint); err != nil {
+			return nil, err
+		}
 	}
 	rcpt, cas := recipients(all)
 	algs := choose(caps)
@@ -261,6 +292,12 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 			if c.IsCA && !slices.ContainsFunc(cas, c.Equal) {
 				cas = append(cas, c)
 			}
+		}
+	}
+	if c.CAFingerprint != "" {
+		cas = slices.DeleteFunc(cas, func(ca *x509.Certificate) bool { return pki.Fingerprint(ca) != c.CAFingerprint })
+		if _, err := pki.VerifyChain([][]byte{crt.Raw}, cas, time.Now()); err != nil {
+			return nil, fmt.Errorf("scep: issued certificate is not from the pinned CA: %w", err)
 		}
 	}
 	if len(cas) == 0 {
