@@ -43,7 +43,7 @@ commands:
       print|add|set|remove|enable|disable|move [ref] [key=value ...] [--json]
   manager print|set key=value ... the manager's own settings (upgrade policy)
   certificate print|export|import|revoke   the PKI (PEM and PKCS#12)
-  enrollment print|approve|reject|remove   CAPs waiting for a certificate
+  enrollment print|approve|reject|remove   CAPs waiting for adoption (approve all; preapprove|unpreapprove MAC-or-pattern)
   enrollment-password add|print            one-time enrollment passwords
   version                         print the version
 `, program)
@@ -105,8 +105,11 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.Certificate, "certificate", pki.Auto, "manager certificate: auto (issued by the CA on first start) or an imported certificate's name")
 	fs.StringVar(&cfg.CACertificate, "ca-certificate", pki.Auto, "CA: auto (capstan-CA-<base MAC>, made on first start) or an imported certificate's name")
 	keyType := fs.String("key-type", "ecdsa", "key type of generated CA and manager keys: ecdsa (P-256) or rsa (2048)")
-	fs.BoolVar(&cfg.RequirePeerCertificate, "require-peer-certificate", false, "refuse CAPs without a certificate from the CA (they may still enroll)")
-	enrollment := fs.String("enrollment", "auto", "how CAPs without a certificate get one: auto, otp (one-time password) or approval")
+	fs.BoolVar(&cfg.RequirePeerCertificate, "require-peer-certificate", true, "give configuration and secrets only to CAPs with a certificate from the CA (the others may only enroll); =false lets uncertified CAPs join by MAC")
+	enrollment := fs.String("enrollment", "", "how CAPs without a certificate get one: approval (adoption: pending until approved; the default), otp (one-time password) or auto (any CAP that asks; the default with --ssid)")
+	var adopt, trust listFlag
+	fs.Var(&adopt, "adopt", "adopt CAPs with this base MAC or pattern (02:00:00:*) without asking (repeatable)")
+	fs.Var(&trust, "trust-ca", "accept CAP certificates of this imported CA certificate (no key needed; repeatable)")
 	fs.DurationVar(&cfg.CAPCertificateLifetime, "cap-certificate-lifetime", pki.CAPLifetime, "lifetime of certificates issued to CAPs")
 	fs.StringVar(&cfg.HTTPAddress, "http", ":5248", "public HTTP listener for /crl and /scep; empty: none")
 	fs.StringVar(&cfg.HTTPURL, "http-url", "", "base URL CAPs reach the HTTP listener at (CRL distribution point), e.g. http://192.0.2.1:5248")
@@ -126,10 +129,15 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s serve: --key-type: %v\n", program, err)
 		return 2
 	}
+	if *enrollment == "" && cfg.SSID != "" {
+		*enrollment = string(pki.PolicyAuto)
+		fmt.Fprintf(stderr, "%s serve: quick start (--ssid): --enrollment auto: every CAP that asks is adopted and given the passphrases; use --enrollment approval on a real network\n", program)
+	}
 	if cfg.Enrollment, err = pki.ParsePolicy(*enrollment); err != nil {
 		fmt.Fprintf(stderr, "%s serve: --enrollment: %v\n", program, err)
 		return 2
 	}
+	cfg.PreApproved, cfg.TrustedCAs = adopt, trust
 	cfg.StateDir = cli.StateDir(cfg.StateDir)
 	cfg.L2Interfaces = l2
 	log, err := logging.New(stderr, *level)

@@ -52,6 +52,7 @@ func OpenAPI() map[string]any {
 		"/api/v1/provisioned-interfaces": "interfaces of the running CAPs, static and dynamic",
 		"/api/v1/certificates":           "certificates of the PKI",
 		"/api/v1/enrollments":            "CAPs waiting for a certificate",
+		"/api/v1/enrollment-preapproved": "base MACs and patterns adopted without asking",
 		"/api/v1/openapi.json":           "this description",
 	} {
 		paths[path] = map[string]any{"get": op(help, nil, ok200(jsonBody(map[string]any{})))}
@@ -72,6 +73,8 @@ func OpenAPI() map[string]any {
 		"/api/v1/certificates/revoke":               "revoke a certificate",
 		"/api/v1/enrollment-requests/{id}/{action}": "approve, reject or remove an enrollment request",
 		"/api/v1/enrollment-passwords":              "add a one-time enrollment password",
+		"/api/v1/enrollment-requests/approve-all":   "approve every pending enrollment request",
+		"/api/v1/enrollment-preapproved":            "add ({\"pattern\": …}) or, with \"remove\": true, remove a base MAC or pattern adopted without asking",
 	} {
 		p, _ := paths[path].(map[string]any)
 		if p == nil {

@@ -63,11 +63,15 @@ type RequestInfo struct {
 	Via         string    `json:"via"`
 	State       string    `json:"state"`
 	RequestedAt time.Time `json:"requested_at"`
+	// Replaces is the valid certificate ("CAP-… serial …") approving this
+	// request would supersede: another key for a name that has one.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // requestInfo leaves out the CSR and key hash the API does not show.
 func requestInfo(q pki.Request) RequestInfo {
-	return RequestInfo{ID: q.ID, CommonName: q.CommonName, Address: q.Address, Via: q.Via, State: q.State, RequestedAt: q.RequestedAt}
+	return RequestInfo{ID: q.ID, CommonName: q.CommonName, Address: q.Address, Via: q.Via, State: q.State,
+		RequestedAt: q.RequestedAt, Replaces: q.Replaces}
 }
 
 func (s *Server) routePKI(mux *http.ServeMux) {
@@ -123,6 +127,35 @@ func (s *Server) routePKI(mux *http.ServeMux) {
 			out = append(out, requestInfo(q))
 		}
 		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("POST /api/v1/enrollment-requests/approve-all", func(w http.ResponseWriter, _ *http.Request) {
+		qs, err := s.pki.ApproveAll()
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		out := []RequestInfo{}
+		for _, q := range qs {
+			out = append(out, requestInfo(q))
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("GET /api/v1/enrollment-preapproved", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, append([]string{}, s.pki.PreApproved()...))
+	})
+	mux.HandleFunc("POST /api/v1/enrollment-preapproved", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Pattern string `json:"pattern"`
+			Remove  bool   `json:"remove"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		if err := s.pki.PreApprove(in.Pattern, in.Remove); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error(), "field": "pattern"})
+			return
+		}
+		writeJSON(w, http.StatusOK, append([]string{}, s.pki.PreApproved()...))
 	})
 	mux.HandleFunc("POST /api/v1/enrollment-requests/{id}/{action}", func(w http.ResponseWriter, r *http.Request) {
 		state, ok := map[string]string{"approve": pki.RequestApproved, "reject": pki.RequestRejected, "remove": "removed"}[r.PathValue("action")]

@@ -134,14 +134,14 @@ func certificate(args []string, stdout, stderr io.Writer) int {
 			return c.printJSON(certs)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, " #\tNAME\tKIND\tCOMMON-NAME\tISSUER\tSERIAL\tNOT-AFTER\tSTATUS\tKEY")
+		fmt.Fprintln(tw, " #\tNAME\tKIND\tCOMMON-NAME\tISSUER\tSERIAL\tNOT-AFTER\tSTATUS\tKEY\tDETAIL")
 		for i, x := range certs {
 			key := ""
 			if x.PrivateKey {
 				key = "yes"
 			}
-			fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i, x.Name, x.Kind, x.CommonName, x.Issuer,
-				x.Serial, x.NotAfter.UTC().Format(time.RFC3339), x.Status, key)
+			fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i, x.Name, x.Kind, x.CommonName, x.Issuer,
+				x.Serial, x.NotAfter.UTC().Format(time.RFC3339), x.Status, key, x.Detail)
 		}
 		return boolExit(tw.Flush() == nil)
 	case "export":
@@ -204,35 +204,66 @@ func certificate(args []string, stdout, stderr io.Writer) int {
 }
 
 func enrollment(args []string, stdout, stderr io.Writer) int {
-	c, code := parse("enrollment", args, map[string][]string{"print": {}, "approve": {}, "reject": {}, "remove": {}}, stdout, stderr)
+	c, code := parse("enrollment", args, map[string][]string{"print": {}, "approve": {}, "reject": {}, "remove": {},
+		"preapprove": {}, "unpreapprove": {}}, stdout, stderr)
 	if c == nil {
 		return code
 	}
-	if c.verb == "print" {
-		var reqs []api.RequestInfo
-		if err := c.call("GET", "/api/v1/enrollment-requests", nil, &reqs); err != nil {
+	switch {
+	case c.verb == "print":
+		return enrollmentPrint(c, stdout, stderr)
+	case c.ref == "":
+		fmt.Fprintf(stderr, "usage: capstan-manager enrollment approve|reject|remove <id>, enrollment approve all, enrollment preapprove|unpreapprove <MAC or pattern>\n")
+		return 2
+	case c.verb == "preapprove" || c.verb == "unpreapprove":
+		var list []string
+		in := map[string]any{"pattern": c.ref, "remove": c.verb == "unpreapprove"}
+		if err := c.call("POST", "/api/v1/enrollment-preapproved", in, &list); err != nil {
 			return fail(stderr, err)
 		}
-		if c.json {
-			return c.printJSON(reqs)
+		fmt.Fprintf(stdout, "adopted without asking: %s\n", strings.Join(list, " "))
+		return 0
+	case c.verb == "approve" && c.ref == "all":
+		var qs []api.RequestInfo
+		if err := c.call("POST", "/api/v1/enrollment-requests/approve-all", struct{}{}, &qs); err != nil {
+			return fail(stderr, err)
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, " #\tID\tCOMMON-NAME\tADDRESS\tVIA\tSTATE\tREQUESTED")
-		for i, q := range reqs {
-			fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\n", i, q.ID, q.CommonName, q.Address, q.Via, q.State, q.RequestedAt.UTC().Format(time.RFC3339))
+		for _, q := range qs {
+			fmt.Fprintf(stdout, "approve %s (%s)\n", q.ID, q.CommonName)
 		}
-		return boolExit(tw.Flush() == nil)
-	}
-	if c.ref == "" {
-		fmt.Fprintf(stderr, "usage: capstan-manager enrollment %s <id>\n", c.verb)
-		return 2
+		fmt.Fprintf(stdout, "approved %d pending request(s)\n", len(qs))
+		return 0
 	}
 	var q api.RequestInfo
 	if err := c.call("POST", "/api/v1/enrollment-requests/"+c.ref+"/"+c.verb, struct{}{}, &q); err != nil {
 		return fail(stderr, err)
 	}
 	fmt.Fprintf(stdout, "%s %s (%s)\n", c.verb, q.ID, q.CommonName)
+	if q.Replaces != "" {
+		fmt.Fprintf(stdout, "replaces %s\n", q.Replaces)
+	}
 	return 0
+}
+
+func enrollmentPrint(c *command, stdout, stderr io.Writer) int {
+	var reqs []api.RequestInfo
+	if err := c.call("GET", "/api/v1/enrollment-requests", nil, &reqs); err != nil {
+		return fail(stderr, err)
+	}
+	if c.json {
+		return c.printJSON(reqs)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, " #\tID\tCOMMON-NAME\tADDRESS\tVIA\tSTATE\tREQUESTED\tNOTE")
+	for i, q := range reqs {
+		note := ""
+		if q.Replaces != "" {
+			note = "replaces " + q.Replaces
+		}
+		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i, q.ID, q.CommonName, q.Address, q.Via, q.State,
+			q.RequestedAt.UTC().Format(time.RFC3339), note)
+	}
+	return boolExit(tw.Flush() == nil)
 }
 
 func enrollmentPassword(args []string, stdout, stderr io.Writer) int {

@@ -254,6 +254,13 @@ func (s *Server) register(c *session) error {
 		s.mu.Unlock()
 		return errTooMany
 	}
+	if old != nil && c.cn == "" {
+		// Only a certificate proves it is the same CAP; a peer that merely
+		// claims the base MAC waits until the live session times out.
+		s.mu.Unlock()
+		return fmt.Errorf("%w: base MAC %s has a live session from %s; a CAP without a certificate cannot replace it (it ends %s after the CAP falls silent)",
+			errInUse, c.baseMAC, old.addr, s.cfg.CAPTimeout)
+	}
 	s.caps[c.key] = c
 	s.bySession[c.id] = c
 	s.mu.Unlock()
@@ -278,4 +285,7 @@ func (s *Server) unregister(c *session) {
 	s.mu.Unlock()
 }
 
-var errTooMany = errors.New("CAP limit reached")
+var (
+	errTooMany = errors.New("CAP limit reached")
+	errInUse   = errors.New("identity in use")
+)

@@ -96,11 +96,13 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	}
 	s.metrics.handshake.Observe(time.Since(began).Seconds())
 	st, _ := conn.ConnectionState()
-	cn, err := pki.CommonName(st.PeerCertificates)
-	if err != nil {
-		l.control.Warn(addr, "refused CAP", "err", err)
-		conn.Close()
-		return
+	var cn string
+	if s.cfg.Authority != nil { // else the certificate was not verified: it names nobody
+		if cn, err = pki.CommonName(st.PeerCertificates); err != nil {
+			l.control.Warn(addr, "refused CAP", "err", err)
+			conn.Close()
+			return
+		}
 	}
 	c := &session{
 		srv: s, addr: addr, transport: l.kind, cn: cn,
@@ -116,7 +118,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	c.ctx = sctx
 	c.cc = transport.NewControlConn(conn, transport.ControlConfig{Logger: s.cfg.Logger, Peer: addr})
 	defer c.cc.Close()
-	if len(st.PeerCertificates) > 0 {
+	if len(st.PeerCertificates) > 0 && cn != "" {
 		if c.leaf, err = x509.ParseCertificate(st.PeerCertificates[0]); err == nil {
 			c.serial = pki.SerialString(c.leaf.SerialNumber)
 		}

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -32,6 +33,9 @@ func (c *session) join(ctx context.Context) error {
 		return c.refuseEnrollment(req, wire.EnrollmentRequired,
 			"this manager requires a CAP certificate: set certificate=request (or scep) on the CAP")
 	}
+	if err := c.checkIdentity(mac); err != nil {
+		return c.refuse(req, wire.ResultJoinFailureUnknownSource, "%v", err)
+	}
 	c.id = *req.Element(wire.TypeSessionID).(*wire.SessionID)
 	if c.id == (wire.SessionID{}) {
 		return c.refuse(req, wire.ResultJoinFailureIncorrectData, "all-zero Session ID")
@@ -58,7 +62,11 @@ func (c *session) join(ctx context.Context) error {
 	// The session logger is final before register publishes the session.
 	c.log = c.log.With("cap", c.identity, "base_mac", c.baseMAC)
 	if err := c.srv.register(c); err != nil {
-		return c.refuse(req, wire.ResultJoinFailureResourceDepletion, "%v", err)
+		code := wire.ResultJoinFailureResourceDepletion
+		if errors.Is(err, errInUse) {
+			code = wire.ResultJoinFailureUnknownSource
+		}
+		return c.refuse(req, code, "%v", err)
 	}
 	d := c.upgradeDecision(req)
 	if d.Refuse != "" {
@@ -83,6 +91,9 @@ func (c *session) join(ctx context.Context) error {
 		&wire.CAPWAPLocalIPv4Address{Address: local},
 	}}
 	resp.Elements = append(resp.Elements, radios...)
+	if e := c.crlElement(); e != nil {
+		resp.Elements = append(resp.Elements, e)
+	}
 	if c.image != nil {
 		resp.Elements = append(resp.Elements, &wire.ImageIdentifier{Vendor: wire.EnterpriseNumber, Data: c.image.Name})
 		c.log.Info("offering an upgrade", "from", c.version, "to", c.srv.cfg.Version, "image", c.image.Name)

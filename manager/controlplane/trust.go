@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/pki"
@@ -19,6 +20,40 @@ type Authority interface {
 	Enroll(pki.EnrollRequest) ([]*x509.Certificate, error)
 	// Renew issues a new certificate to a CAP authenticated as cn.
 	Renew(csr []byte, cn string) ([]*x509.Certificate, error)
+	// CRL is the CA's current revocation list (DER), given to every CAP
+	// at Join so that it refuses revoked managers.
+	CRL() ([]byte, error)
+}
+
+// maxInbandCRL bounds the CRL sent in a Join Response: one vendor element
+// (its length field is 16 bits, less the element's own header).
+const maxInbandCRL = 60000
+
+// crlElement is the CA's CRL as a Certificate element of role CRL, nil if
+// there is none to send.
+func (c *session) crlElement() wire.Element {
+	if c.srv.cfg.Authority == nil {
+		return nil
+	}
+	der, err := c.srv.cfg.Authority.CRL()
+	if err != nil || len(der) > maxInbandCRL {
+		c.log.Warn("CRL not sent in-band", "err", err, "bytes", len(der))
+		return nil
+	}
+	return &wire.Certificate{Role: wire.CertificateCRL, DER: der}
+}
+
+// checkIdentity refuses a CAP whose certificate names another base MAC
+// than the one it joins with: a certificate is one CAP's, not a pass for
+// any MAC.
+func (c *session) checkIdentity(mac net.HardwareAddr) error {
+	if c.cn == "" || !strings.HasPrefix(c.cn, "CAP-") {
+		return nil
+	}
+	if want := pki.CAPCommonName(mac); c.cn != want {
+		return fmt.Errorf("certificate %q joins with base MAC %s (%s)", c.cn, mac, want)
+	}
+	return nil
 }
 
 // errEnrolled ends an enrollment session once the certificate is delivered:

@@ -37,6 +37,8 @@ type Config struct {
 	KeyType                    pki.KeyType
 	RequirePeerCertificate     bool
 	Enrollment                 pki.Policy
+	PreApproved                []string // base MACs or patterns adopted without asking
+	TrustedCAs                 []string // imported CA certificates whose CAP certificates are accepted
 	CAPCertificateLifetime     time.Duration
 	// HTTPAddress is the public listener for /crl and /scep ("" = none);
 	// HTTPURL its base URL as CAPs reach it, written into certificates as
@@ -65,6 +67,7 @@ func Run(ctx context.Context, cfg Config) error {
 	auth, err := pki.OpenAuthority(pki.AuthorityConfig{
 		Dir: filepath.Join(cfg.StateDir, "pki"), BaseMAC: baseMACName(), KeyType: cfg.KeyType,
 		CA: cfg.CACertificate, Certificate: cfg.Certificate, CAPLifetime: cfg.CAPCertificateLifetime, Policy: cfg.Enrollment,
+		PreApproved: cfg.PreApproved, Trusted: cfg.TrustedCAs,
 	})
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
@@ -104,6 +107,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	log.Info("manager started", "name", name, "common_name", cert.Leaf.Subject.CommonName, "ca", auth.CA().Subject.CommonName,
+		"ca_sha256", pki.Fingerprint(auth.CA()),
 		"require_peer_certificate", cfg.RequirePeerCertificate, "enrollment", auth.Policy(),
 		"api", srv.Addr(), "http", pub.addr(), "state_dir", cfg.StateDir)
 	ctx, cancel := context.WithCancel(ctx)
