@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"os"
@@ -14,8 +15,10 @@ import (
 	"time"
 )
 
-// SelfSigned makes an ECDSA P-256 certificate for cn, valid from an hour ago
-// for validity.
+// SelfSigned makes a self-signed ECDSA P-256 manager certificate (serverAuth
+// and the manager role) for cn, valid from an hour ago for validity: a
+// manager without a PKI, in tests and benchmarks. A CAP trusts it only on
+// first contact (no CA, lock or pin).
 func SelfSigned(cn string, validity time.Duration) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -27,12 +30,13 @@ func SelfSigned(cn string, validity time.Duration) (tls.Certificate, error) {
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(validity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		SerialNumber:       serial,
+		Subject:            pkix.Name{CommonName: cn},
+		NotBefore:          now.Add(-time.Hour),
+		NotAfter:           now.Add(validity),
+		KeyUsage:           x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		UnknownExtKeyUsage: []asn1.ObjectIdentifier{OIDManagerRole},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {

@@ -18,6 +18,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "== manager: $bin/capstan-manager serve --state-dir $work/manager --listen 127.0.0.1:$port --name demo --ssid capstan-demo"
+echo "   (a demo: --ssid opts into automatic adoption, --enrollment auto: every CAP that asks gets a certificate and the passphrases)"
 "$bin/capstan-manager" serve --state-dir "$work/manager" --listen "127.0.0.1:$port" --name demo --ssid capstan-demo 2>"$work/manager.log" &
 pids+=($!)
 for _ in $(seq 50); do [[ -s $work/manager/api-address ]] && break; sleep 0.1; done

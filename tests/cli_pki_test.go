@@ -217,8 +217,8 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 }
 
 // TestAgentBinaryEnrollsAndLocks runs the real capstan-agent with
-// certificate=request and lock_to_manager against the real manager: it
-// enrolls, locks, reports both in `status --json`, and `unlock` clears the lock.
+// certificate=request and lock_to_manager against the real manager on its
+// defaults: it waits for adoption, enrolls once approved, locks, reports both in `status --json`, and `unlock` clears the lock.
 func TestAgentBinaryEnrollsAndLocks(t *testing.T) {
 	m := startManagerProc(t, "--require-peer-certificate")
 	state, run := t.TempDir(), t.TempDir()
@@ -242,6 +242,14 @@ func TestAgentBinaryEnrollsAndLocks(t *testing.T) {
 			t.Logf("agent log:\n%s", agentLog)
 		}
 	})
+	// Adoption: the CAP waits as pending until an administrator approves.
+	waitFor(t, 15*time.Second, "the CAP pending adoption", func() bool {
+		out, err := m.try("enrollment", "print")
+		return err == nil && strings.Contains(out, "CAP-020000000A01") && strings.Contains(out, "pending")
+	})
+	if out := m.cli(t, "enrollment", "approve", "all"); !strings.Contains(out, "approved 1 pending request(s)") {
+		t.Fatalf("enrollment approve all: %s", out)
+	}
 	waitFor(t, 15*time.Second, "agent binary in run", func() bool {
 		out, err := exec.Command(filepath.Join(m.bin, "capstan-agent"), "status", "--json", "--run-dir", run).Output()
 		return err == nil && json.Unmarshal(out, &st) == nil && st.State == "run"

@@ -125,6 +125,7 @@ func radioAgentConfig(t *testing.T, h *haltest.HAL, addr string) agent.Config {
 	cfg.ManagerAddresses = []string{addr}
 	cfg.Discovery = nil
 	cfg.StationInterval = 200 * time.Millisecond
+	cfg.Certificate = agent.CertificateNone // a manager without a PKI
 	return cfg
 }
 

@@ -54,7 +54,8 @@ func TestSCEPInteropMicromdmClient(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, bin, "-server-url", ts.URL+"/scep", "-private-key", filepath.Join(dir, "key.pem"),
-			"-certificate", filepath.Join(dir, "cert.pem"), "-cn", "CAP-02AA000000A2", "-challenge", challenge)
+			"-certificate", filepath.Join(dir, "cert.pem"), "-cn", "CAP-02AA000000A2", "-challenge", challenge,
+			"-cacert-message", "ra") // it encrypts to every GetCACert certificate, and the CA is ECDSA
 		cmd.Dir = dir // scepclient caches csr.pem and self.pem beside its key
 		return cmd.CombinedOutput()
 	}

@@ -54,8 +54,14 @@ type pkiManager struct {
 
 func startPKIManager(t testing.TB, baseMAC string, policy pki.Policy, require bool, lifetime time.Duration) *pkiManager {
 	t.Helper()
-	dir := t.TempDir()
-	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: dir, BaseMAC: baseMAC, Policy: policy, CAPLifetime: lifetime})
+	return startPKIManagerWith(t, pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: baseMAC, Policy: policy, CAPLifetime: lifetime}, require)
+}
+
+// startPKIManagerWith runs a manager on the Authority cfg opens.
+func startPKIManagerWith(t testing.TB, cfg pki.AuthorityConfig, require bool) *pkiManager {
+	t.Helper()
+	dir, baseMAC := cfg.Dir, cfg.BaseMAC
+	auth, err := pki.OpenAuthority(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

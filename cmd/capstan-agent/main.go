@@ -229,6 +229,9 @@ func status(args []string, stdout, stderr io.Writer) int {
 	if st.Manager != "" {
 		fmt.Fprintf(&out, "manager: %s at %s (%s, found by %s, common name %s)\n", st.Manager, st.ManagerAddress, st.Transport, st.DiscoveredVia, st.ManagerCN)
 	}
+	if st.ManagerKey != "" {
+		fmt.Fprintf(&out, "manager key sha256: %s\n", st.ManagerKey)
+	}
 	for _, r := range st.Radios {
 		fmt.Fprintf(&out, "radio %d: %s %s ssids %v restarts %d\n", r.ID, r.Name, r.MAC, r.SSIDs, r.Restarts)
 	}
@@ -236,7 +239,7 @@ func status(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(&out, "certificate: %s serial %s from %s, valid until %s\n", st.Certificate.CommonName, st.Certificate.Serial, st.Certificate.Issuer, st.Certificate.NotAfter.Format(time.RFC3339))
 	}
 	if st.LockedTo != "" {
-		fmt.Fprintf(&out, "locked to: %s\n", st.LockedTo)
+		fmt.Fprintf(&out, "locked to: %s (key sha256 %s, CA sha256 %s)\n", st.LockedTo, orNone(st.LockedKey), orNone(st.LockedCA))
 	}
 	if st.LastError != "" {
 		fmt.Fprintf(&out, "last error: %s\n", st.LastError)
@@ -308,4 +311,11 @@ func realHAL(name string, cfg agent.Config, log *slog.Logger) (hal.HAL, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none recorded"
+	}
+	return s
 }

@@ -1,7 +1,6 @@
 package scep
 
 import (
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -53,11 +52,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "RA unavailable", http.StatusInternalServerError)
 			return
 		}
-		// Clients encrypt to every certificate here (micromdm's does), so an
-		// ECDSA CA stays out: CertRep carries it instead.
-		certs := []*x509.Certificate{ra.Cert}
-		if _, ok := s.auth.CA().PublicKey.(*rsa.PublicKey); ok {
-			certs = append(certs, s.auth.CA())
+		// RFC 8894 §4.2.1.2: the RA and the CA. micromdm's scepclient
+		// encrypts to every certificate here and cannot to an ECDSA CA: it
+		// asks with -cacert-message ra and gets the RA alone.
+		certs := []*x509.Certificate{ra.Cert, s.auth.CA()}
+		if r.URL.Query().Get("message") == "ra" {
+			certs = certs[:1]
 		}
 		deg, err := scep.DegenerateCertificates(certs)
 		if err != nil {
