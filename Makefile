@@ -11,8 +11,11 @@ BINARIES  := capstan-agent capstan-manager
 # GOARCH[:variable=value] for every board we ship to.
 CROSS     := mipsle:GOMIPS=softfloat mips:GOMIPS=softfloat arm:GOARM=7 arm64 amd64
 FUZZTIME  ?= 30s
-GOBIN     := $(or $(shell $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin
+GOBIN     := $(or $(shell cd / && GOTOOLCHAIN=local $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin
 export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
+# go.mod needs Go 1.27; the go command fetches this toolchain from the
+# module proxy (a machine with GOTOOLCHAIN=local would otherwise refuse).
+export GOTOOLCHAIN := go1.27.3
 
 .PHONY: help build cross size test test-unit test-netns test-board board-images fuzz lint deps bench clean demo
 
@@ -69,7 +72,7 @@ fuzz: ## run every Fuzz target for FUZZTIME each (default 30s)
 	  done; \
 	done
 
-lint: ## gofmt, go vet, staticcheck and govulncheck
+lint: ## gofmt, go vet, staticcheck and govulncheck (offline database from golang.org/x/vulndb, built by make deps)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...

@@ -21,6 +21,7 @@ config agent 'main'
 	list manager_certificate_common_names 'capstan-02AABBCCDDEE'
 	option lock_to_manager '1'
 	option certificate 'none'
+	option manager_ca_fingerprint 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89'
 	option bridge 'br-lan'
 	option manager_timeout '1.5'
 
@@ -40,6 +41,8 @@ func TestReadUCI(t *testing.T) {
 	want.ManagerNames = []string{"core"}
 	want.ManagerCertificateCommonNames = []string{"capstan-02AABBCCDDEE"}
 	want.LockToManager = true
+	want.Certificate = CertificateNone
+	want.ManagerCAFingerprint = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
 	want.Bridge = "br-lan"
 	want.ManagerTimeout = 1500 * time.Millisecond
 	if diff := cmp.Diff(want, c, cmp.FilterPath(func(p cmp.Path) bool {
@@ -57,6 +60,7 @@ func TestReadUCIErrors(t *testing.T) {
 		{"config agent 'main'\n\tlist discovery 'carrier-pigeon'\n", `unknown method "carrier-pigeon"`},
 		{"config agent 'main'\n\toption certificate 'auto'\n", "want none, request or scep"},
 		{"config agent 'main'\n\toption scep_url 'ftp://x/'\n", "not an http(s) URL"},
+		{"config agent 'main'\n\toption manager_ca_fingerprint 'abcd'\n", "not a SHA-256 fingerprint"},
 		{"config agent 'main'\n\toption frobnicate '1'\n", `unknown option "frobnicate"`},
 		{"option enabled '1'\n", "line 1: option before any config section"},
 		{"config agent 'main\n", "line 1: unterminated quote"},

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-GO_VERSION=1.26.8            # toolchain, from the Go module proxy if missing
+GO_VERSION=1.26.8            # bootstrap Go, from the Go module proxy if missing
+export GOTOOLCHAIN=go1.27.3  # what go.mod needs; the go command fetches it from the proxy
+VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018 # golang.org/x/vulndb: govulncheck's offline database
 STATICCHECK_VERSION=v0.8.2   # honnef.co/go/tools (staticcheck 2026.2.2)
 GOVULNCHECK_VERSION=v1.9.0   # golang.org/x/vuln
 
@@ -42,7 +44,7 @@ fi
 export PATH=/usr/local/go/bin:$PATH
 have_go() {
 	command -v go >/dev/null || return 1
-	local v; v=$(go env GOVERSION 2>/dev/null) || return 1
+	local v; v=$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null) || return 1
 	v=${v#go}
 	[[ $(printf '%s\n%s\n' "$GO_VERSION" "$v" | sort -V | head -1) == "$GO_VERSION" ]]
 }
@@ -53,11 +55,28 @@ fi
 # --- Go tools ----------------------------------------------------------------
 gobin=$(go env GOPATH)/bin
 tool_version() { go version -m "$1" 2>/dev/null | awk '$1=="mod"{print $3}'; }
+built_with() { go version "$1" 2>/dev/null | awk '{print $2}'; }
 install_tool() { # binary module-path version
-	if [[ -x $gobin/$1 && $(tool_version "$gobin/$1") == "$3" ]]; then return; fi
+	# Rebuilt when built by another Go: analysers must know go.mod's version.
+	if [[ -x $gobin/$1 && $(tool_version "$gobin/$1") == "$3" && $(built_with "$gobin/$1") == "$GOTOOLCHAIN" ]]; then return; fi
 	log "go install $2@$3"
 	GOFLAGS= go install "$2@$3"
 }
 install_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION"
 install_tool govulncheck golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION"
-log "ok: $(go version), staticcheck $STATICCHECK_VERSION, govulncheck $GOVULNCHECK_VERSION, $(tshark --version 2>/dev/null | head -1 | cut -d' ' -f1-3)"
+# --- govulncheck's database --------------------------------------------------
+# vuln.go.dev is out of reach here; the module proxy serves golang.org/x/vulndb,
+# whose data/osv holds every report. Its own indexdb writes them in the layout
+# `govulncheck -db file://…` reads, into build/vulndb (a stamp keeps the version).
+vulndb=build/vulndb
+if [[ $(cat "$vulndb/.version" 2>/dev/null) != "$VULNDB_VERSION" ]]; then
+	log "govulncheck database from golang.org/x/vulndb@$VULNDB_VERSION"
+	src=$(GOFLAGS=-mod=mod go mod download -json "golang.org/x/vulndb@$VULNDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	[[ -d $src/data/osv ]] || { log "golang.org/x/vulndb@$VULNDB_VERSION has no data/osv"; exit 1; }
+	rm -rf "$vulndb.new"
+	GOFLAGS= go run "golang.org/x/vulndb/cmd/indexdb@$VULNDB_VERSION" -vulns "$src/data/osv" -out "$vulndb.new"
+	echo "$VULNDB_VERSION" >"$vulndb.new/.version"
+	rm -rf "$vulndb"
+	mv "$vulndb.new" "$vulndb"
+fi
+log "ok: $(go version), staticcheck $STATICCHECK_VERSION, govulncheck $GOVULNCHECK_VERSION (database of $(ls "$vulndb/ID" | grep -c "json$") reports), $(tshark --version 2>/dev/null | head -1 | cut -d' ' -f1-3)"
