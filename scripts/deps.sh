@@ -17,9 +17,11 @@ log() { printf 'deps: %s\n' "$*"; }
 # qemu-system-* boot the board tests; ipxe-qemu has malta's pcnet option ROM;
 # cpio and kmod (depmod) build the board images; freeradius answers the
 # access list's query-radius in a namespace test (its own service is
-# stopped and disabled: tests run it with their own configuration).
+# stopped and disabled: tests run it with their own configuration);
+# certmonger (run privately on a dbus-run-session bus) and scep are the
+# outside SCEP clients of the interop tests.
 pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc scep openssl
-	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod freeradius)
+	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod freeradius certmonger dbus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
