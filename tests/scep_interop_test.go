@@ -30,10 +30,18 @@ func opensslVerify(t *testing.T, caFile, certFile string) {
 }
 
 // TestSCEPInteropMicromdmClient enrolls micromdm's scepclient (SHA-1, DES,
-// POST) against our SCEP server, with a one-time password as challenge.
+// POST) against our SCEP server with an ECDSA and an RSA CA, with a one-time
+// password as challenge; a wrong one is refused; run again with its
+// certificate it renews (a request signed by that certificate).
 func TestSCEPInteropMicromdmClient(t *testing.T) {
+	for _, kt := range []pki.KeyType{pki.ECDSA, pki.RSA} {
+		t.Run(string(kt), func(t *testing.T) { micromdmClient(t, kt) })
+	}
+}
+
+func micromdmClient(t *testing.T, kt pki.KeyType) {
 	bin := testtool.Find(t, "scepclient", "scep")
-	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: "02AA000000A1", Policy: pki.PolicyOTP})
+	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: "02AA000000A1", KeyType: kt, Policy: pki.PolicyOTP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +61,12 @@ func TestSCEPInteropMicromdmClient(t *testing.T) {
 	run := func(dir, challenge string) ([]byte, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, "-server-url", ts.URL+"/scep", "-private-key", filepath.Join(dir, "key.pem"),
-			"-certificate", filepath.Join(dir, "cert.pem"), "-cn", "CAP-02AA000000A2", "-challenge", challenge,
-			"-cacert-message", "ra") // it encrypts to every GetCACert certificate, and the CA is ECDSA
+		args := []string{"-server-url", ts.URL + "/scep", "-private-key", filepath.Join(dir, "key.pem"),
+			"-certificate", filepath.Join(dir, "cert.pem"), "-cn", "CAP-02AA000000A2", "-challenge", challenge}
+		if kt == pki.ECDSA {
+			args = append(args, "-cacert-message", "ra") // it encrypts to every GetCACert certificate
+		}
+		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Dir = dir // scepclient caches csr.pem and self.pem beside its key
 		return cmd.CombinedOutput()
 	}
@@ -79,7 +90,27 @@ func TestSCEPInteropMicromdmClient(t *testing.T) {
 	}
 	issued := capCerts(auth)
 	if len(issued) != 1 || issued[0].CommonName != "CAP-02AA000000A2" || issued[0].Via != "scep" {
-		t.Errorf("issued %+v", issued)
+		t.Fatalf("issued %+v", issued)
+	}
+	first := readCert(t, filepath.Join(dir, "cert.pem"))
+	// Renewal: scepclient signs its request with the certificate cached as
+	// self.pem beside its key (normally a throwaway self-signed one); with
+	// the issued certificate there it sends a PKCSReq signed by it, as
+	// sscep -K/-O does. The password is spent, so only that signature can
+	// make this succeed.
+	if err := os.Rename(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "old.pem")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "self.pem"), pki.EncodeCertsPEM(first), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(dir, "")
+	if err != nil {
+		t.Fatalf("renewal: %v\n%s\nserver log:\n%s", err, out, log)
+	}
+	renewed := readCert(t, filepath.Join(dir, "cert.pem"))
+	if renewed.SerialNumber.Cmp(first.SerialNumber) == 0 || !strings.Contains(log.String(), "renewal=true") {
+		t.Errorf("renewal gave serial %s after %s\n%s", pki.SerialString(renewed.SerialNumber), pki.SerialString(first.SerialNumber), log)
 	}
 }
 
