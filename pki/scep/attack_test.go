@@ -50,16 +50,7 @@ func TestAttackSignerConfusion(t *testing.T) {
 	for _, policy := range []pki.Policy{pki.PolicyApproval, pki.PolicyOTP, pki.PolicyAuto} {
 		t.Run(string(policy), func(t *testing.T) {
 			dir := t.TempDir()
-			auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: dir, BaseMAC: "02AABBCCDDEE", Policy: policy})
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := NewServer(auth, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := httptest.NewServer(s)
-			defer ts.Close()
+			auth, ts := newServerIn(t, dir, policy, nil)
 			victim, _ := enrolledCAP(t, auth, ts, "CAP-02000000BB01")
 			before := len(auth.IssuedCertificates())
 			ra := namedCert(t, dir, "capstan-SCEP-RA-02AABBCCDDEE")
@@ -102,17 +93,7 @@ func TestAttackSignerConfusion(t *testing.T) {
 // certificate, a manager's or a revoked CAP's is no renewal; one signed by
 // a valid CAP certificate renews that name only.
 func TestAttackRenewalRequiresCAPCertificate(t *testing.T) {
-	dir := t.TempDir()
-	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: dir, BaseMAC: "02AABBCCDDEE", Policy: pki.PolicyOTP})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewServer(auth, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s)
-	defer ts.Close()
+	auth, ts := newServer(t, pki.PolicyOTP, nil)
 	cl := &Client{URL: ts.URL + "/scep"}
 	good, goodKey := enrolledCAP(t, auth, ts, "CAP-02000000BB02")
 	bad, badKey := enrolledCAP(t, auth, ts, "CAP-02000000BB03")

@@ -48,7 +48,13 @@ func (r *recorder) RoundTrip(q *http.Request) (*http.Response, error) {
 
 func newServer(t *testing.T, policy pki.Policy, caps []string) (*pki.Authority, *httptest.Server) {
 	t.Helper()
-	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: "02AABBCCDDEE", Policy: policy})
+	return newServerIn(t, t.TempDir(), policy, caps)
+}
+
+// newServerIn is newServer with the Authority's files in dir.
+func newServerIn(t *testing.T, dir string, policy pki.Policy, caps []string) (*pki.Authority, *httptest.Server) {
+	t.Helper()
+	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: dir, BaseMAC: "02AABBCCDDEE", Policy: policy})
 	if err != nil {
 		t.Fatal(err)
 	}
