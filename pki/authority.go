@@ -154,9 +154,6 @@ func (a *Authority) knowsIssuerLocked(cn string) bool {
 	return slices.ContainsFunc(a.roots(), func(c *x509.Certificate) bool { return c.Subject.CommonName == cn })
 }
 
-// TrustedCAs returns the outside CAs trusted for verification.
-func (a *Authority) TrustedCAs() []*x509.Certificate { return slices.Clone(a.trusted) }
-
 func (a *Authority) path(name string) string { return filepath.Join(a.cfg.Dir, name) }
 
 func (a *Authority) certPath(name string) string {
