@@ -118,13 +118,14 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	if c.layer2() {
 		transportName = "layer2"
 	}
+	// The lock is on disk before "run" shows: whoever sees run sees the lock.
+	a.lockTo(st)
 	a.setState("run", func(s *Status) {
 		s.ManagerCN, s.Transport, s.DiscoveredVia = st.cn, transportName, c.via
 		s.ManagerKey = st.id.KeySHA256
 		s.EchoInterval, s.LastError = echo.String(), ""
 		s.Joins++
 	})
-	a.lockTo(st)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.renewal(rctx, cc, st)
