@@ -60,7 +60,7 @@ func BenchmarkProvisioning1000(b *testing.B) {
 		start := time.Now()
 		elements := 0
 		for _, c := range caps {
-			res := provision.Provision(cfg, c, func(n string) bool { return taken[n] })
+			res := provision.Provision(cfg, c, provision.TakenFunc(func(n string) bool { return taken[n] }))
 			for id, ifs := range res.Interfaces {
 				for _, it := range ifs {
 					taken[it.Name] = true

@@ -42,6 +42,11 @@ const (
 	MaxControlPayload = 1200
 )
 
+// maxControlRecord is the largest DTLS record a control channel reads:
+// CAPWAP fragments control messages to the path MTU (RFC 5415 §3.4), so a
+// record never nears it, and a session holds 4 KiB rather than 64.
+const maxControlRecord = 4096
+
 // Errors of the control channel.
 var (
 	ErrNoResponse = errors.New("no response after MaxRetransmit retransmissions")
@@ -237,10 +242,17 @@ func (c *ControlConn) send(pkts [][]byte) error {
 
 func (c *ControlConn) readLoop() {
 	reasm := wire.NewReassembler(wire.DefaultReassemblyLimits)
-	buf := make([]byte, 65536)
+	buf := make([]byte, maxControlRecord)
 	for {
 		n, err := c.conn.Read(buf)
 		if err != nil {
+			var te *dtls.TemporaryError
+			if errors.As(err, &te) {
+				// pion: a record larger than the buffer (dropped), or of
+				// an unexpected content type; the association goes on.
+				c.warn.Warn(c.cfg.Peer, "dropped control record", "err", err, "limit", maxControlRecord)
+				continue
+			}
 			c.fail(fmt.Errorf("read: %w", err))
 			return
 		}

@@ -21,9 +21,12 @@ type MuxConfig struct {
 	// (RFC 9146), so that tls12_cid records route by CID whatever their
 	// source address. 0: route by address only.
 	CIDLength int
-	// MaxPeers bounds the associations, established or half-open; new
-	// ClientHellos beyond it are dropped. Default 8192.
+	// MaxPeers bounds the established associations; new ClientHellos
+	// beyond it are dropped. Default 8192.
 	MaxPeers int
+	// MaxHalfOpen, MaxHalfOpenPerSource and MaxHandshakes bound the
+	// associations still in their handshake: see the defaults.
+	MaxHalfOpen, MaxHalfOpenPerSource, MaxHandshakes int
 	// Logger receives rate-limited warnings about dropped packets.
 	Logger *slog.Logger
 }
@@ -52,6 +55,7 @@ type Mux struct {
 	peers   map[string]*Peer // by address
 	pending map[string]*Peer // handshaking from the address of an established peer
 	cids    map[string]*Peer // by connection ID
+	half    halfOpen
 }
 
 // Errors of the mux.
@@ -64,6 +68,15 @@ func NewMux(conn net.PacketConn, cfg MuxConfig) *Mux {
 	if cfg.MaxPeers == 0 {
 		cfg.MaxPeers = 8192
 	}
+	if cfg.MaxHalfOpen == 0 {
+		cfg.MaxHalfOpen = DefaultMaxHalfOpen
+	}
+	if cfg.MaxHalfOpenPerSource == 0 {
+		cfg.MaxHalfOpenPerSource = DefaultMaxHalfOpenPerSource
+	}
+	if cfg.MaxHandshakes == 0 {
+		cfg.MaxHandshakes = DefaultMaxHandshakes
+	}
 	m := &Mux{
 		conn:    conn,
 		cfg:     cfg,
@@ -74,6 +87,7 @@ func NewMux(conn net.PacketConn, cfg MuxConfig) *Mux {
 		peers:   map[string]*Peer{},
 		pending: map[string]*Peer{},
 		cids:    map[string]*Peer{},
+		half:    newHalfOpen(),
 	}
 	go m.readLoop()
 	return m
@@ -238,11 +252,17 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		p = nil
 	}
 	if p != nil && (!m.cfg.Accept || !p.established.Load()) {
+		if m.cfg.Accept && ri.clientHello && !m.verifyLocked(p, ri.cookie) {
+			p = nil
+		}
 		m.mu.Unlock()
 		return p
 	}
 	if p != nil {
 		if np := m.pending[key]; np != nil && ri.epoch == 0 {
+			if ri.clientHello && !m.verifyLocked(np, ri.cookie) {
+				np = nil
+			}
 			m.mu.Unlock()
 			return np
 		}
@@ -256,13 +276,23 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		m.warn.Warn(key, "dropped DTLS record: no association")
 		return nil
 	}
-	if len(m.peers)+len(m.pending) >= m.cfg.MaxPeers {
+	if len(ri.cookie) > 0 {
+		// The answer to a cookie of an association that gave way, or a
+		// forged one: no handshake can start from it (pion starts a server
+		// at the first ClientHello), so it holds nothing. The client
+		// starts afresh when its handshake times out.
 		m.mu.Unlock()
-		m.warn.Warn(key, "dropped ClientHello: association limit reached", "limit", m.cfg.MaxPeers)
+		m.warn.Warn("cookie", "dropped ClientHello: cookie of no association in progress")
+		return nil
+	}
+	if len(m.peers)+len(m.pending)-m.half.unverified.Len()-m.half.handshaking >= m.cfg.MaxPeers {
+		m.mu.Unlock()
+		m.warn.Warn("limit", "dropped ClientHello: association limit reached", "limit", m.cfg.MaxPeers)
 		return nil
 	}
 	np := newPeer(m, addr)
 	np.hello = append([]byte(nil), ri.random...)
+	m.admitLocked(np)
 	if p != nil {
 		m.pending[key] = np
 	} else {
@@ -285,6 +315,7 @@ func (m *Mux) promote(p *Peer) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p.established.Store(true)
+	m.forgetLocked(p)
 	if m.pending[p.key] != p {
 		return
 	}
@@ -308,6 +339,7 @@ func (m *Mux) registerCID(p *Peer, cid []byte) {
 
 // remove forgets p; the caller holds m.mu.
 func (m *Mux) removeLocked(p *Peer) {
+	m.forgetLocked(p)
 	if m.peers[p.key] == p {
 		delete(m.peers, p.key)
 	}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"container/list"
 	"crypto/rand"
 	"errors"
 	"net"
@@ -29,6 +30,14 @@ type Peer struct {
 
 	cids  []string // guarded by mux.mu
 	hello []byte   // the random of the ClientHello that created the peer
+	src   string   // source IP, for the per-source half-open bound
+
+	// Handshake admission, guarded by mux.mu.
+	elem     *list.Element // in the unverified pool
+	cookie   []byte        // of the HelloVerifyRequest sent
+	verified bool          // the client answered the cookie
+	counted  bool          // its handshake slot was given back
+	evicted  atomic.Bool   // gave way to a newer half-open association
 }
 
 // newAttempt reports whether a ClientHello with this random starts a new
@@ -44,13 +53,15 @@ type packetIn struct {
 }
 
 // peerQueue is how many records may wait for a slow reader before the
-// newest are dropped; DTLS recovers by retransmission.
-const peerQueue = 128
+// newest are dropped; DTLS recovers by retransmission. A handshake flight
+// is a few records, a CAPWAP exchange one or two.
+const peerQueue = 32
 
 func newPeer(m *Mux, addr net.Addr) *Peer {
 	p := &Peer{
 		mux:    m,
 		key:    addr.String(),
+		src:    sourceIP(addr),
 		in:     make(chan packetIn, peerQueue),
 		closed: make(chan struct{}),
 		readDL: deadline.New(),
@@ -65,6 +76,10 @@ func (p *Peer) Addr() net.Addr { return p.addr.Load().(net.Addr) }
 // Replaced reports whether the peer was closed because the same address
 // started a new association.
 func (p *Peer) Replaced() bool { return p.replaced.Load() }
+
+// Evicted reports whether the peer, still waiting for its client to
+// answer the cookie, was closed to make room for newer ones.
+func (p *Peer) Evicted() bool { return p.evicted.Load() }
 
 // Closed is closed when the peer is.
 func (p *Peer) Closed() <-chan struct{} { return p.closed }
@@ -100,6 +115,11 @@ func (p *Peer) WriteTo(b []byte, addr net.Addr) (int, error) {
 	}
 	if addr == nil {
 		addr = p.Addr()
+	}
+	if c := hvrCookie(b); c != nil {
+		p.mux.mu.Lock()
+		p.cookie = c
+		p.mux.mu.Unlock()
 	}
 	out := make([]byte, 0, wire.DTLSHeaderLen+len(b))
 	out = wire.AppendDTLSHeader(out)

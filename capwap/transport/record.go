@@ -17,6 +17,7 @@ type recordInfo struct {
 	epoch       uint16
 	cid         []byte // the connection ID of a tls12_cid record
 	random      []byte // the ClientHello's random: one per association attempt
+	cookie      []byte // the ClientHello's cookie, nil before a HelloVerifyRequest
 }
 
 // clientRandomOffset is where a ClientHello's random starts in its record:
@@ -35,6 +36,7 @@ func parseRecord(b []byte, cidLen int) (recordInfo, bool) {
 		ri.clientHello = ri.epoch == 0 && len(b) > recordHeaderLen && b[recordHeaderLen] == handshakeClientHello
 		if ri.clientHello && len(b) >= clientRandomOffset+32 {
 			ri.random = b[clientRandomOffset : clientRandomOffset+32]
+			ri.cookie = helloCookie(b)
 		}
 	case contentTypeConnectionID:
 		if cidLen == 0 || len(b) < 11+cidLen+2 {

@@ -101,6 +101,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.APIAddress, "api", "127.0.0.1:0", "REST API address")
 	fs.DurationVar(&cfg.EchoInterval, "echo-interval", controlplane.DefaultEchoInterval, "echo interval told to CAPs (whole seconds)")
 	fs.DurationVar(&cfg.CAPTimeout, "cap-timeout", controlplane.DefaultCAPTimeout, "drop a CAP silent for this long")
+	fs.IntVar(&cfg.MaxCAPs, "max-caps", controlplane.DefaultMaxCAPs, "most CAPs joined at once (1–65535); more are refused at Join with resource depletion")
 	fs.StringVar(&cfg.SSID, "ssid", "", "quick start: configuration \"default\" with this SSID and a provisioning rule giving it to every radio (saved)")
 	fs.StringVar(&cfg.Certificate, "certificate", pki.Auto, "manager certificate: auto (issued by the CA on first start) or an imported certificate's name")
 	fs.StringVar(&cfg.CACertificate, "ca-certificate", pki.Auto, "CA: auto (capstan-CA-<base MAC>, made on first start) or an imported certificate's name")
@@ -122,6 +123,10 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s serve: unexpected argument %q\n", program, fs.Arg(0))
+		return 2
+	}
+	if cfg.MaxCAPs < 1 || cfg.MaxCAPs > 65535 {
+		fmt.Fprintf(stderr, "%s serve: --max-caps %d: from 1 to 65535\n", program, cfg.MaxCAPs)
 		return 2
 	}
 	var err error

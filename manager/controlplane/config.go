@@ -61,7 +61,7 @@ const (
 	DefaultEchoInterval = time.Second
 	DefaultCAPTimeout   = 2500 * time.Millisecond
 	DefaultJoinTimeout  = 15 * time.Second
-	DefaultMaxCAPs      = 4096
+	DefaultMaxCAPs      = 20000
 )
 
 func (c *Config) setDefaults() error {
@@ -89,8 +89,8 @@ func (c *Config) setDefaults() error {
 	if c.MaxCAPs == 0 {
 		c.MaxCAPs = DefaultMaxCAPs
 	}
-	if c.MaxCAPs > 65535 {
-		return fmt.Errorf("max caps %d: at most 65535", c.MaxCAPs)
+	if c.MaxCAPs < 1 || c.MaxCAPs > 65535 {
+		return fmt.Errorf("max caps %d: from 1 to 65535 (the AC Descriptor's 16 bits)", c.MaxCAPs)
 	}
 	if c.Store == nil {
 		c.Store = model.Memory(nil)

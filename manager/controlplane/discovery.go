@@ -37,7 +37,7 @@ func (s *Server) serveDiscovery(ctx context.Context, l *listener) {
 			Elements: []wire.Element{
 				s.acDescriptor(),
 				&wire.ACName{Name: s.cfg.Name},
-				&wire.CAPWAPControlIPv4Address{Address: transport.LocalIPv4For(d.Addr), WTPCount: uint16(len(s.RemoteCaps()))},
+				&wire.CAPWAPControlIPv4Address{Address: transport.LocalIPv4For(d.Addr), WTPCount: s.wtpCount()},
 			},
 		}
 		b, err := resp.AppendBinary(nil)

@@ -83,16 +83,13 @@ func (c *session) provisionOnce(fresh bool) (created bool, err error) {
 		s.releaseNames(c)
 	}
 	cfg := s.cfg.Store.Config()
-	res := provision.Provision(cfg, c.capInfo(), func(name string) bool {
-		owner := s.names[name]
-		return owner != nil && owner != c
-	})
+	res := provision.Provision(cfg, c.capInfo(), s.names.forCAP(c))
 	if len(res.Create) == 0 {
 		s.releaseNames(c)
 		for _, ifs := range res.Interfaces {
 			for _, it := range ifs {
 				if !it.Static {
-					s.names[it.Name] = c
+					s.names.take(c, it.Name)
 				}
 			}
 		}
@@ -122,13 +119,7 @@ func (c *session) provisionOnce(fresh bool) (created bool, err error) {
 }
 
 // releaseNames forgets c's dynamic interface names; s.provMu is held.
-func (s *Server) releaseNames(c *session) {
-	for n, owner := range s.names {
-		if owner == c {
-			delete(s.names, n)
-		}
-	}
-}
+func (s *Server) releaseNames(c *session) { s.names.release(c) }
 
 // reprovisionAll runs provisioning for every CAP in Run after each change
 // of the configuration, coalescing bursts of changes, and pushes what

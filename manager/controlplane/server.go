@@ -26,9 +26,9 @@ type Server struct {
 	bySession map[wire.SessionID]*session
 	ready     chan struct{}
 
-	provMu  sync.Mutex          // provisioning runs one CAP at a time
-	names   map[string]*session // dynamic interface names, by owner
-	changed chan struct{}       // the configuration changed
+	provMu  sync.Mutex    // provisioning runs one CAP at a time
+	names   *nameTable    // dynamic interface names, by owner
+	changed chan struct{} // the configuration changed
 	// accessChanged: the configuration changed, for the access list's clock
 	accessChanged chan struct{}
 	// pushSlots bounds the configuration pushes in flight after a change.
@@ -59,7 +59,7 @@ func New(cfg Config) (*Server, error) {
 		caps:          map[string]*session{},
 		bySession:     map[wire.SessionID]*session{},
 		ready:         make(chan struct{}),
-		names:         map[string]*session{},
+		names:         newNameTable(),
 		changed:       make(chan struct{}, 1),
 		accessChanged: make(chan struct{}, 1),
 		metrics:       newMetrics(),
@@ -162,8 +162,11 @@ func (s *Server) open(ctx context.Context) error {
 }
 
 func (s *Server) addListener(kind string, control, data net.PacketConn) {
+	// Established associations: every CAP, plus room for enrollment-only
+	// sessions and CAPs replacing their own stale session.
 	mux := transport.NewMux(control, transport.MuxConfig{
 		Accept: true, CIDLength: transport.CIDLength, Logger: s.cfg.Logger,
+		MaxPeers: s.cfg.MaxCAPs + s.cfg.MaxCAPs/8 + 64,
 	})
 	s.mu.Lock()
 	s.listeners = append(s.listeners, &listener{kind: kind, control: mux, data: data})
@@ -194,11 +197,19 @@ func (s *Server) acceptLoop(ctx context.Context, l *listener, wg *sync.WaitGroup
 	}
 }
 
+// activeCAPs is how many CAPs have a session past Join, without a scan.
+func (s *Server) activeCAPs() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.caps)
+}
+
+// wtpCount is activeCAPs for the 16-bit WTP Count of CAPWAP elements.
+func (s *Server) wtpCount() uint16 { return uint16(min(s.activeCAPs(), 65535)) }
+
 // acDescriptor describes this manager's load and policy.
 func (s *Server) acDescriptor() *wire.ACDescriptor {
-	s.mu.Lock()
-	active := len(s.caps)
-	s.mu.Unlock()
+	active := s.activeCAPs()
 	return &wire.ACDescriptor{
 		ActiveWTPs: uint16(min(active, 65535)), MaxWTPs: uint16(s.cfg.MaxCAPs),
 		StationLimit: 65535,

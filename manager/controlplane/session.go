@@ -51,6 +51,7 @@ type session struct {
 	radioInfo []provision.Radio
 	joinedAt  time.Time
 	image     *upgrade.Package // offered at Join: the session delivers it and ends
+	names     []string         // its dynamic interface names, under srv.provMu
 
 	mu          sync.Mutex
 	state       string
@@ -89,7 +90,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		switch {
 		case refusal != nil:
 			l.control.Warn(addr, "refused CAP certificate", "err", refusal)
-		case !peer.Replaced() && ctx.Err() == nil:
+		case !peer.Replaced() && !peer.Evicted() && ctx.Err() == nil:
 			l.control.Warn(addr, "DTLS handshake failed", "err", err)
 		}
 		return

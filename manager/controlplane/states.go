@@ -87,7 +87,7 @@ func (c *session) join(ctx context.Context) error {
 		c.srv.acDescriptor(),
 		&wire.ACName{Name: c.srv.cfg.Name},
 		&wire.ECNSupport{},
-		&wire.CAPWAPControlIPv4Address{Address: local, WTPCount: uint16(len(c.srv.RemoteCaps()))},
+		&wire.CAPWAPControlIPv4Address{Address: local, WTPCount: c.srv.wtpCount()},
 		&wire.CAPWAPLocalIPv4Address{Address: local},
 	}}
 	resp.Elements = append(resp.Elements, radios...)
@@ -175,22 +175,33 @@ func (c *session) dataCheck(ctx context.Context) error {
 
 // run serves a joined CAP until it goes silent for CAPTimeout, its channel
 // fails or a newer session replaces it.
+//
+// One timer per session, set for the moment the CAP would have been silent
+// too long: it fires about once per CAPTimeout rather than on a fixed tick,
+// and costs nothing in between however many CAPs there are.
 func (c *session) run(ctx context.Context) error {
-	tick := time.NewTicker(c.srv.cfg.CAPTimeout / 10)
-	defer tick.Stop()
+	timeout := c.srv.cfg.CAPTimeout
+	check := time.NewTimer(timeout)
+	defer check.Stop()
 	for {
 		select {
 		case m := <-c.cc.Requests():
 			c.answer(m)
-		case <-tick.C:
-			if silent := time.Since(c.cc.LastReceived()); silent > c.srv.cfg.CAPTimeout {
+		case now := <-check.C:
+			silent := now.Sub(c.cc.LastReceived())
+			if silent > timeout {
 				c.close()
 				return fmt.Errorf("CAP lost: silent for %v", silent.Round(time.Millisecond))
 			}
-			if c.leaf != nil && time.Now().After(c.leaf.NotAfter) {
+			if c.leaf != nil && now.After(c.leaf.NotAfter) {
 				c.close()
 				return fmt.Errorf("CAP certificate expired at %s", c.leaf.NotAfter.UTC().Format(time.RFC3339))
 			}
+			next := timeout - silent + time.Millisecond
+			if c.leaf != nil {
+				next = min(next, max(time.Until(c.leaf.NotAfter)+time.Millisecond, time.Millisecond))
+			}
+			check.Reset(next)
 		case <-c.cc.Done():
 			return c.cc.Err()
 		case <-c.closed:

@@ -29,6 +29,8 @@ type Config struct {
 	APIAddress    string
 	EchoInterval  time.Duration
 	CAPTimeout    time.Duration
+	// MaxCAPs bounds the CAPs joined at once (0: the control plane's default).
+	MaxCAPs int
 	// SSID, if set, is given to every radio: see QuickStart.
 	SSID string
 	// Certificate and CACertificate are "auto" or names of imported
@@ -92,7 +94,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	cp, err := controlplane.New(controlplane.Config{
 		Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
-		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, Store: store, Channels: saved, Logger: log,
+		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, MaxCAPs: cfg.MaxCAPs, Store: store, Channels: saved, Logger: log,
 	})
 	if err != nil {
 		return err

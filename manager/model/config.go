@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Item is one entry of a resource: its stable ID and its set fields.
@@ -38,6 +39,7 @@ func (it Item) Disabled() bool { return it.Bool("disabled") }
 type Config struct {
 	items  map[string][]Item
 	nextID int
+	idx    atomic.Pointer[configIndex]
 }
 
 // New returns an empty configuration.
@@ -63,12 +65,11 @@ func (c *Config) Items(res string) []Item {
 
 // Named returns the item of res called name.
 func (c *Config) Named(res, name string) (Item, bool) {
-	for _, it := range c.items[res] {
-		if it.Name() == name {
-			return it, true
-		}
+	i, ok := c.index().named[res][name]
+	if !ok {
+		return Item{}, false
 	}
-	return Item{}, false
+	return c.items[res][i], true
 }
 
 // ErrNotFound is returned for a reference to no item.
@@ -176,6 +177,7 @@ func (c *Config) Add(res string, ch Change, before int) (int, error) {
 		list = append(slices.Clone(list), it)
 	}
 	c.items[res] = list
+	c.changed()
 	return it.ID, nil
 }
 
@@ -191,6 +193,7 @@ func (c *Config) Set(res string, i int, ch Change) {
 	old := list[i]
 	list[i] = Item{ID: old.ID, Values: apply(old.Values, ch)}
 	c.items[res] = list
+	c.changed()
 	if newName, ok := ch["name"].(string); ok && r.Named && old.Name() != "" && newName != old.Name() {
 		c.renameRefs(res, old.Name(), newName)
 	}
@@ -210,6 +213,7 @@ func (c *Config) Remove(res string, i int) error {
 		}
 	}
 	c.items[res] = slices.Delete(slices.Clone(c.items[res]), i, i+1)
+	c.changed()
 	return nil
 }
 
@@ -223,6 +227,7 @@ func (c *Config) Move(res string, i, to int) {
 	}
 	to = min(max(to, 0), len(list))
 	c.items[res] = slices.Insert(list, to, it)
+	c.changed()
 }
 
 // refFields lists, for every resource, the fields that reference items of
@@ -293,6 +298,7 @@ func (c *Config) renameRefs(res, from, to string) {
 			}
 		}
 		c.items[r.Name] = list
+		c.changed()
 	}
 }
 

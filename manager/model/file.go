@@ -111,6 +111,7 @@ func Parse(data []byte) (*Config, error) {
 			}
 			ids[it.ID] = true
 			c.items[k] = append(c.items[k], it)
+			c.changed()
 		}
 	}
 	if err := c.Validate(); err != nil {

@@ -89,13 +89,8 @@ func (c *Config) validateInterface(it Item, bad func(string, string, ...any) err
 		if mac == "" {
 			return bad("radio-mac", "a master interface needs the radio's MAC (or set master-interface for a slave)")
 		}
-		for _, o := range c.items["interface"] {
-			if o.ID == it.ID {
-				break
-			}
-			if o.String("radio-mac") == mac {
-				return bad("radio-mac", "%s is bound to interface %q already", mac, o.Name())
-			}
+		if o, _ := c.InterfaceByRadioMAC(mac); o.ID != it.ID {
+			return bad("radio-mac", "%s is bound to interface %q already", mac, o.Name())
 		}
 	}
 	if it.String("configuration") == "" && it.String("configuration.ssid") == "" {

@@ -61,11 +61,12 @@ func sanitize(s string) string {
 	return string(out[:min(len(out), 56)])
 }
 
-// uniqueName returns the first free name: base followed by 1, 2, … when
-// numbered, else base, then base-2, base-3, ….
-func uniqueName(base string, numbered bool, taken func(string) bool) string {
+// uniqueName returns the first free name: base followed by from,
+// from+1, … when numbered (from is at least 1 and no free number lies
+// below it), else base, then base-2, base-3, ….
+func uniqueName(base string, numbered bool, from int, taken func(string) bool) string {
 	if numbered {
-		for n := 1; ; n++ {
+		for n := max(from, 1); ; n++ {
 			if name := fmt.Sprintf("%s%d", base, n); !taken(name) {
 				return name
 			}
@@ -79,4 +80,20 @@ func uniqueName(base string, numbered bool, taken func(string) bool) string {
 			return name
 		}
 	}
+}
+
+// SplitNumbered splits a numbered name into its base and number: "cap12"
+// is ("cap", 12); ok is false for a name without a trailing number.
+func SplitNumbered(name string) (base string, n int, ok bool) {
+	i := len(name)
+	for i > 0 && name[i-1] >= '0' && name[i-1] <= '9' {
+		i--
+	}
+	if i == len(name) || len(name)-i > 9 || name[i] == '0' {
+		return "", 0, false
+	}
+	for _, c := range name[i:] {
+		n = n*10 + int(c-'0')
+	}
+	return name[:i], n, true
 }

@@ -60,15 +60,32 @@ type Result struct {
 	Create []model.Change
 }
 
+// Names says which interface names other CAPs' dynamic interfaces hold.
+type Names interface {
+	Taken(name string) bool
+	// FirstFree returns an n such that base1 … base(n-1) are all taken
+	// (1 when nothing is known), so that numbering does not scan from 1.
+	FirstFree(base string) int
+}
+
+// TakenFunc is Names from a predicate, without numbering hints.
+type TakenFunc func(string) bool
+
+// Taken implements Names.
+func (f TakenFunc) Taken(name string) bool { return f(name) }
+
+// FirstFree implements Names.
+func (TakenFunc) FirstFree(string) int { return 1 }
+
 // Provision runs the static interfaces and the rules for every radio of
-// cap. taken reports whether an interface name is in use by another CAP's
-// dynamic interfaces; static names are checked against cfg.
-func Provision(cfg *model.Config, cap CAP, taken func(string) bool) Result {
+// cap. names reports which interface names other CAPs' dynamic interfaces
+// hold; static names are checked against cfg.
+func Provision(cfg *model.Config, cap CAP, names Names) Result {
 	res := Result{Interfaces: map[uint8][]Interface{}}
 	used := map[string]bool{}
 	isTaken := func(n string) bool {
 		_, static := cfg.Named("interface", n)
-		return static || used[n] || taken(n)
+		return static || used[n] || names.Taken(n)
 	}
 	for _, r := range cap.Radios {
 		if ifs := staticInterfaces(cfg, r); ifs != nil {
@@ -87,7 +104,7 @@ func Provision(cfg *model.Config, cap CAP, taken func(string) bool) Result {
 			continue
 		}
 		base, numbered := formatName(rule, cap, r)
-		name := uniqueName(base, numbered, isTaken)
+		name := uniqueName(base, numbered, names.FirstFree(base), isTaken)
 		used[name] = true
 		confs := append([]string{rule.String("master-configuration")}, rule.Strings("slave-configurations")...)
 		var ifs []Interface
@@ -95,7 +112,7 @@ func Provision(cfg *model.Config, cap CAP, taken func(string) bool) Result {
 			it := Interface{Name: name, CAP: cap.Identity, RadioID: r.ID, RadioMAC: r.MAC, WLANID: uint8(i + 1), Configuration: conf,
 				Disabled: act == model.ActionCreateDisabled, Static: act != model.ActionCreateDynamicEnabled}
 			if i > 0 {
-				it.Master, it.Name = name, uniqueName(fmt.Sprintf("%s-%d", name, i), false, isTaken)
+				it.Master, it.Name = name, uniqueName(fmt.Sprintf("%s-%d", name, i), false, 1, isTaken)
 				used[it.Name] = true
 			}
 			if !it.Static {
@@ -132,16 +149,13 @@ func staticInterfaces(cfg *model.Config, r Radio) []Interface {
 	if r.MAC == "" {
 		return nil
 	}
-	idx := slices.IndexFunc(cfg.Items("interface"), func(it model.Item) bool { return it.String("radio-mac") == r.MAC })
-	if idx < 0 {
+	master, ok := cfg.InterfaceByRadioMAC(r.MAC)
+	if !ok {
 		return nil
 	}
-	master := cfg.Items("interface")[idx]
 	out := []Interface{staticInterface(cfg, master, r, 1, "")}
-	for _, it := range cfg.Items("interface") {
-		if it.String("master-interface") == master.Name() {
-			out = append(out, staticInterface(cfg, it, r, uint8(len(out)+1), master.Name()))
-		}
+	for _, it := range cfg.Slaves(master.Name()) {
+		out = append(out, staticInterface(cfg, it, r, uint8(len(out)+1), master.Name()))
 	}
 	return out
 }

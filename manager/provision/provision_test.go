@@ -98,7 +98,7 @@ func TestMatchers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := config(t, append(append([]string{}, profiles...), tt.rules...)...)
-			got := configurations(Provision(cfg, cap1, none), cap1)
+			got := configurations(Provision(cfg, cap1, TakenFunc(none)), cap1)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -111,7 +111,7 @@ func TestMatchers(t *testing.T) {
 func TestActions(t *testing.T) {
 	t.Run("create-dynamic-enabled", func(t *testing.T) {
 		cfg := config(t, append(profiles, "provisioning action=create-dynamic-enabled master-configuration=office slave-configurations=guest")...)
-		res := Provision(cfg, cap1, none)
+		res := Provision(cfg, cap1, TakenFunc(none))
 		want := []Interface{
 			{Name: "cap1", CAP: "ap-lobby", RadioID: 1, RadioMAC: radio2g.MAC, WLANID: 1, Configuration: "office", Rule: 4},
 			{Name: "cap1-1", CAP: "ap-lobby", Master: "cap1", RadioID: 1, RadioMAC: radio2g.MAC, WLANID: 2, Configuration: "guest", Rule: 4},
@@ -129,7 +129,7 @@ func TestActions(t *testing.T) {
 	for _, act := range []string{"create-enabled", "create-disabled"} {
 		t.Run(act, func(t *testing.T) {
 			cfg := config(t, append(profiles, "provisioning action="+act+" master-configuration=office slave-configurations=guest name-format=%I")...)
-			res := Provision(cfg, cap1, none)
+			res := Provision(cfg, cap1, TakenFunc(none))
 			disabled := act == "create-disabled"
 			want := []model.Change{
 				{"name": "ap-lobby", "configuration": "office", "radio-mac": radio2g.MAC},
@@ -152,7 +152,7 @@ func TestActions(t *testing.T) {
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			again := Provision(cfg, cap1, none)
+			again := Provision(cfg, cap1, TakenFunc(none))
 			if len(again.Create) != 0 || again.Interfaces[2][1].Name != "ap-lobby-2-1" || !again.Interfaces[2][1].Static ||
 				again.Interfaces[2][0].Disabled != disabled {
 				t.Errorf("after creation: %+v", again)
@@ -164,7 +164,7 @@ func TestActions(t *testing.T) {
 			"provisioning action=create-dynamic-enabled master-configuration=office",
 			"interface name=lab-radio radio-mac=02:00:00:00:01:02 configuration=lab channel.frequency=5180",
 			"interface name=lab-guest master-interface=lab-radio configuration=guest")...)
-		res := Provision(cfg, cap1, none)
+		res := Provision(cfg, cap1, TakenFunc(none))
 		if diff := cmp.Diff([]string{"office", "lab+guest"}, configurations(res, cap1)); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
@@ -200,7 +200,7 @@ func TestNameFormats(t *testing.T) {
 			}
 			return false
 		}
-		res := Provision(cfg, cap1, taken)
+		res := Provision(cfg, cap1, TakenFunc(taken))
 		got := []string{res.Interfaces[1][0].Name, res.Interfaces[2][0].Name}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%q taken %v (-want +got):\n%s", tt.rule, tt.taken, diff)
@@ -210,7 +210,7 @@ func TestNameFormats(t *testing.T) {
 	odd := cap1
 	odd.Identity = "Lobby AP #1"
 	cfg := config(t, append(profiles, "provisioning action=create-dynamic-enabled master-configuration=office name-format=%I")...)
-	if got := Provision(cfg, odd, none).Interfaces[1][0].Name; got != "Lobby-AP--1" {
+	if got := Provision(cfg, odd, TakenFunc(none)).Interfaces[1][0].Name; got != "Lobby-AP--1" {
 		t.Errorf("sanitised name = %q", got)
 	}
 }
@@ -225,7 +225,7 @@ func TestRadioElements(t *testing.T) {
 		"access-list mac-address=02:00:00:00:aa:02 private-passphrase=bob-secret action=reject",
 		"access-list ssid-regexp=^guest$ private-passphrase=guest-pass",
 	)
-	res := Provision(cfg, cap1, none)
+	res := Provision(cfg, cap1, TakenFunc(none))
 	els, served := RadioElements(cfg, 2, res.Interfaces[2], []uint8{1, 2, 3})
 	alice, _ := net.ParseMAC("02:00:00:00:aa:01")
 	want := []wire.Element{
