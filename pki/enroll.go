@@ -165,6 +165,13 @@ func (a *Authority) Enroll(r EnrollRequest) ([]*x509.Certificate, error) {
 	needApproval := !preApproved && (a.cfg.Policy == PolicyApproval || a.revokedCN(cn) || replaces != "")
 	switch {
 	case needApproval:
+		if j := slices.IndexFunc(a.enroll.Requests, func(q Request) bool { return q.State == RequestPending && q.CommonName == cn }); j >= 0 {
+			// One pending request per name: a flood with fresh keys for one
+			// MAC cannot bury the others; the administrator who rejects
+			// the wrong one lets the next key ask.
+			q := a.enroll.Requests[j]
+			return nil, fmt.Errorf("%w: request %s for %s from %s waits for approval already (another key)", ErrTooManyPending, q.ID, cn, q.Address)
+		}
 		if a.pendingLocked() >= maxPending {
 			return nil, fmt.Errorf("%w: %d requests already wait for approval", ErrTooManyPending, maxPending)
 		}

@@ -314,6 +314,17 @@ func (c *ControlConn) dispatch(m *wire.ControlMessage) {
 	}
 }
 
+// Unanswered forgets req, which is dropped without an answer (over a
+// rate), so that its retransmission is taken as new rather than as a
+// duplicate of a request still being processed.
+func (c *ControlConn) Unanswered(req *wire.ControlMessage) {
+	c.respMu.Lock()
+	if c.lastReqSeq == int(req.Seq) && c.lastReqType == req.Type && c.lastResp == nil {
+		c.lastReqSeq = -1
+	}
+	c.respMu.Unlock()
+}
+
 // RemoteAddr returns the peer's address as the conn below knows it.
 func (c *ControlConn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
 

@@ -15,8 +15,9 @@ const (
 	// oldest gives way. At a 4,000/s flood a slot lives 250 ms, far more
 	// than a real client needs to answer.
 	DefaultMaxHalfOpen = 1024
-	// DefaultMaxHalfOpenPerSource bounds them per source IP address.
-	DefaultMaxHalfOpenPerSource = 16
+	// DefaultMaxHalfOpenPerSource bounds them per source IP address (CAPs
+	// behind one NAT share one).
+	DefaultMaxHalfOpenPerSource = 64
 	// DefaultMaxHandshakes bounds the handshakes past the cookie, whose
 	// key exchange and certificate checks cost CPU: beyond it a client's
 	// cookie answer is dropped and its retransmission comes back later,

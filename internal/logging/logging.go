@@ -9,11 +9,11 @@ import (
 )
 
 // New returns a text logger writing to w at level (debug, info, warn,
-// error).
+// error), within DefaultBudget.
 func New(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(DefaultBudget.Limit(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))), nil
 }

@@ -85,7 +85,7 @@ func (c *session) admit(ctx context.Context, a association) {
 		return
 	}
 	c.mu.Lock()
-	delete(c.stations, a.mac.String())
+	c.dropStation(a.mac.String())
 	c.mu.Unlock()
 }
 

@@ -4,18 +4,34 @@ import (
 	"context"
 	"net"
 
+	"golang.org/x/time/rate"
+
+	"github.com/capstan-wifi/capstan/internal/limit"
+
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
 )
 
 // serveDiscovery answers clear Discovery Requests (RFC 5415 §5.1) on l.
+//
+// Answers are bounded per source (address and port: CAPs behind one NAT
+// or on one test host share an address) and in all, which is what bounds
+// reflection to a forged source: a Discovery Response is about 1.5 times
+// its request.
 func (s *Server) serveDiscovery(ctx context.Context, l *listener) {
+	perSource := limit.NewKeyed(DiscoveryPerSource, DiscoveryPerSource*4, 16384)
+	all := rate.NewLimiter(DiscoveryPerSecond, DiscoveryPerSecond)
 	for {
 		d, err := l.control.ReadPlain(ctx)
 		if err != nil {
 			return
 		}
 		key := d.Addr.String()
+		if !perSource.Allow(key) || !all.Allow() {
+			s.metrics.limited.WithLabelValues("discovery").Inc()
+			l.control.Warn("discovery-rate", "dropped Discovery Requests over the rate", "per_source", DiscoveryPerSource, "in_all", DiscoveryPerSecond)
+			continue
+		}
 		req, err := wire.ParseControl(d.Data)
 		if err != nil {
 			l.control.Warn(key, "dropped malformed discovery packet", "err", err)
@@ -50,6 +66,13 @@ func (s *Server) serveDiscovery(ctx context.Context, l *listener) {
 		}
 	}
 }
+
+// Discovery answer rates: a CAP sends a Discovery Request every few
+// seconds while it looks for a manager.
+const (
+	DiscoveryPerSource = 5
+	DiscoveryPerSecond = 2000
+)
 
 // serveData answers Data Channel Keep-Alives (RFC 5415 §4.4.1) from CAPs with
 // a session, which is what moves a session from Data Check to Run. User

@@ -14,6 +14,8 @@ type metrics struct {
 	handshake   prometheus.Histogram
 	join        prometheus.Histogram
 	dataPackets *prometheus.CounterVec // by direction and kind
+	// limited counts what the flood bounds refused, by what.
+	limited *prometheus.CounterVec
 }
 
 var latencyBuckets = []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5, 10}
@@ -35,6 +37,9 @@ func newMetrics() metrics {
 		dataPackets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "capstan_data_packets_total",
 			Help: "CAPWAP data channel packets, by direction (rx, tx) and kind (keepalive, dropped)."},
 			[]string{"direction", "kind"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "capstan_limited_total",
+			Help: "Inputs refused by a bound: stations over the per-CAP or per-WLAN limit, control requests over a session's rate, discovery requests over a source's rate."},
+			[]string{"what"}),
 	}
 }
 
@@ -42,7 +47,7 @@ func newMetrics() metrics {
 // above and, computed at each scrape, CAPs by state and wireless clients.
 func (s *Server) Collectors() []prometheus.Collector {
 	m := s.metrics
-	return []prometheus.Collector{m.joins, m.pushes, m.rejects, m.upgrades, m.handshake, m.join, m.dataPackets, stateCollector{s}}
+	return []prometheus.Collector{m.joins, m.pushes, m.rejects, m.upgrades, m.handshake, m.join, m.dataPackets, m.limited, stateCollector{s}}
 }
 
 var (

@@ -64,9 +64,10 @@ func (c *session) stationEvent(m *wire.ControlMessage) []association {
 	defer c.mu.Unlock()
 	var fresh []association
 	if c.stations == nil {
-		c.stations = map[string]*Registration{}
+		c.stations, c.perWLAN = map[string]*Registration{}, map[wlanKey]int{}
 	}
 	now := time.Now()
+	over := 0
 	for _, e := range m.Elements {
 		switch e := e.(type) {
 		case *wire.Station:
@@ -75,15 +76,25 @@ func (c *session) stationEvent(m *wire.ControlMessage) []association {
 				if _, ok := c.stations[key]; ok {
 					c.log.Info("station left", "mac", key, "ssid", e.SSID)
 				}
-				delete(c.stations, key)
+				c.dropStation(key)
 				continue
 			}
 			r := c.stations[key]
 			if r == nil {
-				r = &Registration{Since: now.Add(-time.Duration(e.ConnectedSec) * time.Second)}
+				w := wlanKey{e.RadioID, e.WLANID}
+				if len(c.stations) >= MaxStationsPerCAP || c.perWLAN[w] >= MaxStationsPerWLAN {
+					over++
+					continue
+				}
+				r = &Registration{Since: now.Add(-time.Duration(e.ConnectedSec) * time.Second), RadioID: e.RadioID, WLANID: e.WLANID}
 				c.stations[key] = r
+				c.perWLAN[w]++
 				fresh = append(fresh, association{radio: e.RadioID, wlan: e.WLANID, mac: e.MAC, ssid: e.SSID, signal: int(e.Signal)})
 				c.log.Info("station associated", "mac", key, "ssid", e.SSID, "interface", e.Interface, "signal", e.Signal)
+			}
+			if was, is := (wlanKey{r.RadioID, r.WLANID}), (wlanKey{e.RadioID, e.WLANID}); was != is {
+				c.perWLAN[was]--
+				c.perWLAN[is]++
 			}
 			since, decision := r.Since, r.Access
 			*r = Registration{Access: decision, Interface: c.identity + "/" + e.Interface, CAP: c.identity, RadioID: e.RadioID, WLANID: e.WLANID,
@@ -91,10 +102,38 @@ func (c *session) stationEvent(m *wire.ControlMessage) []association {
 				RxRateKbps: e.RxRateKbps, TxBytes: e.TxBytes, RxBytes: e.RxBytes, TxPackets: e.TxPackets, RxPackets: e.RxPackets,
 				InactiveMs: e.InactiveMs, Since: since, Updated: now}
 		case *wire.DeleteStation:
-			delete(c.stations, e.MAC.String())
+			c.dropStation(e.MAC.String())
 		}
 	}
+	if over > 0 {
+		c.srv.metrics.limited.WithLabelValues("stations").Add(float64(over))
+		c.warn.Warn("stations", "station limit reached: reported clients not recorded",
+			"dropped", over, "per_cap", MaxStationsPerCAP, "per_wlan", MaxStationsPerWLAN)
+	}
 	return fresh
+}
+
+// Bounds of the registration table: a CAP, honest or not, cannot report
+// more clients than a real AP serves (hostapd's max_num_sta is 2007 per
+// BSS).
+const (
+	MaxStationsPerCAP  = 2048
+	MaxStationsPerWLAN = 1024
+)
+
+type wlanKey struct{ radio, wlan uint8 }
+
+// dropStation removes a client from the table; c.mu is held.
+func (c *session) dropStation(mac string) {
+	r, ok := c.stations[mac]
+	if !ok {
+		return
+	}
+	delete(c.stations, mac)
+	w := wlanKey{r.RadioID, r.WLANID}
+	if c.perWLAN[w]--; c.perWLAN[w] <= 0 {
+		delete(c.perWLAN, w)
+	}
 }
 
 // RemoveStation disconnects the client mac through the CAP it is
@@ -125,7 +164,7 @@ func (s *Server) RemoveStation(ctx context.Context, mac net.HardwareAddr) error 
 		return fmt.Errorf("remove %s: CAP %s refused: %s", key, owner.identity, why)
 	}
 	owner.mu.Lock()
-	delete(owner.stations, key)
+	owner.dropStation(key)
 	owner.mu.Unlock()
 	owner.log.Info("station removed", "mac", key)
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
+	"github.com/capstan-wifi/capstan/internal/limit"
 	"github.com/capstan-wifi/capstan/manager/model"
 )
 
@@ -35,6 +36,8 @@ type Server struct {
 	pushSlots chan struct{}
 	metrics   metrics
 	offers    map[string]offer // packages offered to CAPs, by identity key
+	// enrollments bounds in-band enrollment requests per source address.
+	enrollments *limit.Keyed
 }
 
 // listener is one control socket with its data channel: UDP, or layer 2 on
@@ -65,6 +68,7 @@ func New(cfg Config) (*Server, error) {
 		metrics:       newMetrics(),
 		pushSlots:     make(chan struct{}, MaxPushesInFlight),
 		offers:        map[string]offer{},
+		enrollments:   limit.NewKeyed(EnrollmentsPerSource, 10*EnrollmentsPerSource, 16384),
 	}
 	cfg.Store.Subscribe(func(*model.Config) {
 		select {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/hal"
@@ -26,6 +28,8 @@ type session struct {
 	srv       *Server
 	cc        *transport.ControlConn
 	log       *slog.Logger
+	warn      *transport.LogLimiter // at most a line per kind of trouble per 10 s
+	requests  *rate.Limiter         // control requests past Join
 	addr      string
 	transport string
 	cn        string
@@ -57,6 +61,7 @@ type session struct {
 	state       string
 	configError string                   // why the CAP refused its configuration, "" if it did not
 	stations    map[string]*Registration // its wireless clients, by MAC
+	perWLAN     map[wlanKey]int          // how many of them each WLAN has
 	ifaces      map[uint8][]provision.Interface
 	surveys     map[uint8][]hal.SurveyEntry // the latest survey of each radio
 	chosen      map[uint8]channel.Choice    // the channel selected for each radio
@@ -117,6 +122,8 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	sctx, endSession := context.WithCancel(ctx)
 	defer endSession()
 	c.ctx = sctx
+	c.warn = transport.NewLogLimiter(c.log, warnInterval)
+	c.requests = rate.NewLimiter(RequestsPerSecond, RequestBurst)
 	c.cc = transport.NewControlConn(conn, transport.ControlConfig{Logger: s.cfg.Logger, Peer: addr})
 	defer c.cc.Close()
 	if len(st.PeerCertificates) > 0 && cn != "" {

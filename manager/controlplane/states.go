@@ -212,8 +212,23 @@ func (c *session) run(ctx context.Context) error {
 	}
 }
 
+// Rate of control requests a CAP may send in Data Check and Run: an honest
+// one sends an Echo Request per echo interval and an event per change of
+// its clients; beyond the rate requests are dropped unanswered, as a
+// congested network would, and an honest CAP's retransmission gets through.
+const (
+	RequestsPerSecond = 20
+	RequestBurst      = 100
+)
+
 // answer handles a request in the Data Check and Run states.
 func (c *session) answer(m *wire.ControlMessage) {
+	if !c.requests.Allow() {
+		c.cc.Unanswered(m)
+		c.srv.metrics.limited.WithLabelValues("requests").Inc()
+		c.warn.Warn("rate", "dropped control requests over the session's rate", "type", m.Type, "per_second", RequestsPerSecond)
+		return
+	}
 	if t, missing := m.MissingMandatory(); missing {
 		c.log.Warn("request lacks a mandatory element", "type", m.Type, "missing", t)
 		_ = c.cc.Respond(m, resultOnly(wire.ResultMissingMandatoryElement))

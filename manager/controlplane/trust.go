@@ -67,6 +67,11 @@ func (c *session) enroll(req *wire.ControlMessage, mac net.HardwareAddr) error {
 	if c.srv.cfg.Authority == nil {
 		return c.refuseEnrollment(req, wire.EnrollmentRefused, "this manager does not issue certificates")
 	}
+	if !c.srv.enrollments.Allow(hostOf(c.addr)) {
+		c.srv.metrics.limited.WithLabelValues("enrollment").Inc()
+		c.warn.Warn("enroll-rate", "enrollment refused: too many requests from this address", "per_second", EnrollmentsPerSource)
+		return c.refuseEnrollment(req, wire.EnrollmentRefused, "too many enrollment requests from this address; try again later")
+	}
 	chain, err := c.srv.cfg.Authority.Enroll(pki.EnrollRequest{
 		CSR: csr.CSR, Password: csr.OneTimePassword, Address: c.addr, Via: "in-band", CommonName: pki.CAPCommonName(mac),
 	})
@@ -164,4 +169,17 @@ func (s *Server) Disconnect(serials []string) int {
 		c.close()
 	}
 	return len(victims)
+}
+
+// EnrollmentsPerSource is how many enrollment requests a second one source
+// address may make (bursts of 10 times that): each may write the PKI's
+// records, and an honest CAP asks once, then polls every few seconds.
+const EnrollmentsPerSource = 2
+
+// hostOf is the address part of a "host:port" peer name.
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }

@@ -1,0 +1,24 @@
+package logging
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestBudgetDropsAndSays(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(Budget{PerSecond: 0.001, Burst: 10}.Limit(slog.NewTextHandler(&buf, nil))).With("peer", "x")
+	for range 1000 {
+		log.Warn("flood")
+	}
+	log.Error("still written")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 12 {
+		t.Fatalf("%d lines for 1,000 warnings and an error within a budget of 10:\n%s", len(lines), buf.String())
+	}
+	if !strings.Contains(lines[10], "dropped=990") || !strings.Contains(lines[11], "still written") {
+		t.Errorf("summary and error lines: %q, %q", lines[10], lines[11])
+	}
+}
