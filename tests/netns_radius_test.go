@@ -86,6 +86,18 @@ server default {
 			pap
 		}
 	}
+	# FreeRADIUS 3.2.1 (Debian 12) signs answers with Message-Authenticator
+	# only when told; capstan refuses answers without one (Blast-RADIUS).
+	post-auth {
+		update reply {
+			Message-Authenticator := 0x00
+		}
+		Post-Auth-Type REJECT {
+			update reply {
+				Message-Authenticator := 0x00
+			}
+		}
+	}
 }
 `, dir, subnet, fr.secret)
 	users := fmt.Sprintf("%q Cleartext-Password := %q\n\tTunnel-Type = VLAN,\n\tTunnel-Medium-Type = IEEE-802,\n\tTunnel-Private-Group-Id = \"30\"\n", knownMAC, knownMAC)

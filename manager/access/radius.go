@@ -64,6 +64,9 @@ func QueryRADIUS(ctx context.Context, server, secret, nasID string, c Client) (R
 	if err != nil {
 		return RADIUSAnswer{}, fmt.Errorf("radius %s: %w", server, err)
 	}
+	if err := checkResponseAuthenticator(resp, p.Authenticator, []byte(secret)); err != nil {
+		return RADIUSAnswer{}, fmt.Errorf("radius %s: %w", server, err)
+	}
 	ans := RADIUSAnswer{Accept: resp.Code == radius.CodeAccessAccept, Reply: rfc2865.ReplyMessage_GetString(resp)}
 	if _, vlan, err := rfc2868.TunnelPrivateGroupID_LookupString(resp); err == nil {
 		if n, err := strconv.Atoi(vlan); err == nil && n >= 1 && n <= 4094 {
@@ -75,4 +78,43 @@ func QueryRADIUS(ctx context.Context, server, secret, nasID string, c Client) (R
 		return ans, nil
 	}
 	return ans, fmt.Errorf("radius %s: unexpected %v", server, resp.Code)
+}
+
+// ErrNoMessageAuthenticator: a response without a valid
+// Message-Authenticator, which a forger who broke the MD5 Response
+// Authenticator could have made (Blast-RADIUS, CVE-2024-3596).
+var ErrNoMessageAuthenticator = errors.New("response without a valid Message-Authenticator (required against Blast-RADIUS, CVE-2024-3596)")
+
+// checkResponseAuthenticator verifies the response's Message-Authenticator
+// (RFC 3579 §3.2): HMAC-MD5 with the secret over the response with the
+// request's authenticator in place of its own and the attribute zeroed.
+// The client half of the Blast-RADIUS fix requires it in every answer.
+func checkResponseAuthenticator(resp *radius.Packet, reqAuth [16]byte, secret []byte) error {
+	got, err := rfc2869.MessageAuthenticator_Lookup(resp)
+	if err != nil || len(got) != 16 {
+		return ErrNoMessageAuthenticator
+	}
+	raw, err := resp.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	copy(raw[4:20], reqAuth[:])
+	found := false
+	for i := 20; i+2 <= len(raw); {
+		typ, n := raw[i], int(raw[i+1])
+		if n < 2 || i+n > len(raw) {
+			return ErrNoMessageAuthenticator
+		}
+		if typ == 80 && n == 18 && !found {
+			clear(raw[i+2 : i+18])
+			found = true
+		}
+		i += n
+	}
+	mac := hmac.New(md5.New, secret)
+	mac.Write(raw)
+	if !found || !hmac.Equal(mac.Sum(nil), got) {
+		return ErrNoMessageAuthenticator
+	}
+	return nil
 }

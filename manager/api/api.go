@@ -103,7 +103,8 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 	top := http.NewServeMux()
 	top.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	top.Handle("/", s.auth(mux))
-	s.srv = &http.Server{Handler: top, ReadHeaderTimeout: 5 * time.Second}
+	s.srv = &http.Server{Handler: top, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	return s, nil
 }
 
@@ -126,17 +127,13 @@ func (s *Server) Serve(ctx context.Context) error {
 
 func (s *Server) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
 			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-func (s *Server) remoteCaps(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.src.RemoteCaps())
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

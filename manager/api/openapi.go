@@ -3,6 +3,8 @@ package api
 import (
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
 	"github.com/capstan-wifi/capstan/manager/model"
+	"maps"
+	"slices"
 )
 
 // OpenAPI is the API's OpenAPI 3.0 description, generated from the
@@ -57,6 +59,15 @@ func OpenAPI() map[string]any {
 	} {
 		paths[path] = map[string]any{"get": op(help, nil, ok200(jsonBody(map[string]any{})))}
 	}
+	capParams := []any{
+		map[string]any{"name": "offset", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}},
+		map[string]any{"name": "limit", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": MaxPage}},
+		map[string]any{"name": "count-only", "in": "query", "description": "answer {\"count\": N} alone", "schema": map[string]any{"type": "boolean"}},
+	}
+	for _, k := range slices.Sorted(maps.Keys(capFields)) {
+		capParams = append(capParams, map[string]any{"name": k, "in": "query", "description": "keep rows whose " + k + " equals this", "schema": map[string]any{"type": "string"}})
+	}
+	paths["/api/v1/remote-caps"].(map[string]any)["get"].(map[string]any)["parameters"] = capParams
 	for action, help := range map[string]string{
 		"provision":        "run the provisioning rules again for one CAP",
 		"reselect-channel": "have one CAP scan and select its open channels again (409 when none is open)",

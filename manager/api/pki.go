@@ -1,10 +1,7 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -199,11 +196,5 @@ func (s *Server) routePKI(mux *http.ServeMux) {
 // readJSON decodes a request body (at most 1 MiB, no unknown fields),
 // answering 400 itself when it cannot.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		writeError(w, http.StatusBadRequest, "request body: "+err.Error())
-		return false
-	}
-	return true
+	return decodeBody(w, r, v, "request body", true, false, true)
 }

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/capstan-wifi/capstan/manager/model"
@@ -77,15 +74,11 @@ func itemJSON(r *model.Resource, it model.Item) map[string]any {
 // readChange decodes a JSON object of field values; extra names keys the
 // request may carry beside fields, returned separately.
 func readChange(w http.ResponseWriter, req *http.Request, extra ...string) (map[string]any, map[string]string, bool) {
-	body, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
+	var raw map[string]any
+	if !decodeBody(w, req, &raw, "body: want one JSON object of field values", false, true, false) {
 		return nil, nil, false
 	}
-	var raw map[string]any
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	if err := d.Decode(&raw); err != nil || raw == nil {
+	if raw == nil {
 		writeError(w, http.StatusBadRequest, "body: want one JSON object of field values")
 		return nil, nil, false
 	}

@@ -221,6 +221,9 @@ func raw(t *testing.T, base, token, method, path string, body any) (int, Error) 
 	}
 	req, _ := http.NewRequest(method, base+path, r)
 	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,13 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/capstan-wifi/capstan/manager/api"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
@@ -64,30 +68,62 @@ func remoteCap(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "provision" || args[0] == "reselect-channel") {
 		return capAction(args, stdout, stderr)
 	}
+	const usage = "usage: capstan-manager remote-cap print [where FIELD=VALUE ...] [count-only] [--json] [--offset N] [--limit N] | provision|reselect-channel <identity|common name|base MAC|number> [--state-dir DIR]"
 	if len(args) == 0 || args[0] != "print" {
-		fmt.Fprintln(stderr, "usage: capstan-manager remote-cap print [--json] | provision|reselect-channel <identity|common name|base MAC|number> [--state-dir DIR]")
+		fmt.Fprintln(stderr, usage)
 		return 2
 	}
 	fs := flag.NewFlagSet("remote-cap print", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print one JSON array")
+	offset := fs.Int("offset", 0, "skip this many rows")
+	limit := fs.Int("limit", api.MaxPage, "print at most this many rows")
 	stateDir := fs.String("state-dir", "", "the manager's state directory (default $CAPSTAN_STATE_DIR or "+daemon.DefaultStateDir+")")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	var words []string
+	rest := args[1:]
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		words, rest = append(words, fs.Arg(0)), fs.Args()[1:]
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "capstan-manager remote-cap print: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	q := url.Values{"offset": {strconv.Itoa(*offset)}, "limit": {strconv.Itoa(*limit)}}
+	countOnly := false
+	for i, w := range words {
+		switch {
+		case w == "count-only":
+			countOnly = true
+		case w == "where" && i+1 < len(words):
+		case strings.Contains(w, "=") && i > 0 && slices.Contains(words[:i], "where"):
+			k, v, _ := strings.Cut(w, "=")
+			q.Set(strings.ReplaceAll(k, "-", "_"), v)
+		default:
+			fmt.Fprintf(stderr, "capstan-manager remote-cap print: unexpected %q\n%s\n", w, usage)
+			return 2
+		}
 	}
 	c, err := api.NewClient(StateDir(*stateDir))
 	if err != nil {
 		fmt.Fprintln(stderr, "capstan-manager:", err)
 		return 1
 	}
-	var caps []controlplane.RemoteCap
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.Get(ctx, "/api/v1/remote-caps", &caps); err != nil {
+	if countOnly {
+		q.Set("count-only", "true")
+		var n api.Count
+		if err := c.Get(ctx, "/api/v1/remote-caps?"+q.Encode(), &n); err != nil {
+			fmt.Fprintln(stderr, "capstan-manager:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, n.Count)
+		return 0
+	}
+	var caps []controlplane.RemoteCap
+	if err := c.Get(ctx, "/api/v1/remote-caps?"+q.Encode(), &caps); err != nil {
 		fmt.Fprintln(stderr, "capstan-manager:", err)
 		return 1
 	}
@@ -102,10 +138,23 @@ func remoteCap(args []string, stdout, stderr io.Writer) int {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, " #\tIDENTITY\tADDRESS\tSTATE\tCOMMON-NAME\tBOARD\tVERSION\tRADIOS\tCLIENTS\tUPTIME\tCONFIG-ERROR")
 	for i, c := range caps {
-		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", i, c.Identity, c.Address, c.State,
-			c.CommonName, c.Board, c.Version, strconv.Itoa(c.Radios), c.Clients, c.Uptime, orDash(c.ConfigError))
+		// What a CAP sent is printed escaped: a name with a newline or a tab
+		// cannot forge lines or columns of the table.
+		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", *offset+i, Printable(c.Identity), c.Address, c.State,
+			Printable(c.CommonName), Printable(c.Board), Printable(c.Version), strconv.Itoa(c.Radios), c.Clients, c.Uptime, orDash(Printable(c.ConfigError)))
 	}
 	return boolExit(tw.Flush() == nil)
+}
+
+// Printable returns s with control characters, invalid UTF-8 and other
+// unprintable runes escaped as Go escapes them (\n, \x00, \u202e).
+func Printable(s string) string {
+	clean := utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) || r == '\t' })
+	if clean {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
 }
 
 func boolExit(ok bool) int {

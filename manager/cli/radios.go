@@ -36,7 +36,7 @@ func registrationTable(args []string, stdout, stderr io.Writer) int {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, " #\tINTERFACE\tMAC\tSSID\tSIGNAL\tTX-RATE\tRX-RATE\tTX-BYTES\tRX-BYTES\tUPTIME")
 	for i, r := range rows {
-		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%s\n", i, r.Interface, r.MAC, r.SSID, r.Signal,
+		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%s\n", i, Printable(r.Interface), r.MAC, Printable(r.SSID), r.Signal,
 			rate(r.TxRateKbps), rate(r.RxRateKbps), r.TxBytes, r.RxBytes, r.Uptime)
 	}
 	return boolExit(tw.Flush() == nil)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/capstan-wifi/capstan/pki"
 	"github.com/capstan-wifi/capstan/pki/scep"
 )
@@ -59,7 +61,11 @@ func listenPublic(cfg Config, auth *pki.Authority, log *slog.Logger) (*public, e
 		w.Header().Set("Content-Type", "application/pkix-crl")
 		_, _ = w.Write(der)
 	})
-	return &public{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}}, nil
+	// Anybody on the network reaches this listener: connections, their
+	// time and their headers are bounded.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10}
+	return &public{ln: netutil.LimitListener(ln, MaxPublicConns), srv: srv}, nil
 }
 
 func (p *public) addr() string {
@@ -90,3 +96,7 @@ func (p *public) serve(ctx context.Context) error {
 	}
 	return nil
 }
+
+// MaxPublicConns bounds the connections the public listener serves at
+// once; more wait in the kernel's backlog.
+const MaxPublicConns = 256

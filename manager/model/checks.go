@@ -303,8 +303,8 @@ func checkRADIUSServer(s string) (string, error) {
 }
 
 func checkBridge(s string) (string, error) {
-	if len(s) == 0 || len(s) > 15 || strings.ContainsAny(s, "/ \t:") {
-		return "", fmt.Errorf("want a Linux interface name (1 to 15 characters, no '/', ':' or spaces)")
+	if len(s) == 0 || len(s) > 15 || strings.ContainsAny(s, "/:") || s == "." || s == ".." || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return "", fmt.Errorf("want a Linux interface name (1 to 15 printable ASCII characters, no '/', ':' or spaces)")
 	}
 	return s, nil
 }
@@ -312,6 +312,9 @@ func checkBridge(s string) (string, error) {
 func checkSSID(s string) (string, error) {
 	if len(s) == 0 || len(s) > 32 {
 		return "", fmt.Errorf("want 1 to 32 bytes, have %d", len(s))
+	}
+	if i := controlChar(s); i >= 0 {
+		return "", fmt.Errorf("control character at byte %d", i)
 	}
 	return s, nil
 }

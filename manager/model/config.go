@@ -125,7 +125,11 @@ func ParseChange(r *Resource, raw map[string]any) (Change, error) {
 		}
 		val, err := f.FromJSON(v)
 		if err != nil {
-			return nil, &FieldError{Resource: r.Name, Field: k, Value: Format(textOf(v)), Reason: err.Error()}
+			fe := &FieldError{Resource: r.Name, Field: k, Value: Format(textOf(v)), Reason: err.Error()}
+			if f.IsSecret() {
+				fe.Value, fe.Reason = "", err.Error()+" (the value is not shown)"
+			}
+			return nil, fe
 		}
 		ch[k] = val
 	}

@@ -89,6 +89,9 @@ func (f Field) parseOne(text string) (any, error) {
 		if int64(len(text)) < f.Min || (f.Max > 0 && int64(len(text)) > f.Max) {
 			return nil, fmt.Errorf("want %d to %d bytes, have %d", f.Min, f.Max, len(text))
 		}
+		if i := controlChar(text); i >= 0 {
+			return nil, fmt.Errorf("control character at byte %d (newline, NUL and the like end up in the CAPs' configuration files)", i)
+		}
 		return text, nil
 	case Int:
 		n, err := strconv.ParseInt(text, 10, 64)
@@ -232,4 +235,15 @@ func Compiled(pattern string) *regexp.Regexp {
 	re := regexp.MustCompile(pattern)
 	regexps.Store(pattern, re)
 	return re
+}
+
+// controlChar returns the index of the first ASCII control character
+// (0x00–0x1f, 0x7f) in s, -1 if there is none.
+func controlChar(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return i
+		}
+	}
+	return -1
 }
