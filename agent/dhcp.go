@@ -36,14 +36,24 @@ func dhcpManagers(ctx context.Context, ifname string) ([]netip.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dhcp on %s: %w", ifname, err)
 	}
+	return managersOf(resp), nil
+}
+
+// managersOf reads option 138 (CAPWAP AC addresses, RFC 5417) of a DHCP
+// reply: at most maxOption138 addresses, the rest ignored.
+func managersOf(resp *dhcpv4.DHCPv4) []netip.Addr {
 	var out []netip.Addr
 	for _, a := range dhcpv4.GetIPs(dhcpv4.OptionCAPWAPAccessControllerAddresses, resp.Options) {
-		if na, ok := netip.AddrFromSlice(a.To4()); ok {
+		if na, ok := netip.AddrFromSlice(a.To4()); ok && len(out) < maxOption138 {
 			out = append(out, na)
 		}
 	}
-	return out, nil
+	return out
 }
+
+// maxOption138 bounds the managers one DHCP answer names (an option holds
+// at most 63 addresses anyway).
+const maxOption138 = 16
 
 // udhcpcManagers reads option 138 as OpenWrt's udhcpc hook left it
 // (packaging/openwrt: udhcpc runs with -O 138 and exports $opt138 as hex).
@@ -62,7 +72,7 @@ func parseOption138Hex(s string) []netip.Addr {
 		return nil
 	}
 	var out []netip.Addr
-	for i := 0; i+4 <= len(raw); i += 4 {
+	for i := 0; i+4 <= len(raw) && len(out) < maxOption138; i += 4 {
 		out = append(out, netip.AddrFrom4([4]byte(raw[i:i+4])))
 	}
 	return out

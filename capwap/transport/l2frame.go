@@ -38,6 +38,7 @@ var (
 	errL2Magic   = errors.New("l2: not a capstan frame")
 	errL2Version = errors.New("l2: unsupported version")
 	errL2Length  = errors.New("l2: bad length")
+	errL2Channel = errors.New("l2: unknown channel")
 )
 
 // appendL2Header appends the header of a frame carrying n payload bytes.
@@ -54,6 +55,9 @@ func parseL2Frame(b []byte) (Channel, []byte, error) {
 	}
 	if b[2] != L2Version {
 		return 0, nil, fmt.Errorf("%w %d", errL2Version, b[2])
+	}
+	if ch := Channel(b[3]); ch != ControlChannel && ch != DataChannel {
+		return 0, nil, fmt.Errorf("%w %d", errL2Channel, b[3])
 	}
 	n := int(binary.BigEndian.Uint16(b[4:6]))
 	if n > len(b)-l2HeaderLen || n > L2MaxPayload {

@@ -11,6 +11,7 @@ import (
 // log. The zero value is not usable; use NewLogLimiter.
 type LogLimiter struct {
 	log   *slog.Logger
+	attr  string // the key's name in the line, "" for none
 	every time.Duration
 	mu    sync.Mutex
 	seen  map[string]*limitState
@@ -26,7 +27,15 @@ const maxLimiterKeys = 4096
 
 // NewLogLimiter returns a limiter writing to log (nil = silent).
 func NewLogLimiter(log *slog.Logger, every time.Duration) *LogLimiter {
-	return &LogLimiter{log: log, every: every, seen: map[string]*limitState{}}
+	return &LogLimiter{log: log, attr: "peer", every: every, seen: map[string]*limitState{}}
+}
+
+// NewKindLimiter is a limiter whose keys are kinds of trouble of one peer
+// already named by log: the key is not printed.
+func NewKindLimiter(log *slog.Logger, every time.Duration) *LogLimiter {
+	l := NewLogLimiter(log, every)
+	l.attr = ""
+	return l
 }
 
 // Warn logs msg for key unless key was logged within the interval.
@@ -55,5 +64,8 @@ func (l *LogLimiter) Warn(key, msg string, args ...any) {
 	if suppressed > 0 {
 		args = append(args, "suppressed", suppressed)
 	}
-	l.log.Warn(msg, append([]any{"peer", key}, args...)...)
+	if l.attr != "" {
+		args = append([]any{l.attr, key}, args...)
+	}
+	l.log.Warn(msg, args...)
 }

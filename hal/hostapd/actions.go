@@ -67,7 +67,7 @@ func parseEvent(line string) (hal.Event, bool) {
 	switch f[0] {
 	case "AP-STA-CONNECTED", "AP-STA-DISCONNECTED":
 		mac, err := net.ParseMAC(f[1])
-		if err != nil {
+		if err != nil || len(mac) != 6 {
 			return hal.Event{}, false
 		}
 		kind := hal.StationAssociated

@@ -83,7 +83,9 @@ func parseEvent(m genetlink.Message) (hal.Event, bool) {
 				}
 			}
 		case unix.NL80211_ATTR_MAC:
-			ev.MAC = append(net.HardwareAddr(nil), a.Data...)
+			if len(a.Data) == 6 {
+				ev.MAC = append(net.HardwareAddr(nil), a.Data...)
+			}
 		case unix.NL80211_ATTR_WIPHY_FREQ:
 			if len(a.Data) == 4 {
 				ev.FrequencyMHz = int(binary.NativeEndian.Uint32(a.Data))
@@ -92,6 +94,9 @@ func parseEvent(m genetlink.Message) (hal.Event, bool) {
 			// NL80211_RADAR_DETECTED is 0; CAC results share the command.
 			radar = radar || (len(a.Data) == 4 && binary.NativeEndian.Uint32(a.Data) == unix.NL80211_RADAR_DETECTED)
 		}
+	}
+	if ev.Kind != hal.RadarDetected && ev.MAC == nil {
+		return ev, false // a station event without a station
 	}
 	return ev, radar
 }

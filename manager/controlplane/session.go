@@ -122,7 +122,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	sctx, endSession := context.WithCancel(ctx)
 	defer endSession()
 	c.ctx = sctx
-	c.warn = transport.NewLogLimiter(c.log, warnInterval)
+	c.warn = transport.NewKindLimiter(c.log, warnInterval)
 	c.requests = rate.NewLimiter(RequestsPerSecond, RequestBurst)
 	c.cc = transport.NewControlConn(conn, transport.ControlConfig{Logger: s.cfg.Logger, Peer: addr})
 	defer c.cc.Close()
@@ -235,7 +235,7 @@ func (c *session) expect(ctx context.Context, want wire.MessageType) (*wire.Cont
 		if m.Type == want {
 			return m, nil
 		}
-		c.log.Warn("unexpected request", "state", c.State(), "type", m.Type)
+		c.warn.Warn("unexpected", "unexpected request", "state", c.State(), "type", m.Type)
 		_ = c.cc.Respond(m, resultOnly(wire.ResultMessageUnexpectedInvalidState))
 	}
 }

@@ -230,7 +230,7 @@ func (c *session) answer(m *wire.ControlMessage) {
 		return
 	}
 	if t, missing := m.MissingMandatory(); missing {
-		c.log.Warn("request lacks a mandatory element", "type", m.Type, "missing", t)
+		c.warn.Warn("mandatory", "request lacks a mandatory element", "type", m.Type, "missing", t)
 		_ = c.cc.Respond(m, resultOnly(wire.ResultMissingMandatoryElement))
 		return
 	}
@@ -249,7 +249,7 @@ func (c *session) answer(m *wire.ControlMessage) {
 			go c.admit(c.ctx, a)
 		}
 	default:
-		c.log.Warn("unsupported request", "type", m.Type)
+		c.warn.Warn("unsupported", "unsupported request", "type", m.Type)
 		_ = c.cc.Respond(m, resultOnly(wire.ResultMessageUnexpectedUnrecognized))
 	}
 }

@@ -1,0 +1,46 @@
+package scep
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/capstan-wifi/capstan/pki"
+)
+
+// FuzzPKIOperation feeds PKIOperation messages (anybody's HTTP body) to
+// the server, seeded with a real PKCSReq under the approval policy: it
+// never panics, and whatever it makes of the input no certificate is
+// issued without approval.
+func FuzzPKIOperation(f *testing.F) {
+	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: f.TempDir(), BaseMAC: "02AABBCCDDEE", Policy: pki.PolicyApproval})
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, err := NewServer(auth, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	f.Cleanup(ts.Close)
+	rec := &recorder{}
+	cl := &Client{URL: ts.URL + "/scep", HTTP: &http.Client{Transport: rec, Timeout: 10 * time.Second}}
+	key, err := pki.LoadCredentials(f.TempDir(), pki.RSA)
+	if err != nil {
+		f.Fatal(err)
+	}
+	_, _ = cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "CAP-02000000AA01"})
+	rec.mu.Lock()
+	f.Add(rec.req)
+	rec.mu.Unlock()
+	f.Add([]byte{0x30, 0x80})
+	issued := len(auth.IssuedCertificates())
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		_, _ = s.operation(msg, "192.0.2.1:1")
+		if n := len(auth.IssuedCertificates()); n != issued {
+			t.Fatalf("%d certificates after a PKIOperation under approval, %d before", n, issued)
+		}
+	})
+}
