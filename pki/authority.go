@@ -17,7 +17,7 @@ import (
 // AuthorityConfig configures a manager's Authority.
 type AuthorityConfig struct {
 	// Dir holds the named certificates (certs/NAME.pem, private/NAME.key,
-	// 0600), issued.json and enrollment.json.
+	// 0600), issued.json with its journal issued.log, and enrollment.json.
 	Dir string
 	// BaseMAC names the automatic certificates: capstan-CA-<BaseMAC> and
 	// capstan-<BaseMAC>.
@@ -74,7 +74,10 @@ type Authority struct {
 
 	mu       sync.Mutex
 	issued   issuedFile
-	bySerial map[string]int // index of issued.Issued
+	bySerial map[string]int   // index of issued.Issued
+	byCN     map[string][]int // the same by CommonName, oldest first
+	// journalLines is how many lines issued.log holds.
+	journalLines int
 	enroll   enrollmentFile
 	crlURL   string
 	crl      []byte
@@ -114,11 +117,9 @@ func OpenAuthority(cfg AuthorityConfig) (*Authority, error) {
 		}
 	}
 	a := &Authority{cfg: cfg}
-	var issued issuedFile
-	if err := readJSON(a.path(issuedName), &issued); err != nil {
+	if err := a.loadIssuedLocked(); err != nil {
 		return nil, err
 	}
-	a.setIssuedLocked(issued)
 	if err := readJSON(a.path(enrollmentName), &a.enroll); err != nil {
 		return nil, err
 	}

@@ -194,7 +194,8 @@ func (a *Authority) Enroll(r EnrollRequest) ([]*x509.Certificate, error) {
 // than keyHash ("CAP-… serial …"), "" if there is none; a.mu is held.
 func (a *Authority) holderLocked(cn, keyHash string) string {
 	now := a.cfg.Now()
-	for _, r := range slices.Backward(a.issued.Issued) {
+	for _, i := range slices.Backward(a.byCN[cn]) {
+		r := a.issued.Issued[i]
 		if !r.IsCAP() || r.CommonName != cn || r.RevokedAt != nil || r.SupersededAt != nil || now.After(r.NotAfter) {
 			continue
 		}

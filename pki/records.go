@@ -75,34 +75,42 @@ type issuedFile struct {
 func (a *Authority) setIssuedLocked(f issuedFile) {
 	a.issued = f
 	a.bySerial = make(map[string]int, len(f.Issued))
-	for i, r := range f.Issued {
-		a.bySerial[r.Serial] = i
+	a.byCN = make(map[string][]int, len(f.Issued))
+	for i := range f.Issued {
+		a.indexLocked(i)
 	}
 }
 
-// record appends an issue record to the file, written before it counts;
-// a.mu is held.
+// indexLocked adds record i to the indexes; a.mu is held.
+func (a *Authority) indexLocked(i int) {
+	r := a.issued.Issued[i]
+	a.bySerial[r.Serial] = i
+	a.byCN[r.CommonName] = append(a.byCN[r.CommonName], i)
+}
+
+// recordLocked appends an issue record, durable before it counts, and
+// marks the earlier certificates of a CAP's CommonName superseded; a.mu
+// is held. Its cost does not grow with the number of records.
 func (a *Authority) recordLocked(c *x509.Certificate, role, via string) error {
 	now := a.cfg.Now().UTC().Truncate(time.Second)
 	keyHash, _ := KeyFingerprint(c.PublicKey)
-	next := issuedFile{CRLNumber: a.issued.CRLNumber, Issued: slices.Clone(a.issued.Issued), Revoked: a.issued.Revoked}
 	serial := SerialString(c.SerialNumber)
+	var entries []journalEntry
 	if role == RoleCAP {
-		for i, r := range next.Issued {
-			if r.IsCAP() && r.CommonName == c.Subject.CommonName && r.RevokedAt == nil && r.SupersededAt == nil {
-				next.Issued[i].SupersededAt, next.Issued[i].SupersededBy = &now, serial
+		for _, i := range a.byCN[c.Subject.CommonName] {
+			if r := a.issued.Issued[i]; r.IsCAP() && r.RevokedAt == nil && r.SupersededAt == nil {
+				entries = append(entries, journalEntry{Supersede: &superseded{Serial: r.Serial, At: now, By: serial}})
 			}
 		}
 	}
-	next.Issued = append(next.Issued, Issued{
+	entries = append(entries, journalEntry{Issue: &Issued{
 		Serial: serial, CommonName: c.Subject.CommonName, Role: role,
 		NotBefore: c.NotBefore, NotAfter: c.NotAfter, Via: via, Fingerprint: Fingerprint(c), KeySHA256: keyHash,
 		PEM: string(EncodeCertsPEM(c)),
-	})
-	if err := writeJSON(a.path(issuedName), next); err != nil {
+	}})
+	if err := a.appendJournalLocked(entries); err != nil {
 		return fmt.Errorf("record issued certificate: %w", err)
 	}
-	a.setIssuedLocked(next)
 	return nil
 }
 
@@ -217,10 +225,9 @@ func (a *Authority) Revoke(ref string) ([]string, error) {
 	if len(serials) == 0 {
 		return nil, fmt.Errorf("revoke %q: no unrevoked certificate with that serial number or CommonName (ISSUER:SERIAL revokes one without a record)", ref)
 	}
-	if err := writeJSON(a.path(issuedName), next); err != nil {
+	if err := a.saveIssuedLocked(next); err != nil {
 		return nil, fmt.Errorf("revoke: %w", err)
 	}
-	a.setIssuedLocked(next)
 	a.crl = nil
 	return serials, nil
 }
@@ -249,10 +256,8 @@ func (a *Authority) IsRevoked(serial *big.Int) bool {
 
 // revokedCN reports whether cn's most recent CAP certificate is revoked.
 func (a *Authority) revokedCN(cn string) bool {
-	for _, r := range slices.Backward(a.issued.Issued) {
-		if r.CommonName == cn {
-			return r.RevokedAt != nil
-		}
+	if idx := a.byCN[cn]; len(idx) > 0 {
+		return a.issued.Issued[idx[len(idx)-1]].RevokedAt != nil
 	}
 	return false
 }
@@ -305,10 +310,9 @@ func (a *Authority) CRL() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CRL: %w", err)
 	}
-	if err := writeJSON(a.path(issuedName), next); err != nil {
+	if err := a.saveIssuedLocked(next); err != nil {
 		return nil, fmt.Errorf("CRL number: %w", err)
 	}
-	a.setIssuedLocked(next)
 	a.crl, a.crlTime = der, now
 	return der, nil
 }

@@ -315,8 +315,15 @@ func (b *board) testStation() {
 		return false
 	})
 	t.Logf("%s: registered %s on %s ssid %s signal %d dBm", b.spec.name, row.MAC, row.Interface, row.SSID, row.Signal)
-	if out := b.con.must("wpa_cli -i wlan1 status", 30*time.Second); !strings.Contains(out, "wpa_state=COMPLETED") || !strings.Contains(out, "key_mgmt=WPA2-PSK") {
-		t.Fatalf("station not associated with WPA2-PSK:\n%s", out)
+	// The kernel reports the station at association, before the 4-way
+	// handshake ends: wait for wpa_supplicant to complete it.
+	var status string
+	waitFor(t, 60*time.Second, "the station's WPA2-PSK handshake completed", func() bool {
+		status = b.con.must("wpa_cli -i wlan1 status", 30*time.Second)
+		return strings.Contains(status, "wpa_state=COMPLETED")
+	})
+	if !strings.Contains(status, "key_mgmt=WPA2-PSK") {
+		t.Fatalf("station not associated with WPA2-PSK:\n%s", status)
 	}
 
 	b.testChannelSwitch()
