@@ -78,11 +78,11 @@ type Authority struct {
 	byCN     map[string][]int // the same by CommonName, oldest first
 	// journalLines is how many lines issued.log holds.
 	journalLines int
-	enroll   enrollmentFile
-	crlURL   string
-	crl      []byte
-	crlTime  time.Time
-	ra       *CA // SCEP registration authority (RSA), made on first use
+	enroll       enrollmentFile
+	crlURL       string
+	crl          []byte
+	crlTime      time.Time
+	ra           *CA // SCEP registration authority (RSA), made on first use
 }
 
 // OpenAuthority loads the PKI from cfg.Dir, generating the CA and the
