@@ -5,16 +5,25 @@ import (
 	"container/list"
 	"encoding/binary"
 	"net"
+	"time"
 )
 
 // Defaults of the handshake admission.
 const (
 	// DefaultMaxHalfOpen bounds associations whose client has not yet
 	// answered the DTLS cookie (HelloVerifyRequest): anybody can start
-	// one with a spoofed source address, so when they are all taken the
-	// oldest gives way. At a 4,000/s flood a slot lives 250 ms, far more
-	// than a real client needs to answer.
+	// one with a spoofed source address. When they are all taken, the
+	// oldest gives way if it has waited MinHalfOpenAge (a real client
+	// answers in milliseconds); else the new ClientHello is dropped and
+	// its client, if real, sends it again (DTLS retransmits the flight).
+	// A storm of real CAPs is thus paced by their own retransmissions,
+	// and a flood of forged hellos holds each slot at most a little
+	// longer than MinHalfOpenAge.
 	DefaultMaxHalfOpen = 1024
+	// MinHalfOpenAge is how long after its HelloVerifyRequest went out a
+	// half-open association is kept from giving way to a newer one: the
+	// client's round trip, whatever the server's own queue was.
+	MinHalfOpenAge = 500 * time.Millisecond
 	// DefaultMaxHalfOpenPerSource bounds them per source IP address (CAPs
 	// behind one NAT share one).
 	DefaultMaxHalfOpenPerSource = 64
@@ -33,6 +42,7 @@ type halfOpen struct {
 	handshaking int            // verified, not yet established
 	evicted     uint64
 	refused     uint64 // cookie answers dropped at the handshake limit
+	dropped     uint64 // ClientHellos dropped: no room
 }
 
 func newHalfOpen() halfOpen {
@@ -47,29 +57,48 @@ func sourceIP(addr net.Addr) string {
 	return addr.String() // layer 2: the MAC address
 }
 
-// admitLocked makes room for, and records, a new unverified peer p.
-func (m *Mux) admitLocked(p *Peer) {
+// admitLocked makes room for, and records, a new unverified peer p; it
+// reports false when there is no room: the ClientHello is dropped.
+func (m *Mux) admitLocked(p *Peer) bool {
 	h := &m.half
-	if h.bySource[p.src] >= m.cfg.MaxHalfOpenPerSource {
-		m.evictOldestLocked(func(o *Peer) bool { return o.src == p.src })
+	now := time.Now()
+	if h.bySource[p.src] >= m.cfg.MaxHalfOpenPerSource && !m.evictOldestLocked(now, func(o *Peer) bool { return o.src == p.src }) {
+		h.dropped++
+		return false
 	}
-	if h.unverified.Len() >= m.cfg.MaxHalfOpen {
-		m.evictOldestLocked(func(*Peer) bool { return true })
+	if h.unverified.Len() >= m.cfg.MaxHalfOpen && !m.evictOldestLocked(now, func(*Peer) bool { return true }) {
+		h.dropped++
+		return false
 	}
 	p.elem = h.unverified.PushBack(p)
 	h.bySource[p.src]++
+	return true
 }
 
-func (m *Mux) evictOldestLocked(match func(*Peer) bool) {
-	for e := m.half.unverified.Front(); e != nil; e = e.Next() {
-		if o := e.Value.(*Peer); match(o) {
-			o.evicted.Store(true)
-			m.half.evicted++
-			o.closeLocked(false)
-			return
+// evictOldestLocked closes the oldest unverified peer that match accepts
+// and whose HelloVerifyRequest went out MinHalfOpenAge ago, looking at
+// the evictScan oldest only.
+func (m *Mux) evictOldestLocked(now time.Time, match func(*Peer) bool) bool {
+	n := 0
+	for e := m.half.unverified.Front(); e != nil && n < evictScan; e = e.Next() {
+		o := e.Value.(*Peer)
+		if !match(o) {
+			continue
 		}
+		n++
+		if o.hvrSent.IsZero() || now.Sub(o.hvrSent) < MinHalfOpenAge {
+			continue
+		}
+		o.evicted.Store(true)
+		m.half.evicted++
+		o.closeLocked(false)
+		return true
 	}
+	return false
 }
+
+// evictScan bounds the work of one eviction.
+const evictScan = 64
 
 // leaveUnverifiedLocked takes p out of the unverified pool.
 func (m *Mux) leaveUnverifiedLocked(p *Peer) {
@@ -86,22 +115,31 @@ func (m *Mux) leaveUnverifiedLocked(p *Peer) {
 // verifyLocked is called for a repeated ClientHello of a half-open p: if
 // it carries the cookie p's HelloVerifyRequest sent, the client owns its
 // address and the handshake may go on, within the handshake limit. It
-// reports whether the record is to be delivered.
-func (m *Mux) verifyLocked(p *Peer, cookie []byte) bool {
+// reports whether the record is to be delivered; resend is the
+// HelloVerifyRequest to send again instead, for a retransmitted first
+// ClientHello (the client missed it, or the server was slow): the mux
+// answers it with the same cookie rather than have pion make another,
+// which the client's answer to the first would no longer match.
+func (m *Mux) verifyLocked(p *Peer, cookie []byte) (deliver bool, resend []byte) {
 	if p.verified {
-		return true
+		return true, nil
+	}
+	if len(cookie) == 0 && p.hvr != nil {
+		return false, p.hvr
 	}
 	if len(cookie) == 0 || p.cookie == nil || !bytes.Equal(cookie, p.cookie) {
-		return true // a retransmitted first ClientHello: pion answers it again
+		return true, nil // pion answers (or refuses) it
 	}
+	// The client owns its address: it no longer gives way to newer
+	// hellos, even while it waits for a handshake slot.
+	m.leaveUnverifiedLocked(p)
 	if m.half.handshaking >= m.cfg.MaxHandshakes {
 		m.half.refused++
-		return false
+		return false, nil
 	}
-	m.leaveUnverifiedLocked(p)
-	p.verified = true
+	p.verified, p.hvr = true, nil
 	m.half.handshaking++
-	return true
+	return true, nil
 }
 
 // forgetLocked updates the counts for a peer leaving the mux or becoming
@@ -121,6 +159,8 @@ type MuxStats struct {
 	Evicted uint64
 	// Deferred: cookie answers dropped at the handshake limit.
 	Deferred uint64
+	// Dropped: new ClientHellos dropped for want of a half-open slot.
+	Dropped uint64
 }
 
 // Stats returns the mux's counts.
@@ -134,7 +174,7 @@ func (m *Mux) Stats() MuxStats {
 		}
 	}
 	return MuxStats{Established: est, Handshaking: m.half.handshaking, Unverified: m.half.unverified.Len(),
-		Evicted: m.half.evicted, Deferred: m.half.refused}
+		Evicted: m.half.evicted, Deferred: m.half.refused, Dropped: m.half.dropped}
 }
 
 // helloCookie returns the cookie of a ClientHello record (RFC 6347

@@ -29,6 +29,10 @@ type MuxConfig struct {
 	MaxHalfOpen, MaxHalfOpenPerSource, MaxHandshakes int
 	// Logger receives rate-limited warnings about dropped packets.
 	Logger *slog.Logger
+	// ReadBuffer is the socket read buffer (default 65536); PlainQueue how
+	// many clear packets may wait for ReadPlain (default 256). A client
+	// with one mux per association (a fleet simulator) makes both small.
+	ReadBuffer, PlainQueue int
 }
 
 // Datagram is one clear CAPWAP packet (discovery) and its source.
@@ -77,12 +81,22 @@ func NewMux(conn net.PacketConn, cfg MuxConfig) *Mux {
 	if cfg.MaxHandshakes == 0 {
 		cfg.MaxHandshakes = DefaultMaxHandshakes
 	}
+	if cfg.ReadBuffer == 0 {
+		cfg.ReadBuffer = 65536
+	}
+	if cfg.PlainQueue == 0 {
+		cfg.PlainQueue = 256
+	}
+	var accept chan *Peer
+	if cfg.Accept {
+		accept = make(chan *Peer, 256)
+	}
 	m := &Mux{
 		conn:    conn,
 		cfg:     cfg,
 		warn:    NewLogLimiter(cfg.Logger, 10*time.Second),
-		accept:  make(chan *Peer, 256),
-		plain:   make(chan Datagram, 256),
+		accept:  accept,
+		plain:   make(chan Datagram, cfg.PlainQueue),
 		done:    make(chan struct{}),
 		peers:   map[string]*Peer{},
 		pending: map[string]*Peer{},
@@ -173,7 +187,7 @@ func (m *Mux) Peers() int {
 
 func (m *Mux) readLoop() {
 	defer m.Close()
-	buf := make([]byte, 65536)
+	buf := make([]byte, m.cfg.ReadBuffer)
 	for {
 		n, addr, err := m.conn.ReadFrom(buf)
 		if err != nil {
@@ -252,18 +266,28 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		p = nil
 	}
 	if p != nil && (!m.cfg.Accept || !p.established.Load()) {
-		if m.cfg.Accept && ri.clientHello && !m.verifyLocked(p, ri.cookie) {
-			p = nil
+		var resend []byte
+		if m.cfg.Accept && ri.clientHello {
+			var deliver bool
+			if deliver, resend = m.verifyLocked(p, ri.cookie); !deliver {
+				p = nil
+			}
 		}
 		m.mu.Unlock()
+		m.resend(resend, addr)
 		return p
 	}
 	if p != nil {
 		if np := m.pending[key]; np != nil && ri.epoch == 0 {
-			if ri.clientHello && !m.verifyLocked(np, ri.cookie) {
-				np = nil
+			var resend []byte
+			if ri.clientHello {
+				var deliver bool
+				if deliver, resend = m.verifyLocked(np, ri.cookie); !deliver {
+					np = nil
+				}
 			}
 			m.mu.Unlock()
+			m.resend(resend, addr)
 			return np
 		}
 		if !ri.clientHello {
@@ -292,7 +316,12 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 	}
 	np := newPeer(m, addr)
 	np.hello = append([]byte(nil), ri.random...)
-	m.admitLocked(np)
+	if !m.admitLocked(np) {
+		m.mu.Unlock()
+		m.warn.Warn("half-open", "dropped ClientHello: every half-open association is young; a real client sends it again",
+			"limit", m.cfg.MaxHalfOpen, "per_source", m.cfg.MaxHalfOpenPerSource)
+		return nil
+	}
 	if p != nil {
 		m.pending[key] = np
 	} else {
@@ -306,6 +335,13 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		m.warn.Warn(key, "dropped ClientHello: accept queue full")
 		np.Close()
 		return nil
+	}
+}
+
+// resend sends a cached HelloVerifyRequest datagram again, if any.
+func (m *Mux) resend(b []byte, addr net.Addr) {
+	if b != nil {
+		_, _ = m.conn.WriteTo(b, addr)
 	}
 }
 

@@ -34,6 +34,8 @@ type Peer struct {
 
 	// Handshake admission, guarded by mux.mu.
 	elem     *list.Element // in the unverified pool
+	hvrSent  time.Time     // when its HelloVerifyRequest went out
+	hvr      []byte        // that datagram, to send again
 	cookie   []byte        // of the HelloVerifyRequest sent
 	verified bool          // the client answered the cookie
 	counted  bool          // its handshake slot was given back
@@ -116,14 +118,14 @@ func (p *Peer) WriteTo(b []byte, addr net.Addr) (int, error) {
 	if addr == nil {
 		addr = p.Addr()
 	}
-	if c := hvrCookie(b); c != nil {
-		p.mux.mu.Lock()
-		p.cookie = c
-		p.mux.mu.Unlock()
-	}
 	out := make([]byte, 0, wire.DTLSHeaderLen+len(b))
 	out = wire.AppendDTLSHeader(out)
 	out = append(out, b...)
+	if c := hvrCookie(b); c != nil {
+		p.mux.mu.Lock()
+		p.cookie, p.hvrSent, p.hvr = c, time.Now(), out
+		p.mux.mu.Unlock()
+	}
 	if _, err := p.mux.conn.WriteTo(out, addr); err != nil {
 		if errors.Is(err, net.ErrClosed) {
 			return 0, err

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -153,6 +154,20 @@ func serve(args []string, stderr io.Writer) int {
 	cfg.Logger = log
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv("CAPSTAN_CPUPROFILE"); path != "" {
+		// For benchmarks: a CPU profile of the whole run, written at exit.
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s serve: CAPSTAN_CPUPROFILE: %v\n", program, err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "%s serve: CAPSTAN_CPUPROFILE: %v\n", program, err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := daemon.Run(ctx, cfg); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return 1

@@ -1,0 +1,248 @@
+package tests
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/capstan-wifi/capstan/internal/fleetsim"
+)
+
+// procStat is a process's CPU time and resident memory, from /proc.
+func procStat(pid int) (cpu time.Duration, rssKiB int64) {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+		f := strings.Fields(string(b[i+2:]))
+		if len(f) > 13 {
+			ut, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			cpu = time.Duration(ut+st) * time.Second / 100 // USER_HZ
+		}
+	}
+	s, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(s), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			rssKiB, _ = strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+		}
+	}
+	return cpu, rssKiB
+}
+
+// simProc is one capstan-fleetsim process and its latest counts.
+type simProc struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	last fleetsim.Stats
+}
+
+func (s *simProc) stats() fleetsim.Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
+// simFleet is the simulators of one benchmark run.
+type simFleet []*simProc
+
+func (f simFleet) sum() (st fleetsim.Stats) {
+	st.SSIDs = map[string]int{}
+	st.Errors = map[string]int{}
+	for _, s := range f {
+		l := s.stats()
+		st.Run += l.Run
+		st.Joins += l.Joins
+		st.Drops += l.Drops
+		st.Fails += l.Fails
+		for k, v := range l.SSIDs {
+			st.SSIDs[k] += v
+		}
+		for k, v := range l.Errors {
+			st.Errors[k] += v
+		}
+	}
+	return st
+}
+
+func (f simFleet) cpu() (total time.Duration) {
+	for _, s := range f {
+		c, _ := procStat(s.cmd.Process.Pid)
+		total += c
+	}
+	return total
+}
+
+// perSim is how many CAPs one simulator process runs: one socket each,
+// under the 20,000 open files a process may have here.
+const perSim = 8000
+
+func startFleet(b *testing.B, bin, manager string, n int) simFleet {
+	var f simFleet
+	for first := 0; first < n; first += perSim {
+		cmd := exec.Command(filepath.Join(bin, "capstan-fleetsim"), "--manager", manager,
+			"--caps", strconv.Itoa(min(perSim, n-first)), "--first", strconv.Itoa(first))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		s := &simProc{cmd: cmd}
+		go func() {
+			sc := bufio.NewScanner(out)
+			sc.Buffer(nil, 1<<20)
+			for sc.Scan() {
+				var st fleetsim.Stats
+				if json.Unmarshal(sc.Bytes(), &st) == nil {
+					s.mu.Lock()
+					s.last = st
+					s.mu.Unlock()
+				}
+			}
+		}()
+		f = append(f, s)
+	}
+	b.Cleanup(func() {
+		for _, s := range f {
+			_ = s.cmd.Process.Signal(os.Interrupt)
+		}
+		for _, s := range f {
+			_ = s.cmd.Wait()
+		}
+	})
+	return f
+}
+
+// BenchmarkFleet starts N simulated CAPs at once (capstan-fleetsim: DTLS,
+// Join, Configure, Data Check, an echo a second) against a real
+// `capstan-manager serve` on loopback and prints the storm, the steady
+// state and an edit. FLEET_SIZES (default 1000,5000,10000,20000) and
+// FLEET_STEADY (default 10m) choose what runs.
+func BenchmarkFleet(b *testing.B) {
+	sizes := []int{1000, 5000, 10000, 20000}
+	if v := os.Getenv("FLEET_SIZES"); v != "" {
+		sizes = nil
+		for _, s := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n < 1 || n > 20000 {
+				b.Fatalf("FLEET_SIZES: %q", s)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	steady := 10 * time.Minute
+	if v := os.Getenv("FLEET_STEADY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("FLEET_STEADY: %v", err)
+		}
+		steady = d
+	}
+	bin := binaries(b)
+	for _, n := range sizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { fleetRun(b, bin, n, steady) })
+	}
+}
+
+func fleetRun(b *testing.B, bin string, n int, steady time.Duration) {
+	state := b.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &logBuffer{}
+	mgr := exec.CommandContext(ctx, filepath.Join(bin, "capstan-manager"), "serve", "--state-dir", state,
+		"--listen", "127.0.0.1:0", "--http", "", "--require-peer-certificate=false", "--enrollment", "auto",
+		"--ssid", "Bench", "--max-caps", "20000", "--log-level", "info")
+	mgr.Stdout, mgr.Stderr = log, log
+	mgr.Cancel = func() error { return mgr.Process.Signal(syscall.SIGTERM) } // a clean exit (profiles are written)
+	mgr.WaitDelay = 10 * time.Second
+	if err := mgr.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cancel(); _ = mgr.Wait() }()
+	m := &managerProc{bin: bin, state: state, log: log}
+	var addr string
+	deadline := time.Now().Add(30 * time.Second)
+	for addr == "" {
+		if time.Now().After(deadline) {
+			b.Fatalf("manager did not start:\n%s", log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+		out, err := m.try("remote-cap", "print", "count-only")
+		if err == nil && strings.TrimSpace(out) == "0" {
+			addr = controlAddrOf(log.String())
+		}
+	}
+	if out, err := m.try("configuration", "set", "default", "channel.frequency=2412"); err != nil {
+		b.Fatalf("set channel: %v\n%s", err, out)
+	}
+	pid := mgr.Process.Pid
+	cpu0, rss0 := procStat(pid)
+	began := time.Now()
+	f := startFleet(b, bin, addr, n)
+	for f.sum().Run < n {
+		if time.Since(began) > 10*time.Minute {
+			b.Fatalf("%d CAPs: only %d in run after %v: %v", n, f.sum().Run, time.Since(began).Round(time.Second), f.sum().Errors)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	storm := time.Since(began)
+	cpu1, _ := procStat(pid)
+	simStorm := f.cpu()
+	joins := f.sum().Joins
+	if errs := f.sum().Errors; len(errs) > 0 {
+		fmt.Printf("fleet %d: why sessions failed or ended in the storm: %v\n", n, errs)
+	}
+	fmt.Printf("fleet %d: all in run %.1f s after a simultaneous start; manager CPU in the storm %.1f s (%.2f ms per join, %.2f cores), simulator CPU %.1f s; %d joins, %d failed attempts\n",
+		n, storm.Seconds(), (cpu1 - cpu0).Seconds(), float64((cpu1-cpu0).Microseconds())/1000/float64(n),
+		(cpu1 - cpu0).Seconds()/storm.Seconds(), simStorm.Seconds(), joins, f.sum().Fails)
+
+	// Steady state.
+	drops0 := f.sum().Drops
+	cpuS0, simS0, t0 := cpu1, f.cpu(), time.Now()
+	for time.Since(t0) < steady {
+		time.Sleep(time.Second)
+	}
+	cpuS1, rss1 := procStat(pid)
+	simS1 := f.cpu()
+	el := time.Since(t0).Seconds()
+	drops := f.sum().Drops - drops0
+	fmt.Printf("fleet %d: steady %.0f s: manager %.3f cores (%.1f µs per CAP per second), RSS %.0f MiB (%.1f KiB per CAP), false drops %d; simulator %.3f cores\n",
+		n, el, (cpuS1 - cpuS0).Seconds()/el, (cpuS1-cpuS0).Seconds()/el/float64(n)*1e6, float64(rss1)/1024,
+		float64(rss1-rss0)/float64(n), drops, (simS1 - simS0).Seconds()/el)
+
+	// An edit reaches every CAP.
+	edit := time.Now()
+	if out, err := m.try("configuration", "set", "default", "ssid=Bench-edited"); err != nil {
+		b.Fatalf("edit: %v\n%s", err, out)
+	}
+	for f.sum().SSIDs["Bench-edited"] < n {
+		if time.Since(edit) > 5*time.Minute {
+			b.Fatalf("edit applied on %d of %d CAPs after %v", f.sum().SSIDs["Bench-edited"], n, time.Since(edit).Round(time.Second))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fmt.Printf("fleet %d: edit → applied on every CAP in %.2f s\n", n, time.Since(edit).Seconds())
+	b.ReportMetric(storm.Seconds(), "s-to-run")
+	b.ReportMetric((cpuS1-cpuS0).Seconds()/el, "steady-cores")
+}
+
+// controlAddrOf reads the UDP control address from the manager's log.
+func controlAddrOf(log string) string {
+	for _, l := range strings.Split(log, "\n") {
+		if i := strings.Index(l, "control=127.0.0.1:"); i >= 0 {
+			return strings.Fields(l[i+len("control="):])[0]
+		}
+	}
+	return ""
+}
