@@ -205,7 +205,7 @@ func fleetRun(b *testing.B, bin string, n int, steady time.Duration) {
 	}
 	fmt.Printf("fleet %d: all in run %.1f s after a simultaneous start; manager CPU in the storm %.1f s (%.2f ms per join, %.2f cores), simulator CPU %.1f s; %d joins, %d failed attempts\n",
 		n, storm.Seconds(), (cpu1 - cpu0).Seconds(), float64((cpu1-cpu0).Microseconds())/1000/float64(n),
-		(cpu1 - cpu0).Seconds()/storm.Seconds(), simStorm.Seconds(), joins, f.sum().Fails)
+		(cpu1-cpu0).Seconds()/storm.Seconds(), simStorm.Seconds(), joins, f.sum().Fails)
 
 	// Steady state.
 	drops0 := f.sum().Drops
@@ -218,8 +218,8 @@ func fleetRun(b *testing.B, bin string, n int, steady time.Duration) {
 	el := time.Since(t0).Seconds()
 	drops := f.sum().Drops - drops0
 	fmt.Printf("fleet %d: steady %.0f s: manager %.3f cores (%.1f µs per CAP per second), RSS %.0f MiB (%.1f KiB per CAP), false drops %d; simulator %.3f cores\n",
-		n, el, (cpuS1 - cpuS0).Seconds()/el, (cpuS1-cpuS0).Seconds()/el/float64(n)*1e6, float64(rss1)/1024,
-		float64(rss1-rss0)/float64(n), drops, (simS1 - simS0).Seconds()/el)
+		n, el, (cpuS1-cpuS0).Seconds()/el, (cpuS1-cpuS0).Seconds()/el/float64(n)*1e6, float64(rss1)/1024,
+		float64(rss1-rss0)/float64(n), drops, (simS1-simS0).Seconds()/el)
 
 	// An edit reaches every CAP.
 	edit := time.Now()
