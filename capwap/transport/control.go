@@ -32,6 +32,12 @@ type ControlConfig struct {
 	Logger *slog.Logger
 	// Peer names the peer in those warnings.
 	Peer string
+	// Answer, when set, sees each new request on the read goroutine
+	// before it is queued: handled with a response answers it at once (an
+	// Echo Request costs no hand-over to another goroutine), handled
+	// without one drops it unanswered (its retransmission is taken as
+	// new), not handled queues it for Requests.
+	Answer func(*wire.ControlMessage) (resp *wire.ControlMessage, handled bool)
 }
 
 // Default control channel settings.
@@ -304,6 +310,14 @@ func (c *ControlConn) dispatch(m *wire.ControlMessage) {
 			_ = c.send(resp) // RFC 5415 §4.5.2: answer a retransmission, do not process it again
 		}
 		return
+	}
+	if c.cfg.Answer != nil {
+		if resp, handled := c.cfg.Answer(m); handled {
+			if resp != nil {
+				_ = c.Respond(m, resp)
+			}
+			return
+		}
 	}
 	c.respMu.Lock()
 	c.lastReqSeq, c.lastReqType, c.lastResp = int(m.Seq), m.Type, nil

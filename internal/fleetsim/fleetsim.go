@@ -222,14 +222,20 @@ func (f *Fleet) session(ctx context.Context, c *simCAP, mux *transport.Mux) (rea
 	}
 	c.run.Store(true)
 	f.joins.Add(1)
-	return true, f.run(ctx, c, cc, echo)
+	ka, _ := (&wire.KeepAlive{SessionID: id}).AppendBinary(nil)
+	return true, f.run(ctx, c, cc, echo, func() {
+		_ = mux.WritePlain(ka, &net.UDPAddr{IP: f.cfg.Manager.IP, Port: f.cfg.Manager.Port + 1})
+	})
 }
 
 // run sends an Echo Request every echo interval (jittered once, so that
-// the fleet does not beat in step) and answers the manager.
-func (f *Fleet) run(ctx context.Context, c *simCAP, cc *transport.ControlConn, echo time.Duration) error {
+// the fleet does not beat in step) and a Data Channel Keep-Alive every
+// 10 s, as the agent does, and answers the manager.
+func (f *Fleet) run(ctx context.Context, c *simCAP, cc *transport.ControlConn, echo time.Duration, keepAlive func()) error {
 	tick := time.NewTimer(time.Duration(rand.Int64N(int64(echo))))
 	defer tick.Stop()
+	data := time.NewTicker(10 * time.Second)
+	defer data.Stop()
 	echoDone := make(chan error, 1)
 	inFlight := false
 	for {
@@ -245,6 +251,8 @@ func (f *Fleet) run(ctx context.Context, c *simCAP, cc *transport.ControlConn, e
 			if err != nil {
 				return err
 			}
+		case <-data.C:
+			keepAlive()
 		case <-tick.C:
 			tick.Reset(echo)
 			if !inFlight {

@@ -221,12 +221,33 @@ const (
 	RequestBurst      = 100
 )
 
+// fastAnswer answers Echo Requests in Run on the control channel's read
+// goroutine, the bulk of a fleet's steady traffic, within the session's
+// request rate; everything else goes to the session's loop.
+func (c *session) fastAnswer(m *wire.ControlMessage) (*wire.ControlMessage, bool) {
+	if m.Type != wire.EchoRequest || c.State() != "run" {
+		return nil, false
+	}
+	if !c.allowRequest(m) {
+		return nil, true
+	}
+	return &wire.ControlMessage{}, true
+}
+
+// allowRequest applies the session's request rate to m.
+func (c *session) allowRequest(m *wire.ControlMessage) bool {
+	if c.requests.Allow() {
+		return true
+	}
+	c.srv.metrics.limited.WithLabelValues("requests").Inc()
+	c.warn.Warn("rate", "dropped control requests over the session's rate", "type", m.Type, "per_second", RequestsPerSecond)
+	return false
+}
+
 // answer handles a request in the Data Check and Run states.
 func (c *session) answer(m *wire.ControlMessage) {
-	if !c.requests.Allow() {
+	if !c.allowRequest(m) {
 		c.cc.Unanswered(m)
-		c.srv.metrics.limited.WithLabelValues("requests").Inc()
-		c.warn.Warn("rate", "dropped control requests over the session's rate", "type", m.Type, "per_second", RequestsPerSecond)
 		return
 	}
 	if t, missing := m.MissingMandatory(); missing {
