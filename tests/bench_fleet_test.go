@@ -155,6 +155,14 @@ func BenchmarkFleet(b *testing.B) {
 	}
 }
 
+// stormLimit is how long a storm may take before the benchmark gives up.
+var stormLimit = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("FLEET_STORM_LIMIT")); err == nil {
+		return d
+	}
+	return 5 * time.Minute
+}()
+
 func fleetRun(b *testing.B, bin string, n int, steady time.Duration) {
 	state := b.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -191,8 +199,10 @@ func fleetRun(b *testing.B, bin string, n int, steady time.Duration) {
 	began := time.Now()
 	f := startFleet(b, bin, addr, n)
 	for f.sum().Run < n {
-		if time.Since(began) > 10*time.Minute {
-			b.Fatalf("%d CAPs: only %d in run after %v: %v", n, f.sum().Run, time.Since(began).Round(time.Second), f.sum().Errors)
+		if time.Since(began) > stormLimit {
+			lines := strings.Split(log.String(), "\n")
+			b.Fatalf("%d CAPs: only %d in run after %v: %v\nmanager log (tail):\n%s", n, f.sum().Run, time.Since(began).Round(time.Second), f.sum().Errors,
+				strings.Join(lines[max(0, len(lines)-40):], "\n"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

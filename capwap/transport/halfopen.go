@@ -43,6 +43,7 @@ type halfOpen struct {
 	evicted     uint64
 	refused     uint64 // cookie answers dropped at the handshake limit
 	dropped     uint64 // ClientHellos dropped: no room
+	busy        uint64 // ClientHellos dropped: the server was busy
 }
 
 func newHalfOpen() halfOpen {
@@ -161,6 +162,8 @@ type MuxStats struct {
 	Deferred uint64
 	// Dropped: new ClientHellos dropped for want of a half-open slot.
 	Dropped uint64
+	// Busy: new ClientHellos dropped while the server was busy.
+	Busy uint64
 }
 
 // Stats returns the mux's counts.
@@ -174,7 +177,7 @@ func (m *Mux) Stats() MuxStats {
 		}
 	}
 	return MuxStats{Established: est, Handshaking: m.half.handshaking, Unverified: m.half.unverified.Len(),
-		Evicted: m.half.evicted, Deferred: m.half.refused, Dropped: m.half.dropped}
+		Evicted: m.half.evicted, Deferred: m.half.refused, Dropped: m.half.dropped, Busy: m.half.busy}
 }
 
 // helloCookie returns the cookie of a ClientHello record (RFC 6347

@@ -29,6 +29,12 @@ type MuxConfig struct {
 	MaxHalfOpen, MaxHalfOpenPerSource, MaxHandshakes int
 	// Logger receives rate-limited warnings about dropped packets.
 	Logger *slog.Logger
+	// Busy, when set and true, makes the mux drop ClientHellos that would
+	// start a new association: the server has as many sessions in their
+	// handshake and join as it can finish in time, and the clients send
+	// their hellos again (DTLS retransmits them with back-off). A storm
+	// of CAPs then drains at the server's pace instead of timing out.
+	Busy func() bool
 	// ReadBuffer is the socket read buffer (default 65536); PlainQueue how
 	// many clear packets may wait for ReadPlain (default 256). A client
 	// with one mux per association (a fleet simulator) makes both small.
@@ -239,6 +245,11 @@ func (m *Mux) route(b []byte, addr net.Addr) {
 	if p == nil {
 		return
 	}
+	if ri.cid != nil {
+		// Only the peer knows its connection ID: a record carrying it is
+		// the peer speaking, before anything else of the server ran.
+		p.lastIn.Store(time.Now().UnixNano())
+	}
 	p.deliver(append([]byte(nil), rec...), addr)
 }
 
@@ -307,6 +318,15 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		// starts afresh when its handshake times out.
 		m.mu.Unlock()
 		m.warn.Warn("cookie", "dropped ClientHello: cookie of no association in progress")
+		return nil
+	}
+	// A ClientHello from the address of an established association (a
+	// restarted peer) is let through when busy: its session, replaced,
+	// frees what the stale one held.
+	if p == nil && (m.half.handshaking >= m.cfg.MaxHandshakes || (m.cfg.Busy != nil && m.cfg.Busy())) {
+		m.half.busy++
+		m.mu.Unlock()
+		m.warn.Warn("busy", "dropped ClientHello: the server is busy with the sessions it admitted; the client sends it again")
 		return nil
 	}
 	if len(m.peers)+len(m.pending)-m.half.unverified.Len()-m.half.handshaking >= m.cfg.MaxPeers {

@@ -27,6 +27,7 @@ type Peer struct {
 	established atomic.Bool
 	replaced    atomic.Bool
 	addr        atomic.Value // net.Addr of the latest packet
+	lastIn      atomic.Int64 // unix ns of the latest record routed by connection ID
 
 	cids  []string // guarded by mux.mu
 	hello []byte   // the random of the ClientHello that created the peer
@@ -70,6 +71,16 @@ func newPeer(m *Mux, addr net.Addr) *Peer {
 	}
 	p.addr.Store(addr)
 	return p
+}
+
+// LastIn is when the mux last read a record carrying the connection ID
+// this side issued to the peer (zero before any): the peer was heard then,
+// however far behind the server's processing of it is.
+func (p *Peer) LastIn() time.Time {
+	if n := p.lastIn.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // Addr returns the address the peer's latest packet came from.

@@ -12,7 +12,7 @@ import (
 // Budget bounds the lines a process logs, whatever floods it: beyond
 // PerSecond lines a second (bursts of Burst) lines below Error are
 // dropped, and a line saying how many were dropped follows once the
-// budget allows again. Errors are always written.
+// budget allows again, at most every 10 s. Errors are always written.
 type Budget struct {
 	PerSecond float64
 	Burst     int
@@ -32,7 +32,11 @@ type budgetState struct {
 	mu      sync.Mutex
 	dropped int
 	since   time.Time
+	said    time.Time // when the last count of dropped lines was written
 }
+
+// summaryEvery: the count of dropped lines is written at most this often.
+const summaryEvery = 10 * time.Second
 
 type budgetHandler struct {
 	h  slog.Handler
@@ -54,7 +58,11 @@ func (b *budgetHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	st.mu.Lock()
 	dropped, since := st.dropped, st.since
-	st.dropped = 0
+	if dropped > 0 && r.Time.Sub(st.said) >= summaryEvery {
+		st.dropped, st.said = 0, r.Time
+	} else {
+		dropped = 0 // said at most every summaryEvery; the count goes on
+	}
 	st.mu.Unlock()
 	if dropped > 0 {
 		note := slog.NewRecord(r.Time, slog.LevelWarn, "log lines dropped: over the log budget", 0)

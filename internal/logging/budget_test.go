@@ -21,4 +21,13 @@ func TestBudgetDropsAndSays(t *testing.T) {
 	if !strings.Contains(lines[10], "dropped=990") || !strings.Contains(lines[11], "still written") {
 		t.Errorf("summary and error lines: %q, %q", lines[10], lines[11])
 	}
+	// More drops right after: counted, but not said again within 10 s.
+	buf.Reset()
+	for range 100 {
+		log.Warn("flood")
+	}
+	log.Error("again")
+	if out := buf.String(); strings.Count(out, "\n") != 1 || !strings.Contains(out, "again") {
+		t.Errorf("a second count within 10 s:\n%s", out)
+	}
 }

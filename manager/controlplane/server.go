@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
@@ -38,6 +39,8 @@ type Server struct {
 	offers    map[string]offer // packages offered to CAPs, by identity key
 	// enrollments bounds in-band enrollment requests per source address.
 	enrollments *limit.Keyed
+	// joining counts sessions past their handshake and not yet in Run.
+	joining atomic.Int64
 }
 
 // listener is one control socket with its data channel: UDP, or layer 2 on
@@ -51,6 +54,13 @@ type listener struct {
 // MaxPushesInFlight bounds the CAPs a configuration change is being
 // pushed to at once.
 const MaxPushesInFlight = 64
+
+// MaxJoinsInFlight bounds the sessions between their DTLS handshake and
+// Run (Join, Configure, Data Check): while that many are under way, new
+// ClientHellos are dropped and their CAPs send them again, so that a
+// storm of CAPs is admitted at the pace the manager finishes them rather
+// than all at once, each too slowly for its CAP's timers.
+const MaxJoinsInFlight = 256
 
 // New checks cfg and returns a server; Serve starts it.
 func New(cfg Config) (*Server, error) {
@@ -171,6 +181,7 @@ func (s *Server) addListener(kind string, control, data net.PacketConn) {
 	mux := transport.NewMux(control, transport.MuxConfig{
 		Accept: true, CIDLength: transport.CIDLength, Logger: s.cfg.Logger,
 		MaxPeers: s.cfg.MaxCAPs + s.cfg.MaxCAPs/8 + 64,
+		Busy:     func() bool { return s.joining.Load() >= MaxJoinsInFlight },
 	})
 	s.mu.Lock()
 	s.listeners = append(s.listeners, &listener{kind: kind, control: mux, data: data})

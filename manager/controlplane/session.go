@@ -26,6 +26,7 @@ const warnInterval = 10 * time.Second
 // session is one CAP's association, from the DTLS handshake to its end.
 type session struct {
 	srv       *Server
+	peer      *transport.Peer
 	cc        *transport.ControlConn
 	log       *slog.Logger
 	warn      *transport.LogLimiter // at most a line per kind of trouble per 10 s
@@ -101,6 +102,15 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		return
 	}
 	s.metrics.handshake.Observe(time.Since(began).Seconds())
+	s.joining.Add(1)
+	joining := true
+	doneJoining := func() {
+		if joining {
+			joining = false
+			s.joining.Add(-1)
+		}
+	}
+	defer doneJoining()
 	st, _ := conn.ConnectionState()
 	var cn string
 	if s.cfg.Authority != nil { // else the certificate was not verified: it names nobody
@@ -111,7 +121,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		}
 	}
 	c := &session{
-		srv: s, addr: addr, transport: l.kind, cn: cn,
+		srv: s, peer: peer, addr: addr, transport: l.kind, cn: cn,
 		enrollOnly: len(st.PeerCertificates) == 0 && s.cfg.RequirePeerCertificate,
 		log:        s.cfg.Logger.With("peer", addr),
 		closed:     make(chan struct{}), data: make(chan struct{}),
@@ -165,6 +175,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 			return
 		}
 	}
+	doneJoining()
 	c.setState("run")
 	c.log.Info("CAP running")
 	pushCtx, cancelPush := context.WithCancel(ctx)

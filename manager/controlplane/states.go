@@ -188,7 +188,16 @@ func (c *session) run(ctx context.Context) error {
 		case m := <-c.cc.Requests():
 			c.answer(m)
 		case now := <-check.C:
-			silent := now.Sub(c.cc.LastReceived())
+			// The latest sign of life: a message the control channel
+			// decoded, or a record the socket reader routed to this
+			// session by its connection ID, which is what counts when
+			// the manager itself is behind (a storm on a busy machine):
+			// the CAP is not silent because the manager is slow.
+			heard := c.cc.LastReceived()
+			if in := c.peer.LastIn(); in.After(heard) {
+				heard = in
+			}
+			silent := now.Sub(heard)
 			if silent > timeout {
 				c.close()
 				return fmt.Errorf("CAP lost: silent for %v", silent.Round(time.Millisecond))
