@@ -200,9 +200,13 @@ func fleetRun(b *testing.B, bin string, n int, steady time.Duration) {
 	f := startFleet(b, bin, addr, n)
 	for f.sum().Run < n {
 		if time.Since(began) > stormLimit {
-			lines := strings.Split(log.String(), "\n")
-			b.Fatalf("%d CAPs: only %d in run after %v: %v\nmanager log (tail):\n%s", n, f.sum().Run, time.Since(began).Round(time.Second), f.sum().Errors,
-				strings.Join(lines[max(0, len(lines)-40):], "\n"))
+			// A result, not a crash: say how far the fleet got and why
+			// sessions failed, and go on to the next size.
+			fmt.Printf("fleet %d: did not converge: %d in run after %v (FLEET_STORM_LIMIT); manager CPU %.1f s, simulator CPU %.1f s; why sessions failed or ended: %v\n",
+				n, f.sum().Run, time.Since(began).Round(time.Second), func() float64 { c, _ := procStat(pid); return (c - cpu0).Seconds() }(),
+				f.cpu().Seconds(), f.sum().Errors)
+			b.ReportMetric(float64(f.sum().Run), "in-run-at-limit")
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
