@@ -217,10 +217,27 @@ func (c *session) push(ctx context.Context) {
 	c.mu.Lock()
 	c.configError = text
 	c.mu.Unlock()
+	if !c.reselecting && wantsReselect(ifaces) {
+		// Started on the first push that asks for it, not for every
+		// session: most fleets set no reselect-interval.
+		c.reselecting = true
+		go c.reselectLoop(c.ctx)
+	}
 	select {
 	case c.pushed <- struct{}{}:
 	default:
 	}
+}
+
+// wantsReselect reports whether a radio's channel profile has a
+// reselect-interval.
+func wantsReselect(ifaces map[uint8][]provision.Interface) bool {
+	for _, ifs := range ifaces {
+		if len(ifs) > 0 && ifs[0].Settings.Reselect.Max > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // errorText is why radios or interfaces of the CAP do not run: refusals

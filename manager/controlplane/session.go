@@ -72,10 +72,11 @@ type session struct {
 
 	// Under pushMu: one configuration push at a time, and what each radio
 	// was last sent (encoded), the WLAN IDs it serves and its refusal.
-	pushMu  sync.Mutex
-	sent    map[uint8][]byte
-	served  map[uint8][]uint8
-	refused map[uint8]string
+	pushMu      sync.Mutex
+	reselecting bool // its reselectLoop runs
+	sent        map[uint8][]byte
+	served      map[uint8][]uint8
+	refused     map[uint8]string
 }
 
 // handle runs one association through its life.
@@ -181,7 +182,6 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	pushCtx, cancelPush := context.WithCancel(ctx)
 	defer cancelPush()
 	go c.push(pushCtx)
-	go c.reselectLoop(pushCtx)
 	err = c.run(ctx)
 	c.log.Warn("CAP session ended", "err", err)
 }
