@@ -340,9 +340,12 @@ func (b *board) testStation() {
 		return false
 	})
 	t.Logf("%s: SSID change → station registered on the new SSID in %.1f s", b.spec.name, time.Since(changed).Seconds())
-	if out := b.con.must("wpa_cli -i wlan1 status", 30*time.Second); !strings.Contains(out, "ssid=capstan-renamed") {
-		t.Fatalf("station not on the renamed SSID:\n%s", out)
-	}
+	// The registration comes from the kernel at association; wait for
+	// wpa_supplicant to complete the handshake on the renamed SSID.
+	waitFor(t, 60*time.Second, "the station's handshake completed on the renamed SSID", func() bool {
+		out := b.con.must("wpa_cli -i wlan1 status", 30*time.Second)
+		return strings.Contains(out, "ssid=capstan-renamed") && strings.Contains(out, "wpa_state=COMPLETED")
+	})
 	var rc []controlplane.RemoteCap
 	if err := json.Unmarshal([]byte(b.cli("remote-cap", "print", "--json")), &rc); err != nil {
 		t.Fatal(err)

@@ -41,6 +41,8 @@ type Server struct {
 	enrollments *limit.Keyed
 	// joining counts sessions past their handshake and not yet in Run.
 	joining atomic.Int64
+	// sessions numbers sessions in the order their handshakes completed.
+	sessions atomic.Uint64
 }
 
 // listener is one control socket with its data channel: UDP, or layer 2 on
@@ -286,6 +288,13 @@ func (s *Server) register(c *session) error {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: base MAC %s has a live session from %s; a CAP without a certificate cannot replace it (it ends %s after the CAP falls silent)",
 			errInUse, c.baseMAC, old.addr, s.cfg.CAPTimeout)
+	}
+	if old != nil && old.seq > c.seq {
+		// A stale session (its CAP gave up on it and started another,
+		// already registered) that the manager, behind, reached only now:
+		// it must not end the CAP's live one.
+		s.mu.Unlock()
+		return fmt.Errorf("%w: a newer session of this CAP (from %s) is registered already", errInUse, old.addr)
 	}
 	s.caps[c.key] = c
 	s.bySession[c.id] = c

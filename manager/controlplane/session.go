@@ -26,6 +26,7 @@ const warnInterval = 10 * time.Second
 // session is one CAP's association, from the DTLS handshake to its end.
 type session struct {
 	srv       *Server
+	seq       uint64 // order of its handshake's completion among sessions
 	peer      *transport.Peer
 	cc        *transport.ControlConn
 	log       *slog.Logger
@@ -122,7 +123,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 		}
 	}
 	c := &session{
-		srv: s, peer: peer, addr: addr, transport: l.kind, cn: cn,
+		srv: s, seq: s.sessions.Add(1), peer: peer, addr: addr, transport: l.kind, cn: cn,
 		enrollOnly: len(st.PeerCertificates) == 0 && s.cfg.RequirePeerCertificate,
 		log:        s.cfg.Logger.With("peer", addr),
 		closed:     make(chan struct{}), data: make(chan struct{}),
