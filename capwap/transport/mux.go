@@ -289,6 +289,12 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 		return p
 	}
 	if p != nil {
+		if np := m.pending[key]; np != nil && ri.clientHello && np.newAttempt(ri.random) {
+			// The restarted peer started over again: its earlier
+			// attempt, half-open, goes (its HelloVerifyRequest must not
+			// answer the new one).
+			np.closeLocked(true)
+		}
 		if np := m.pending[key]; np != nil && ri.epoch == 0 {
 			var resend []byte
 			if ri.clientHello {
