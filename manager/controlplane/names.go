@@ -1,6 +1,10 @@
 package controlplane
 
-import "github.com/capstan-wifi/capstan/manager/provision"
+import (
+	"strconv"
+
+	"github.com/capstan-wifi/capstan/manager/provision"
+)
 
 // nameTable holds the dynamic interface names of every CAP, and for each
 // numbered base (cap1, cap2, …) a number below which all are taken, so
@@ -51,7 +55,7 @@ func (t *nameTable) take(c *session, name string) {
 	}
 	if n == max(t.next[base], 1) {
 		// Advance past every taken number after n.
-		for n++; t.owner[base+itoa(n)] != nil; n++ {
+		for n++; t.owner[base+strconv.Itoa(n)] != nil; n++ {
 		}
 		t.next[base] = n
 	}
@@ -75,17 +79,4 @@ func (t *nameTable) release(c *session) {
 		}
 	}
 	c.names = c.names[:0]
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
-		}
-	}
 }
