@@ -133,6 +133,9 @@ func (a *Agent) reconcile(ctx context.Context, next map[uint8]hal.RadioState, to
 			return refusalOf(err)
 		}
 	}
+	if b, ok := a.cfg.HAL.(hal.BatchApplier); ok {
+		return a.applyAll(ctx, b, next, touched)
+	}
 	for _, r := range a.radios {
 		if !touched[r.ID] {
 			continue
@@ -150,6 +153,31 @@ func (a *Agent) reconcile(ctx context.Context, next map[uint8]hal.RadioState, to
 		a.mu.Unlock()
 		if restarted {
 			a.cfg.Logger.Info("radio applied", "radio", r.Name, "active", st.Active(), "band", st.Band,
+				"channel", st.Channel, "wlans", len(st.WLANs))
+		}
+	}
+	return nil
+}
+
+// applyAll makes the touched radios run next in one step of the HAL.
+func (a *Agent) applyAll(ctx context.Context, b hal.BatchApplier, next map[uint8]hal.RadioState, touched map[uint8]bool) error {
+	var states []hal.RadioState
+	for _, r := range a.radios {
+		if touched[r.ID] {
+			states = append(states, next[r.ID])
+		}
+	}
+	restarted, err := b.ApplyAll(ctx, states)
+	if err != nil {
+		return refusalOf(err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, st := range states {
+		a.applied[st.RadioID] = st
+		if restarted[st.RadioID] {
+			a.restarts[st.RadioID]++
+			a.cfg.Logger.Info("radio applied", "radio", st.RadioID, "active", st.Active(), "band", st.Band,
 				"channel", st.Channel, "wlans", len(st.WLANs))
 		}
 	}

@@ -62,10 +62,11 @@ func TestReadUCIErrors(t *testing.T) {
 		{"config agent 'main'\n\toption scep_url 'ftp://x/'\n", "not an http(s) URL"},
 		{"config agent 'main'\n\toption manager_ca_fingerprint 'abcd'\n", "not a SHA-256 fingerprint"},
 		{"config agent 'main'\n\toption frobnicate '1'\n", `unknown option "frobnicate"`},
-		{"option enabled '1'\n", "line 1: option before any config section"},
-		{"config agent 'main\n", "line 1: unterminated quote"},
-		{"config agent 'main'\n\tfrob x y\n", `line 2: unknown keyword "frob"`},
+		{"option enabled '1'\n", "line 1: option/list command found before the first section"},
+		{"config agent 'main\n", "line 1: EOF with unterminated '"},
+		{"config agent 'main'\n\tfrob x y\n", "line 2: invalid command"},
 		{"config other 'x'\n", "no `config agent` section"},
+		{"config agent 'main'\n\toption manager 'a' 'b'\n", "line 2: too many arguments"},
 	} {
 		c := DefaultConfig()
 		err := c.ReadUCI(strings.NewReader(tc.in))

@@ -143,3 +143,12 @@ func (s RadioState) WLAN(id uint8) (WLAN, bool) {
 type Applier interface {
 	Apply(ctx context.Context, state RadioState) (restarted bool, err error)
 }
+
+// BatchApplier is an Applier that makes several radios run their states
+// in one step: OpenWrt writes /etc/config/wireless once and netifd
+// reloads once. ApplyAll checks every state before anything changes and
+// reports the radios it restarted.
+type BatchApplier interface {
+	Applier
+	ApplyAll(ctx context.Context, states []RadioState) (restarted map[uint8]bool, err error)
+}

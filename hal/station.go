@@ -79,7 +79,4 @@ type Actions interface {
 	// SwitchChannel moves a radio to channel with a channel switch
 	// announcement counted down over count beacons.
 	SwitchChannel(ctx context.Context, radioID uint8, channel, count int) error
-	// BSSTransition asks the client mac to move to the BSS target
-	// (IEEE 802.11v BSS Transition Management Request).
-	BSSTransition(ctx context.Context, mac, target net.HardwareAddr) error
 }

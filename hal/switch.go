@@ -9,8 +9,8 @@ import "fmt"
 type ChannelSwitch struct {
 	FrequencyMHz    int
 	SecondaryOffset int // 0 at 20 MHz
-	CentreMHz       int // 0 at 20 MHz
-	BandwidthMHz    int // 0 at 20 MHz
+	CentreMHz       int // the channel's own at 20 MHz
+	BandwidthMHz    int // 20, 40, 80 or 160
 	HT, VHT, HE     bool
 }
 
@@ -39,6 +39,9 @@ func SwitchTo(r Radio, st RadioState) (ChannelSwitch, error) {
 			cs.SecondaryOffset = 1
 		}
 		cs.CentreMHz, cs.BandwidthMHz = (lo+hi)/2, st.WidthMHz
+	} else {
+		// Said outright, so that hostapd does not keep a wider width.
+		cs.CentreMHz, cs.BandwidthMHz = cs.FrequencyMHz, 20
 	}
 	return cs, nil
 }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -93,7 +94,9 @@ func runAgent(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "/etc/config/capstan", "UCI file with a `config agent` section")
 	halName := fs.String("hal", "auto", "radio backend: auto, openwrt, hostapd or sim")
-	simRadios := fs.Int("sim-radios", 2, "radios of --hal sim")
+	simRadios := fs.Int("sim-radios", 2, "radios of --hal sim, and of --radios sim")
+	uciDir := fs.String("uci-dir", "/etc/config", "where --hal openwrt finds the wireless configuration")
+	radioSource := fs.String("radios", "nl80211", "where --hal openwrt learns the radios and stations: nl80211, or sim (simulated radios named sim0, sim1, …, for OpenWrt's userspace on a machine without Wi-Fi)")
 	stateDir := fs.String("state-dir", envOr("CAPSTAN_STATE_DIR", agent.DefaultStateDir), "keys, certificates and the lock")
 	runDir := fs.String("run-dir", envOr("CAPSTAN_RUN_DIR", agent.DefaultRunDir), "status socket and DHCP hook files")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
@@ -166,7 +169,19 @@ func runAgent(args []string, stderr io.Writer) int {
 		}
 		cfg.HAL = h
 	case "auto", "openwrt", "hostapd":
-		h, err := realHAL(*halName, cfg, log)
+		var obs openwrt.Observer
+		if *radioSource == "sim" {
+			s, err := sim.New(net.HardwareAddr{0x02, 0xca, 0x57, 0x00, 0x00, 0x01}, *simRadios)
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: %v\n", program, err)
+				return 2
+			}
+			obs = simObserver{s}
+		} else if *radioSource != "nl80211" {
+			fmt.Fprintf(stderr, "%s: --radios %q: use nl80211 or sim\n", program, *radioSource)
+			return 2
+		}
+		h, err := realHAL(*halName, cfg, obs, filepath.Join(*uciDir, "wireless"), log)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: --hal %s: %v\n", program, *halName, err)
 			return 1
@@ -275,21 +290,33 @@ func envOr(name, def string) string {
 	return def
 }
 
+// simObserver gives the OpenWrt backend simulated radios with no stations.
+type simObserver struct{ *sim.HAL }
+
+func (simObserver) Stations(context.Context, string) ([]hal.Station, error) { return nil, nil }
+
 // realHAL opens a radio backend on real (or mac80211_hwsim) radios: auto is
-// openwrt where /etc/openwrt_release exists, else hostapd.
-func realHAL(name string, cfg agent.Config, log *slog.Logger) (hal.HAL, error) {
+// openwrt where /etc/openwrt_release exists, else hostapd. obs, when set,
+// stands in for nl80211 under the OpenWrt backend.
+func realHAL(name string, cfg agent.Config, obs openwrt.Observer, wireless string, log *slog.Logger) (hal.HAL, error) {
 	if name == "auto" {
 		name = "hostapd"
 		if _, err := os.Stat("/etc/openwrt_release"); err == nil {
 			name = "openwrt"
 		}
 	}
+	if name == "openwrt" && obs != nil {
+		return openwrt.New(openwrt.Config{Observer: obs, Path: wireless, Interfaces: cfg.Interfaces, Bridge: cfg.Bridge, Logger: log})
+	}
+	if obs != nil {
+		return nil, fmt.Errorf("--radios sim is for the openwrt backend")
+	}
 	nl, err := nl80211.Dial()
 	if err != nil {
 		return nil, err
 	}
 	if name == "openwrt" {
-		h, err := openwrt.New(openwrt.Config{Observer: nl, Interfaces: cfg.Interfaces, Logger: log})
+		h, err := openwrt.New(openwrt.Config{Observer: nl, Path: wireless, Interfaces: cfg.Interfaces, Bridge: cfg.Bridge, Logger: log})
 		if err != nil {
 			nl.Close()
 			return nil, err

@@ -2,8 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/capstan-wifi/capstan/agent"
+	"github.com/capstan-wifi/capstan/hal/sim"
 )
 
 func TestRun(t *testing.T) {
@@ -31,5 +39,32 @@ func TestRun(t *testing.T) {
 		if !strings.Contains(errOut.String(), tt.stderrHas) {
 			t.Errorf("run(%q) stderr = %q, want it to contain %q", tt.args, errOut.String(), tt.stderrHas)
 		}
+	}
+}
+
+// TestOpenWrtBackendWithSimulatedRadios: --radios sim gives the OpenWrt
+// backend radios without nl80211, so that it runs on OpenWrt's userspace
+// on a machine with no Wi-Fi; wifi-devices find them by `option phy`.
+func TestOpenWrtBackendWithSimulatedRadios(t *testing.T) {
+	dir := t.TempDir()
+	wireless := "\nconfig wifi-device 'radio0'\n\toption type 'mac80211'\n\toption phy 'sim1'\n\toption band '5g'\n\toption channel '36'\n\n"
+	if err := os.WriteFile(filepath.Join(dir, "wireless"), []byte(wireless), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(net.HardwareAddr{2, 0xca, 0x57, 0, 0, 1}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := realHAL("openwrt", agent.Config{}, simObserver{s}, filepath.Join(dir, "wireless"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	radios, err := h.Radios(context.Background())
+	if err != nil || len(radios) != 1 || radios[0].Name != "radio0" || radios[0].MAC.String() != "02:ca:57:00:00:02" {
+		t.Fatalf("Radios = %+v, %v; want radio0 on sim1", radios, err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"run", "--hal", "hostapd", "--radios", "sim"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "for the openwrt backend") {
+		t.Errorf("--hal hostapd --radios sim: %d %q", code, errOut.String())
 	}
 }

@@ -181,17 +181,6 @@ func (h *HAL) SwitchChannel(_ context.Context, radioID uint8, channel, count int
 	return nil
 }
 
-// BSSTransition implements hal.Actions.
-func (h *HAL) BSSTransition(_ context.Context, mac, target net.HardwareAddr) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.stations[mac.String()]; !ok {
-		return fmt.Errorf("station %s is not associated", mac)
-	}
-	h.actions = append(h.actions, fmt.Sprintf("bss-transition %s to %s", mac, target))
-	return nil
-}
-
 // Restarts reports how often radio id was (re)started.
 func (h *HAL) Restarts(id uint8) int {
 	h.mu.Lock()

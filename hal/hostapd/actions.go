@@ -221,20 +221,3 @@ func chanSwitchCommand(r hal.Radio, st hal.RadioState, count int) (string, error
 	}
 	return cmd, nil
 }
-
-// BSSTransition implements hal.Actions with hostapd's BSS_TM_REQ, naming
-// target as the preferred candidate.
-func (h *HAL) BSSTransition(ctx context.Context, mac, target net.HardwareAddr) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	iface, err := h.find(ctx, mac)
-	if err != nil {
-		return err
-	}
-	// neighbor=<BSSID>,<BSSID info>,<operating class>,<channel>,<PHY type>
-	cmd := fmt.Sprintf("BSS_TM_REQ %s pref=1 abridged=1 neighbor=%s,0x0000,0,0,0", mac, target)
-	if _, err := h.request(ctx, iface, cmd); err != nil {
-		return fmt.Errorf("BSS transition of %s to %s: %w", mac, target, err)
-	}
-	return nil
-}

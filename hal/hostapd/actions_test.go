@@ -119,21 +119,17 @@ func TestActionsSendHostapdCommands(t *testing.T) {
 	if err := h.Kick(ctx, sta, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.BSSTransition(ctx, sta, net.HardwareAddr{2, 0, 0, 0, 1, 0}); err != nil {
-		t.Fatal(err)
-	}
 	if err := h.SwitchChannel(ctx, 1, 11, 5); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		"DENY_ACL ADD_MAC 02:00:00:00:09:09",
 		"DEAUTHENTICATE 02:00:00:00:09:09 reason=1",
-		"BSS_TM_REQ 02:00:00:00:09:09 pref=1 abridged=1 neighbor=02:00:00:00:01:00,0x0000,0,0,0",
 	}
 	if diff := cmp.Diff(want, guest.commands()); diff != "" {
 		t.Errorf("commands to the guest BSS (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"CHAN_SWITCH 5 2462 ht he"}, master.commands()); diff != "" {
+	if diff := cmp.Diff([]string{"CHAN_SWITCH 5 2462 sec_channel_offset=0 center_freq1=2462 bandwidth=20 ht he"}, master.commands()); diff != "" {
 		t.Errorf("commands to the master BSS (-want +got):\n%s", diff)
 	}
 	conf, err := os.ReadFile(h.running[1].conf)
@@ -201,7 +197,7 @@ func TestChanSwitchCommand(t *testing.T) {
 		cmd  string
 		err  string
 	}{
-		{name: "2.4 GHz 20 MHz", st: hal.RadioState{Band: hal.Band2GHz, Channel: 11}, cmd: "CHAN_SWITCH 5 2462 ht he"},
+		{name: "2.4 GHz 20 MHz", st: hal.RadioState{Band: hal.Band2GHz, Channel: 11}, cmd: "CHAN_SWITCH 5 2462 sec_channel_offset=0 center_freq1=2462 bandwidth=20 ht he"},
 		{name: "5 GHz 40 MHz, secondary above", st: hal.RadioState{Band: hal.Band5GHz, Channel: 36, WidthMHz: 40},
 			cmd: "CHAN_SWITCH 5 5180 sec_channel_offset=1 center_freq1=5190 bandwidth=40 ht vht he"},
 		{name: "5 GHz 40 MHz, secondary below", st: hal.RadioState{Band: hal.Band5GHz, Channel: 48, WidthMHz: 40},

@@ -3,10 +3,10 @@ package openwrt
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -38,7 +38,14 @@ type Config struct {
 	// Interfaces are the wifi-devices (radio0) or phys (phy0) the agent
 	// may use; empty means every wifi-device.
 	Interfaces []string
-	Logger     *slog.Logger
+	// Bridge is the agent's bridge (br-lan): the network of WLANs the
+	// manager gives no bridge. Empty: the network of the AP's own
+	// access point on that radio.
+	Bridge string
+	// Sysfs is where sysfs is mounted (/sys): phys are matched to
+	// wifi-devices by their device path.
+	Sysfs  string
+	Logger *slog.Logger
 }
 
 // HAL runs radios through UCI and netifd. It implements hal.HAL.
@@ -49,7 +56,10 @@ type HAL struct {
 
 	mu      sync.Mutex
 	managed []Managed
-	states  map[uint8]hal.RadioState // resolved, as written to UCI
+	states  map[uint8]hal.RadioState // resolved, as netifd runs them
+	// reload is set when the file was written but netifd's reload
+	// failed: the next Apply reloads even if the file already matches.
+	reload bool
 }
 
 // New returns the backend; nothing changes until Apply.
@@ -62,6 +72,9 @@ func New(cfg Config) (*HAL, error) {
 	}
 	if cfg.Ubus == nil {
 		cfg.Ubus = runUbus
+	}
+	if cfg.Sysfs == "" {
+		cfg.Sysfs = "/sys"
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -94,8 +107,8 @@ func (h *HAL) read() ([]uci.Section, []byte, error) {
 }
 
 // Radios lists the managed wifi-devices, numbered from 1 in file order,
-// with the capabilities of their phys (matched by order: OpenWrt names
-// phyN after radioN's probe order).
+// with the capabilities of the phys they drive (matched as OpenWrt does:
+// by path, then MAC address, then phy name).
 func (h *HAL) Radios(ctx context.Context) ([]hal.Radio, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -121,16 +134,18 @@ func (h *HAL) inventory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := 0
+	paths := phyPaths(h.cfg.Sysfs, phys)
+	taken := map[string]bool{}
 	for _, s := range secs {
 		if s.Type != "wifi-device" {
 			continue
 		}
-		var phy hal.Radio
-		if n < len(phys) {
-			phy = phys[n]
+		phy, ok := matchPhy(s, phys, paths, taken)
+		if !ok {
+			h.log.Warn("wifi-device matches no radio: not managed", "device", s.Name, "path", s.Get("path"), "macaddr", s.Get("macaddr"), "phy", s.Get("phy"))
+			continue
 		}
-		n++
+		taken[phy.Name] = true
 		if len(h.cfg.Interfaces) > 0 && !slices.Contains(h.cfg.Interfaces, s.Name) && !slices.Contains(h.cfg.Interfaces, phy.Name) {
 			continue
 		}
@@ -143,6 +158,12 @@ func (h *HAL) inventory(ctx context.Context) error {
 			r.MAC = net.HardwareAddr{0x02, 0, 0, 0, 0, r.ID}
 		}
 		h.managed = append(h.managed, Managed{Radio: r, Prefix: prefix})
+		for _, o := range secs {
+			if o.Type == "wifi-iface" && o.Get("device") == s.Name && !apMode(o) {
+				h.log.Info("leaving a non-AP interface on a managed radio as it is: it may be this AP's uplink or backhaul, and it ties the radio to its channel",
+					"iface", o.Name, "device", s.Name, "mode", o.Get("mode"))
+			}
+		}
 	}
 	if len(h.managed) == 0 {
 		return fmt.Errorf("openwrt: no wifi-device to manage in %s (interfaces %v)", h.cfg.Path, h.cfg.Interfaces)
@@ -153,61 +174,101 @@ func (h *HAL) inventory(ctx context.Context) error {
 	return nil
 }
 
-// Apply implements hal.Applier: the radio's part of the wireless
-// configuration is rewritten and netifd reloads it, only when the file
-// changes.
+// Apply implements hal.Applier with ApplyAll.
 func (h *HAL) Apply(ctx context.Context, st hal.RadioState) (bool, error) {
+	restarted, err := h.ApplyAll(ctx, []hal.RadioState{st})
+	return restarted[st.RadioID], err
+}
+
+// ApplyAll implements hal.BatchApplier: the states are checked first, then
+// written to the wireless configuration at once and netifd reloads it
+// once, only when the file changes (or an earlier reload failed). When
+// every radio that changes changes only its channel, hostapd announces
+// the switches and nothing reloads. A failed reload is an error, and the
+// next ApplyAll reloads again even if the file then matches.
+func (h *HAL) ApplyAll(ctx context.Context, states []hal.RadioState) (map[uint8]bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.inventory(ctx); err != nil {
-		return false, err
+		return nil, err
 	}
-	i := slices.IndexFunc(h.managed, func(m Managed) bool { return m.Radio.ID == st.RadioID })
-	if i < 0 {
-		return false, &hal.ConfigError{RadioID: st.RadioID, Field: "radio", Reason: "no such radio"}
-	}
-	resolved, err := hal.Resolve(h.managed[i].Radio, st)
-	if err != nil {
-		return false, err
+	next := maps.Clone(h.states)
+	var changed []int // indexes in h.managed
+	for _, st := range states {
+		i := slices.IndexFunc(h.managed, func(m Managed) bool { return m.Radio.ID == st.RadioID })
+		if i < 0 {
+			return nil, &hal.ConfigError{RadioID: st.RadioID, Field: "radio", Reason: "no such radio"}
+		}
+		resolved, err := hal.Resolve(h.managed[i].Radio, st)
+		if err != nil {
+			return nil, err
+		}
+		if cur, ok := h.states[st.RadioID]; !ok || !cur.Equal(resolved) {
+			changed = append(changed, i)
+		}
+		next[st.RadioID] = resolved
 	}
 	secs, old, err := h.read()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	states := map[uint8]hal.RadioState{}
-	for id, s := range h.states {
-		states[id] = s
+	out, err := uci.Format(Render(secs, h.managed, next, h.cfg.Bridge))
+	if err != nil {
+		return nil, &hal.ConfigError{Field: "uci", Reason: err.Error()}
 	}
-	states[st.RadioID] = resolved
-	next := uci.Format(Render(secs, h.managed, states))
-	if bytes.Equal(next, old) {
-		h.states = states
-		return false, nil
+	restarted := map[uint8]bool{}
+	if bytes.Equal(out, old) && !h.reload {
+		h.states = next
+		return restarted, nil
 	}
-	if cur, ok := h.states[st.RadioID]; ok && cur.Active() && cur.OnlyChannelDiffers(resolved) {
-		// hostapd announces the switch and the clients follow; the file
-		// keeps the channel for the next reload or boot, which netifd is
-		// not asked for now (it would restart the radio).
-		err := h.switchChannel(ctx, h.managed[i], resolved, CSACount)
-		if err == nil {
-			if err := pki.WriteFileAtomic(h.cfg.Path, next, 0o600); err != nil {
-				return false, fmt.Errorf("openwrt: %w", err)
-			}
-			h.states = states
-			h.log.Info("radio switched channel", "device", h.managed[i].Radio.Name, "channel", resolved.Channel)
-			return true, nil
+	if len(changed) > 0 && !h.reload && h.switchChannels(ctx, changed, next) {
+		if err := pki.WriteFileAtomic(h.cfg.Path, out, 0o600); err != nil {
+			return nil, fmt.Errorf("openwrt: %w", err)
 		}
-		h.log.Warn("channel switch failed: reloading the radio on the new channel", "device", h.managed[i].Radio.Name, "err", err)
+		h.states = next
+		return restarted, nil
 	}
-	if err := pki.WriteFileAtomic(h.cfg.Path, next, 0o600); err != nil {
-		return false, fmt.Errorf("openwrt: %w", err)
+	if !bytes.Equal(out, old) {
+		if err := pki.WriteFileAtomic(h.cfg.Path, out, 0o600); err != nil {
+			return nil, fmt.Errorf("openwrt: %w", err)
+		}
 	}
 	if _, err := h.cfg.Ubus(ctx, "network", "reload", struct{}{}); err != nil {
-		return false, err
+		h.reload = true
+		return nil, fmt.Errorf("openwrt: %s written but netifd did not reload it: %w", h.cfg.Path, err)
 	}
-	h.states = states
-	h.log.Info("radio configured", "device", h.managed[i].Radio.Name, "channel", resolved.Channel, "wlans", len(resolved.WLANs))
-	return true, nil
+	h.reload = false
+	for _, i := range changed {
+		m := h.managed[i]
+		restarted[m.Radio.ID] = true
+		st := next[m.Radio.ID]
+		h.log.Info("radio configured", "device", m.Radio.Name, "channel", st.Channel, "wlans", len(st.WLANs))
+	}
+	h.states = next
+	return restarted, nil
+}
+
+// switchChannels moves each changed radio to its new channel with a
+// channel switch announcement, if each changed radio only moves channel
+// and is on the air; it reports whether that was so and every switch
+// worked (else the caller reloads, which puts every radio right).
+func (h *HAL) switchChannels(ctx context.Context, changed []int, next map[uint8]hal.RadioState) bool {
+	for _, i := range changed {
+		id := h.managed[i].Radio.ID
+		cur, ok := h.states[id]
+		if !ok || !cur.Active() || !cur.OnlyChannelDiffers(next[id]) {
+			return false
+		}
+	}
+	for _, i := range changed {
+		m := h.managed[i]
+		if err := h.switchChannel(ctx, m, next[m.Radio.ID], CSACount); err != nil {
+			h.log.Warn("channel switch failed: reloading the radio on the new channel", "device", m.Radio.Name, "err", err)
+			return false
+		}
+		h.log.Info("radio switched channel", "device", m.Radio.Name, "channel", next[m.Radio.ID].Channel)
+	}
+	return true
 }
 
 // ifaces lists the managed interfaces with their radio and WLAN.
@@ -323,9 +384,7 @@ func (h *HAL) switchChannel(ctx context.Context, m Managed, st hal.RadioState, c
 		return err
 	}
 	args := map[string]any{"freq": cs.FrequencyMHz, "bcn_count": max(count, 1), "ht": cs.HT, "vht": cs.VHT, "he": cs.HE}
-	if cs.BandwidthMHz > 0 {
-		args["sec_channel_offset"], args["center_freq1"], args["bandwidth"] = cs.SecondaryOffset, cs.CentreMHz, cs.BandwidthMHz
-	}
+	args["sec_channel_offset"], args["center_freq1"], args["bandwidth"] = cs.SecondaryOffset, cs.CentreMHz, cs.BandwidthMHz
 	_, err = h.cfg.Ubus(ctx, "hostapd."+ifaceName(m.Prefix, 0), "switch_chan", args)
 	return err
 }
@@ -333,21 +392,10 @@ func (h *HAL) switchChannel(ctx context.Context, m Managed, st hal.RadioState, c
 // CSACount is how many beacons announce a channel switch before it.
 const CSACount = 5
 
-// BSSTransition implements hal.Actions with hostapd's ubus
-// bss_transition_request, naming target in a neighbor report element
-// (BSSID, BSSID information, operating class, channel, PHY type).
-func (h *HAL) BSSTransition(ctx context.Context, mac, target net.HardwareAddr) error {
-	iface, err := h.find(ctx, mac)
-	if err != nil {
-		return err
-	}
-	nr := hex.EncodeToString(append(append([]byte(nil), target...), 0, 0, 0, 0, 0, 0, 0))
-	_, err = h.cfg.Ubus(ctx, "hostapd."+iface, "bss_transition_request", map[string]any{
-		"addr": mac.String(), "neighbors": []string{nr}, "abridged": true, "validity_period": 100})
-	return err
-}
-
-var _ hal.HAL = (*HAL)(nil)
+var (
+	_ hal.HAL          = (*HAL)(nil)
+	_ hal.BatchApplier = (*HAL)(nil)
+)
 
 // Survey implements hal.Surveyor: on the radio's first netifd interface
 // while it serves, else on the phy's own interface if it has one.

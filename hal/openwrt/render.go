@@ -38,14 +38,22 @@ func ifaceName(prefix string, i int) string {
 // Render returns the wireless configuration with the managed radios set to
 // states (resolved, one per managed radio): each wifi-device gets band,
 // channel, htmode, country, txpower and disabled; each WLAN becomes a
-// wifi-iface named capstan_<device>_<wlan id>. The AP's own wifi-ifaces on
-// a managed radio are disabled, not deleted (CAP mode takes the radio over,
-// and `capstan-agent unlock` plus a reset can give it back). Sections of
-// radios capstan does not manage are left as they are.
-func Render(existing []uci.Section, managed []Managed, states map[uint8]hal.RadioState) []uci.Section {
+// wifi-iface named capstan_<device>_<wlan id>, in the network of its
+// bridge, else of bridge (the agent's), else of the AP's own access point
+// on that radio. The AP's own access points on a managed radio are
+// disabled, not deleted (CAP mode takes the radio over, and `capstan-agent
+// unlock` plus a reset can give it back); its stations, mesh points and
+// other non-AP interfaces stay as they are, since they may carry the AP's
+// own uplink. Sections of radios capstan does not manage are left alone.
+func Render(existing []uci.Section, managed []Managed, states map[uint8]hal.RadioState, bridge string) []uci.Section {
 	byDevice := map[string]Managed{}
+	networks := map[string]string{} // default network by device
 	for _, m := range managed {
 		byDevice[m.Radio.Name] = m
+		networks[m.Radio.Name] = strings.TrimPrefix(bridge, "br-")
+		if bridge == "" {
+			networks[m.Radio.Name] = ownNetwork(existing, m.Radio.Name)
+		}
 	}
 	var out []uci.Section
 	for _, s := range existing {
@@ -58,7 +66,7 @@ func Render(existing []uci.Section, managed []Managed, states map[uint8]hal.Radi
 				renderDevice(&s, m, states[m.Radio.ID])
 			}
 		case s.Type == "wifi-iface":
-			if _, ok := byDevice[s.Get("device")]; ok {
+			if _, ok := byDevice[s.Get("device")]; ok && apMode(s) {
 				s.Set("disabled", "1")
 			}
 		}
@@ -67,7 +75,7 @@ func Render(existing []uci.Section, managed []Managed, states map[uint8]hal.Radi
 	for _, m := range managed {
 		st := states[m.Radio.ID]
 		for i, w := range st.WLANs {
-			out = append(out, renderIface(m, i, w))
+			out = append(out, renderIface(m, i, w, networks[m.Radio.Name]))
 		}
 	}
 	return out
@@ -119,7 +127,7 @@ var encryptions = map[hal.Security]string{
 	hal.SecurityWPA2WPA3: "sae-mixed", hal.SecurityWPA2EAP: "wpa2+ccmp",
 }
 
-func renderIface(m Managed, i int, w hal.WLAN) uci.Section {
+func renderIface(m Managed, i int, w hal.WLAN, network string) uci.Section {
 	s := uci.Section{Type: "wifi-iface", Name: sectionName(m.Radio.Name, w.ID)}
 	set := s.Set
 	set("device", m.Radio.Name)
@@ -145,10 +153,13 @@ func renderIface(m Managed, i int, w hal.WLAN) uci.Section {
 	if w.Isolate {
 		set("isolate", "1")
 	}
+	// netifd bridges a wifi-iface into its network: br-lan is network lan.
+	// Without one, clients would associate and get no DHCP or traffic.
 	if w.Bridge != "" {
-		// netifd bridges a wifi-iface into its network: br-lan is network lan.
-		set("network", strings.TrimPrefix(w.Bridge, "br-"))
+		network = strings.TrimPrefix(w.Bridge, "br-")
 	}
+	set("network", network)
+	set("capstan_bridge", w.Bridge) // what the manager asked for, for Parse
 	if w.VLAN != 0 {
 		set("vlan_id", strconv.Itoa(int(w.VLAN))) // recorded; tagging is the network's (DSA) job
 	}
@@ -210,9 +221,7 @@ func parseIface(s uci.Section) hal.WLAN {
 		}
 	}
 	w.MaxClients, _ = strconv.Atoi(s.Get("maxassoc"))
-	if n := s.Get("network"); n != "" {
-		w.Bridge = "br-" + n
-	}
+	w.Bridge = s.Get("capstan_bridge")
 	vlan, _ := strconv.Atoi(s.Get("vlan_id"))
 	w.VLAN = uint16(vlan)
 	if srv := s.Get("auth_server"); srv != "" {

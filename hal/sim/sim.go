@@ -109,8 +109,3 @@ func (h *HAL) SwitchChannel(_ context.Context, radioID uint8, channel, _ int) er
 	h.applied[radioID] = st
 	return nil
 }
-
-// BSSTransition implements hal.Actions: there is never a client to move.
-func (h *HAL) BSSTransition(_ context.Context, mac, _ net.HardwareAddr) error {
-	return fmt.Errorf("sim: station %s is not associated", mac)
-}

@@ -165,12 +165,14 @@ func (s *Server) running() []*session {
 	return out
 }
 
-// push sends each radio of the CAP whose configuration differs from what
-// it was last sent one IEEE 802.11 WLAN Configuration Request (RFC 5416
-// §3.1) that also carries the radio's settings (capstan Radio Config), so
-// that a change of both costs the radio one restart. The first push of a
-// session deletes every other WLAN ID, so that a CAP coming from another
-// manager or an older configuration serves only what it is told.
+// push sends the radios of the CAP whose configuration differs from what
+// they were last sent, together in one IEEE 802.11 WLAN Configuration
+// Request (RFC 5416 §3.1) that also carries each radio's settings (capstan
+// Radio Config), so that a change costs each radio one restart and an
+// OpenWrt CAP one write and one reload. The CAP applies such a request
+// whole or refuses it whole. The first push of a session deletes every
+// other WLAN ID, so that a CAP coming from another manager or an older
+// configuration serves only what it is told.
 func (c *session) push(ctx context.Context) {
 	c.pushMu.Lock()
 	defer c.pushMu.Unlock()
@@ -179,6 +181,13 @@ func (c *session) push(ctx context.Context) {
 	ifaces := c.ifaces
 	c.mu.Unlock()
 	selected := map[uint8][]provision.Interface{} // with the channels the manager selects
+	type change struct {
+		id     uint8
+		enc    []byte
+		served []uint8
+	}
+	var changes []change
+	msg := &wire.ControlMessage{Type: wire.IEEE80211WLANConfigurationRequest}
 	for _, r := range c.radioInfo {
 		stale := c.served[r.ID]
 		if _, pushed := c.sent[r.ID]; !pushed {
@@ -186,8 +195,7 @@ func (c *session) push(ctx context.Context) {
 		}
 		selected[r.ID] = c.withChannel(r, ifaces[r.ID])
 		els, served := provision.RadioElements(cfg, r.ID, selected[r.ID], stale)
-		msg := &wire.ControlMessage{Type: wire.IEEE80211WLANConfigurationRequest, Elements: els}
-		enc, err := msg.MarshalPayload()
+		enc, err := (&wire.ControlMessage{Type: wire.IEEE80211WLANConfigurationRequest, Elements: els}).MarshalPayload()
 		if err != nil {
 			c.log.Error("configuration not encodable", "radio", r.ID, "err", err)
 			return
@@ -195,22 +203,29 @@ func (c *session) push(ctx context.Context) {
 		if prev, ok := c.sent[r.ID]; ok && bytes.Equal(prev, enc) && c.refused[r.ID] == "" {
 			continue
 		}
+		changes = append(changes, change{r.ID, enc, served})
+		msg.Elements = append(msg.Elements, els...)
+	}
+	if len(changes) > 0 {
 		rctx, cancel := context.WithTimeout(ctx, c.srv.cfg.JoinTimeout)
 		resp, err := c.cc.Request(rctx, msg)
 		cancel()
 		if err != nil {
 			if !errors.Is(err, context.Canceled) {
-				c.log.Warn("configuration not delivered", "radio", r.ID, "err", err)
+				c.log.Warn("configuration not delivered", "radios", len(changes), "err", err)
 			}
 			return
 		}
 		c.srv.metrics.pushes.Inc()
-		c.sent[r.ID], c.served[r.ID] = enc, served
-		c.refused[r.ID] = refusalText(resp)
-		if why := c.refused[r.ID]; why != "" {
-			c.log.Warn("CAP refused the configuration", "radio", r.ID, "reason", why)
-		} else {
-			c.log.Info("configuration applied", "radio", r.ID, "wlans", len(served), "interfaces", interfaceNames(ifaces[r.ID]))
+		why := refusalText(resp)
+		for _, ch := range changes {
+			c.sent[ch.id], c.served[ch.id], c.refused[ch.id] = ch.enc, ch.served, why
+			if why == "" {
+				c.log.Info("configuration applied", "radio", ch.id, "wlans", len(ch.served), "interfaces", interfaceNames(ifaces[ch.id]))
+			}
+		}
+		if why != "" {
+			c.log.Warn("CAP refused the configuration", "radios", len(changes), "reason", why)
 		}
 	}
 	text := c.errorText(selected)
