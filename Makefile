@@ -10,6 +10,11 @@ LDFLAGS   := -s -w -X $(MODULE)/internal/buildinfo.Version=$(VERSION)
 BINARIES  := capstan-agent capstan-manager
 # GOARCH[:variable=value] for every board we ship to.
 CROSS     := mipsle:GOMIPS=softfloat mips:GOMIPS=softfloat arm:GOARM=7 arm64 amd64
+# OpenWrt package architecture:GOARCH[:variable=value] for `make packages`.
+OPENWRT   := mipsel_24kc:mipsle:GOMIPS=softfloat mips_24kc:mips:GOMIPS=softfloat \
+             arm_cortex-a7_neon-vfpv4:arm:GOARM=7 aarch64_cortex-a53:arm64 x86_64:amd64
+# The agent is a client: no HTTP/2 in it (smaller on flash).
+AGENT_TAGS := nethttpomithttp2
 FUZZTIME  ?= 30s
 GOBIN     := $(or $(shell cd / && GOTOOLCHAIN=local $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin
 export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
@@ -17,7 +22,7 @@ export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
 # module proxy (a machine with GOTOOLCHAIN=local would otherwise refuse).
 export GOTOOLCHAIN := go1.27.3
 
-.PHONY: help build cross size test test-unit test-netns test-board board-images fuzz lint deps bench clean demo
+.PHONY: help build cross packages size test test-unit test-netns test-board board-images fuzz lint deps bench clean demo
 
 help: ## show the targets and what they do
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,10 +42,24 @@ cross: ## build static, stripped agent and manager for every target into bin/lin
 	    $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-$$arch/ ./cmd/... ; \
 	done
 
-size: cross ## print the stripped and gzip sizes of the agent per architecture
-	@printf '%-8s %12s %12s\n' arch stripped gzip
-	@for t in $(CROSS); do arch=$${t%%:*}; f=bin/linux-$$arch/capstan-agent; \
-	  printf '%-8s %12d %12d\n' $$arch $$(stat -c %s $$f) $$(gzip -9c $$f | wc -c); done
+packages: ## build capstan-agent and capstan-manager .ipk packages for every OpenWrt architecture into dist/
+	@for t in $(OPENWRT); do \
+	  owarch=$${t%%:*}; rest=$${t#*:}; goarch=$${rest%%:*}; extra=$$( [[ $$rest == *:* ]] && echo $${rest#*:} || true ); \
+	  out=build/pkg/$$owarch; mkdir -p $$out; \
+	  env CGO_ENABLED=0 GOOS=linux GOARCH=$$goarch $$extra $(GO) build -trimpath -tags '$(AGENT_TAGS)' -ldflags '$(LDFLAGS)' -o $$out/ ./cmd/capstan-agent; \
+	  env CGO_ENABLED=0 GOOS=linux GOARCH=$$goarch $$extra $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out/ ./cmd/capstan-manager; \
+	  for p in capstan-agent capstan-manager; do \
+	    $(GO) run ./packaging/mkipk --package $$p --arch $$owarch --binary $$out/$$p --version $(VERSION) --out dist; \
+	  done; \
+	done
+
+size: packages ## print every package's size per architecture and the agent's ten largest Go packages (mipsel_24kc)
+	@printf '%-26s %-16s %10s\n' arch package bytes
+	@for f in dist/*_$(VERSION)_*.ipk; do b=$$(basename $$f .ipk); \
+	  printf '%-26s %-16s %10d\n' $${b##*_} $${b%%_*} $$(stat -c %s $$f); done
+	@env CGO_ENABLED=0 GOOS=linux GOARCH=mipsle GOMIPS=softfloat $(GO) build -trimpath -tags '$(AGENT_TAGS)' -o build/pkg/capstan-agent.syms ./cmd/capstan-agent
+	@echo "capstan-agent (mipsle), largest Go packages by symbol size:"
+	@$(GO) run ./packaging/pkgsize build/pkg/capstan-agent.syms | head -n 10
 
 deps: ## install on Debian 12 what builds and tests need (idempotent)
 	bash scripts/deps.sh
@@ -87,4 +106,4 @@ bench: ## print join time, failure detection, DTLS handshakes/s, CPU per handsha
 	else echo "bench: board benchmarks skipped: need root and QEMU (make deps)"; fi
 
 clean: ## remove build output
-	rm -rf bin
+	rm -rf bin dist build/pkg

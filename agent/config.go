@@ -55,6 +55,9 @@ type Config struct {
 	StateDir        string
 	RunDir          string
 	Location        string
+	// LogLevel is debug, info, warn or error (the init script passes it
+	// to procd's logd too); default info.
+	LogLevel string
 	// PackageManager installs the agent packages a manager delivers by
 	// CAPWAP Image Data: "opkg", "apk", "none", or "auto" (whichever of
 	// opkg and apk the AP has).
@@ -211,6 +214,11 @@ func (c *Config) Set(key, value string, appendTo bool) error {
 		c.PackageManager = value
 	case "package_arch":
 		c.PackageArch = value
+	case "log_level":
+		if !slices.Contains([]string{"debug", "info", "warn", "error"}, value) {
+			return fmt.Errorf("log_level: %q: want debug, info, warn or error", value)
+		}
+		c.LogLevel = value
 	default:
 		return fmt.Errorf("unknown option %q", key)
 	}

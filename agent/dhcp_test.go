@@ -17,7 +17,7 @@ func TestUdhcpcHook(t *testing.T) {
 	if err != nil {
 		t.Skip("no sh to run the hook")
 	}
-	hook, _ := filepath.Abs("../packaging/openwrt/files/etc/udhcpc.user.d/capstan")
+	hook, _ := filepath.Abs("../packaging/openwrt/agent/etc/udhcpc.user.d/capstan")
 	run := t.TempDir()
 	event := func(ev, opt string) {
 		t.Helper()

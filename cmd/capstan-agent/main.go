@@ -86,7 +86,7 @@ var optionNames = []string{
 	"enabled", "interfaces", "discovery_interfaces", "manager_addresses", "manager_names",
 	"manager_certificate_common_names", "lock_to_manager", "certificate", "bridge",
 	"identity", "base_mac", "discovery", "manager_timeout", "location", "scep_url", "enrollment_password",
-	"package_manager", "package_arch",
+	"package_manager", "package_arch", "log_level",
 }
 
 func runAgent(args []string, stderr io.Writer) int {
@@ -150,7 +150,15 @@ func runAgent(args []string, stderr io.Writer) int {
 	if os.Getenv("CAPSTAN_RUN_DIR") != "" && cfg.RunDir == agent.DefaultRunDir {
 		cfg.RunDir = *runDir
 	}
-	log, err := logging.New(stderr, *level)
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "log-level" {
+			cfg.LogLevel = *level // the flag over the file
+		}
+	})
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = *level
+	}
+	log, err := logging.New(stderr, cfg.LogLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return 2

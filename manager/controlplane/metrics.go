@@ -25,7 +25,7 @@ func newMetrics() metrics {
 		joins: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_joins_total",
 			Help: "CAPs that completed Join."}),
 		pushes: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_config_pushes_total",
-			Help: "Radio configurations (WLAN Configuration Requests) answered by CAPs."}),
+			Help: "Configuration pushes (WLAN Configuration Requests, one per CAP for all its changed radios) answered by CAPs."}),
 		rejects: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_access_rejects_total",
 			Help: "Clients refused by the access list."}),
 		upgrades: prometheus.NewCounter(prometheus.CounterOpts{Name: "capstan_upgrades_delivered_total",

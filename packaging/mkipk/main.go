@@ -1,0 +1,132 @@
+// Command mkipk builds capstan's OpenWrt packages (`make packages`):
+// capstan-agent and capstan-manager for one OpenWrt package architecture,
+// from a cross-built binary and the files under packaging/openwrt/<name>.
+//
+//	go run ./packaging/mkipk --package capstan-agent --arch mipsel_24kc \
+//	    --binary bin/linux-mipsle/capstan-agent --version 1.0 --out dist/
+//
+// The entries' time is SOURCE_DATE_EPOCH (default: the last commit's), so
+// the same sources give the same bytes.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/capstan-wifi/capstan/packaging/ipk"
+)
+
+// descriptions of the packages.
+var packages = map[string]struct {
+	description string
+	conffiles   []string
+}{
+	"capstan-agent": {
+		description: "capstan CAP agent: finds a capstan manager (DHCP option 138, broadcast,\n" +
+			"layer 2 or configured addresses), enrolls for a certificate over CAPWAP/DTLS,\n" +
+			"locks to that manager and runs this AP's radios as it says.",
+		conffiles: []string{"/etc/config/capstan"},
+	},
+	"capstan-manager": {
+		description: "capstan manager: provisions capstan CAPs from rules and profiles over\n" +
+			"CAPWAP/DTLS, with its own PKI, adoption, access list and a REST API.",
+		conffiles: []string{"/etc/config/capstan-manager"},
+	},
+}
+
+func main() {
+	name := flag.String("package", "", "capstan-agent or capstan-manager")
+	arch := flag.String("arch", "", "OpenWrt package architecture (mipsel_24kc, aarch64_cortex-a53, ...)")
+	binary := flag.String("binary", "", "the cross-built binary")
+	version := flag.String("version", "", "package version (the binary's)")
+	files := flag.String("files", "packaging/openwrt", "directory with a tree per package")
+	out := flag.String("out", "dist", "output directory")
+	flag.Parse()
+	if err := build(*name, *arch, *binary, *version, *files, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "mkipk:", err)
+		os.Exit(1)
+	}
+}
+
+func build(name, arch, binary, version, files, out string) error {
+	spec, ok := packages[name]
+	if !ok {
+		return fmt.Errorf("--package %q: want capstan-agent or capstan-manager", name)
+	}
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return err
+	}
+	bin, err := os.ReadFile(binary)
+	if err != nil {
+		return err
+	}
+	p := &ipk.Package{
+		Name: name, Version: version, Arch: arch, Depends: []string{"libc"},
+		Source: "feeds/capstan/capstan", SourceName: "capstan", Section: "net",
+		URL: "https://github.com/capstan-wifi/capstan", Maintainer: "capstan developers",
+		Description: spec.description, Conffiles: spec.conffiles, SourceDateEpoch: epoch,
+		Files: []ipk.File{{Path: "/usr/sbin/" + name, Mode: 0o755, Data: bin}},
+	}
+	root := filepath.Join(files, strings.TrimPrefix(name, "capstan-"))
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		target := "/" + filepath.ToSlash(rel)
+		p.Files = append(p.Files, ipk.File{Path: target, Mode: modeOf(target, b), Data: b})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	pkg, err := p.Build()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	dst := filepath.Join(out, p.FileName())
+	if err := os.WriteFile(dst, pkg, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("%s %d\n", dst, len(pkg))
+	return nil
+}
+
+// modeOf decides a file's mode by what it is, not by the checkout's
+// umask: scripts run, configuration (which may hold a one-time password)
+// is the owner's, the rest is readable.
+func modeOf(path string, b []byte) fs.FileMode {
+	switch {
+	case strings.HasPrefix(path, "/etc/config/"):
+		return 0o600
+	case strings.HasPrefix(string(b), "#!"):
+		return 0o755
+	}
+	return 0o644
+}
+
+// sourceDateEpoch is SOURCE_DATE_EPOCH, else the last commit's time.
+func sourceDateEpoch() (int64, error) {
+	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
+		return strconv.ParseInt(v, 10, 64)
+	}
+	out, err := exec.Command("git", "log", "-1", "--format=%ct").Output()
+	if err != nil {
+		return 0, fmt.Errorf("SOURCE_DATE_EPOCH unset and no git commit time: %v", err)
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+}

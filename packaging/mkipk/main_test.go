@@ -1,0 +1,88 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// entries unpacks one tar.gz into name → header and contents.
+func entries(t *testing.T, b []byte) (map[string]*tar.Header, map[string][]byte) {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	hs, data := map[string]*tar.Header{}, map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return hs, data
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs[h.Name] = h
+		data[h.Name], _ = io.ReadAll(tr)
+	}
+}
+
+// TestAgentPackage builds capstan-agent from the repository's packaging
+// tree and checks what opkg would install: the binary, the procd init
+// script, the configuration as a conffile, the uci-defaults script, the
+// DHCP hook and the sysupgrade keep list, with their modes.
+func TestAgentPackage(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "capstan-agent")
+	if err := os.WriteFile(bin, []byte("\x7fELF fake"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "dist")
+	if err := build("capstan-agent", "mipsel_24kc", bin, "1.0-test", "../openwrt", out); err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := os.ReadFile(filepath.Join(out, "capstan-agent_1.0-test_mipsel_24kc.ipk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, outer := entries(t, pkg)
+	hs, data := entries(t, outer["./data.tar.gz"])
+	for name, mode := range map[string]int64{
+		"./usr/sbin/capstan-agent":            0o755,
+		"./etc/init.d/capstan":                0o755,
+		"./etc/config/capstan":                0o600,
+		"./etc/uci-defaults/90-capstan-agent": 0o755,
+		"./etc/udhcpc.user.d/capstan":         0o755,
+		"./lib/upgrade/keep.d/capstan-agent":  0o644,
+	} {
+		if h := hs[name]; h == nil || h.Mode != mode {
+			t.Errorf("%s: %+v, want mode %o", name, h, mode)
+		}
+	}
+	if !strings.Contains(string(data["./etc/init.d/capstan"]), "USE_PROCD=1") {
+		t.Error("the init script is not a procd script")
+	}
+	_, control := entries(t, outer["./control.tar.gz"])
+	if string(control["./conffiles"]) != "/etc/config/capstan\n" {
+		t.Errorf("conffiles %q", control["./conffiles"])
+	}
+	for _, f := range []string{"Package: capstan-agent\n", "Version: 1.0-test\n", "Architecture: mipsel_24kc\n", "SourceDateEpoch: 1700000000\n"} {
+		if !strings.Contains(string(control["./control"]), f) {
+			t.Errorf("control lacks %q:\n%s", f, control["./control"])
+		}
+	}
+	again := filepath.Join(dir, "again")
+	if err := build("capstan-agent", "mipsel_24kc", bin, "1.0-test", "../openwrt", again); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(again, "capstan-agent_1.0-test_mipsel_24kc.ipk")); !bytes.Equal(b, pkg) {
+		t.Error("a second build gave other bytes")
+	}
+}
