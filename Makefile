@@ -56,10 +56,10 @@ packages: ## build capstan-agent and capstan-manager .ipk packages for every Ope
 size: packages ## print every package's size per architecture and the agent's ten largest Go packages (mipsel_24kc)
 	@printf '%-26s %-16s %10s\n' arch package bytes
 	@for f in dist/*_$(VERSION)_*.ipk; do b=$$(basename $$f .ipk); \
-	  printf '%-26s %-16s %10d\n' $${b##*_} $${b%%_*} $$(stat -c %s $$f); done
+	  printf '%-26s %-16s %10d\n' $${b#*_$(VERSION)_} $${b%%_*} $$(stat -c %s $$f); done
 	@env CGO_ENABLED=0 GOOS=linux GOARCH=mipsle GOMIPS=softfloat $(GO) build -trimpath -tags '$(AGENT_TAGS)' -o build/pkg/capstan-agent.syms ./cmd/capstan-agent
 	@echo "capstan-agent (mipsle), largest Go packages by symbol size:"
-	@$(GO) run ./packaging/pkgsize build/pkg/capstan-agent.syms | head -n 10
+	@$(GO) run ./packaging/pkgsize -n 10 build/pkg/capstan-agent.syms
 
 deps: ## install on Debian 12 what builds and tests need (idempotent)
 	bash scripts/deps.sh

@@ -2,12 +2,13 @@
 // contributes to the file of a binary built with its symbols (`make size`), largest
 // first: what to look at when the agent outgrows an AP's flash.
 //
-//	go run ./packaging/pkgsize build/pkg/capstan-agent.syms
+//	go run ./packaging/pkgsize [-n ROWS] build/pkg/capstan-agent.syms
 package main
 
 import (
 	"cmp"
 	"debug/elf"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -15,11 +16,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: pkgsize BINARY")
+	rowsMax := flag.Int("n", 0, "print only the largest n packages (0: all)")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: pkgsize [-n ROWS] BINARY")
 		os.Exit(2)
 	}
-	f, err := elf.Open(os.Args[1])
+	f, err := elf.Open(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pkgsize:", err)
 		os.Exit(1)
@@ -47,6 +50,9 @@ func main() {
 		rows = append(rows, row{p, n})
 	}
 	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(b.size, a.size) })
+	if *rowsMax > 0 && len(rows) > *rowsMax {
+		rows = rows[:*rowsMax]
+	}
 	for _, r := range rows {
 		fmt.Printf("%10d  %s\n", r.size, r.pkg)
 	}
@@ -60,6 +66,9 @@ func packageOf(name string) string {
 		if strings.HasPrefix(name, prefix) {
 			return prefix + " (metadata)"
 		}
+	}
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		name = name[:i] // a generic instantiation belongs to its function's package
 	}
 	slash := strings.LastIndexByte(name, '/')
 	if dot := strings.IndexByte(name[slash+1:], '.'); dot >= 0 {
