@@ -44,6 +44,7 @@ commands:
   run [--config FILE] [--hal auto|hostapd|sim] [--OPTION VALUE ...]   run the agent (see run --help)
   status [--json] [--run-dir DIR]                         print the running agent's state
   unlock [--state-dir DIR]                                forget the manager this CAP locked to
+  cap-mode enable|disable|status [--root DIR]             turn this AP into a CAP (backing up its configuration) or back
   version                                                 print the version
 `, program)
 }
@@ -76,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return status(fs.Args()[1:], stdout, stderr)
 	case "unlock":
 		return unlock(fs.Args()[1:], stdout, stderr)
+	case "cap-mode":
+		return capMode(fs.Args()[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "%s: unknown command %q (try --help)\n", program, fs.Arg(0))
 	return 2

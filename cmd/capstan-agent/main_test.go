@@ -68,3 +68,36 @@ func TestOpenWrtBackendWithSimulatedRadios(t *testing.T) {
 		t.Errorf("--hal hostapd --radios sim: %d %q", code, errOut.String())
 	}
 }
+
+// TestCAPModeCommand: enable, status and disable through the command, on
+// a root without OpenWrt's reload_config.
+func TestCAPModeCommand(t *testing.T) {
+	root := t.TempDir()
+	net := "\nconfig device\n\toption name 'br-lan'\n\toption type 'bridge'\n\tlist ports 'eth0'\n\nconfig interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n\toption ipaddr '192.168.1.1'\n\n"
+	if err := os.MkdirAll(filepath.Join(root, "etc/config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/config/network"), []byte(net), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"cap-mode", "enable", "--root", root, "--reload=false"}, &out, &errOut); code != 0 {
+		t.Fatalf("enable: %d %s", code, errOut.String())
+	}
+	out.Reset()
+	if run([]string{"cap-mode", "status", "--root", root}, &out, &errOut); !strings.HasPrefix(out.String(), "enabled") {
+		t.Errorf("status after enable: %q", out.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/config/network")); !strings.Contains(string(b), "option proto 'dhcp'") {
+		t.Errorf("network after enable:\n%s", b)
+	}
+	if code := run([]string{"cap-mode", "disable", "--root", root, "--reload=false"}, &out, &errOut); code != 0 {
+		t.Fatalf("disable: %d %s", code, errOut.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/config/network")); string(b) != net {
+		t.Errorf("network after disable:\n%s", b)
+	}
+	if code := run([]string{"cap-mode", "frob"}, &out, &errOut); code != 2 {
+		t.Errorf("cap-mode frob: %d", code)
+	}
+}

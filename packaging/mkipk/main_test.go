@@ -55,12 +55,16 @@ func TestAgentPackage(t *testing.T) {
 	_, outer := entries(t, pkg)
 	hs, data := entries(t, outer["./data.tar.gz"])
 	for name, mode := range map[string]int64{
-		"./usr/sbin/capstan-agent":            0o755,
-		"./etc/init.d/capstan":                0o755,
-		"./etc/config/capstan":                0o600,
-		"./etc/uci-defaults/90-capstan-agent": 0o755,
-		"./etc/udhcpc.user.d/capstan":         0o755,
-		"./lib/upgrade/keep.d/capstan-agent":  0o644,
+		"./usr/sbin/capstan-agent":                   0o755,
+		"./etc/init.d/capstan":                       0o755,
+		"./etc/config/capstan":                       0o600,
+		"./etc/uci-defaults/90-capstan-agent":        0o755,
+		"./etc/udhcpc.user.d/capstan":                0o755,
+		"./lib/upgrade/keep.d/capstan-agent":         0o644,
+		"./etc/hotplug.d/button/50-capstan-cap-mode": 0o755,
+		"./etc/hotplug-preinit.json.d/capstan.json":  0o644,
+		"./lib/capstan/reset-held":                   0o755,
+		"./lib/preinit/95_capstan_cap_mode":          0o644,
 	} {
 		if h := hs[name]; h == nil || h.Mode != mode {
 			t.Errorf("%s: %+v, want mode %o", name, h, mode)
