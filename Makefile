@@ -42,7 +42,7 @@ cross: ## build static, stripped agent and manager for every target into bin/lin
 	    $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-$$arch/ ./cmd/... ; \
 	done
 
-packages: ## build capstan-agent and capstan-manager .ipk packages for every OpenWrt architecture into dist/
+packages: ## build capstan-agent and capstan-manager .ipk packages for every OpenWrt architecture, and capstan-manager .deb for amd64 and arm64, into dist/
 	@for t in $(OPENWRT); do \
 	  owarch=$${t%%:*}; rest=$${t#*:}; goarch=$${rest%%:*}; extra=$$( [[ $$rest == *:* ]] && echo $${rest#*:} || true ); \
 	  out=build/pkg/$$owarch; mkdir -p $$out; \
@@ -52,11 +52,15 @@ packages: ## build capstan-agent and capstan-manager .ipk packages for every Ope
 	    $(GO) run ./packaging/mkipk --package $$p --arch $$owarch --binary $$out/$$p --version $(VERSION) --out dist; \
 	  done; \
 	done
+	bash scripts/deb.sh amd64
+	bash scripts/deb.sh arm64
 
 size: packages ## print every package's size per architecture and the agent's ten largest Go packages (mipsel_24kc)
 	@printf '%-26s %-16s %10s\n' arch package bytes
 	@for f in dist/*_$(VERSION)_*.ipk; do b=$$(basename $$f .ipk); \
 	  printf '%-26s %-16s %10d\n' $${b#*_$(VERSION)_} $${b%%_*} $$(stat -c %s $$f); done
+	@for f in dist/capstan-manager_*.deb; do b=$$(basename $$f .deb); \
+	  printf '%-26s %-16s %10d\n' "$${b##*_} (.deb)" capstan-manager $$(stat -c %s $$f); done
 	@env CGO_ENABLED=0 GOOS=linux GOARCH=mipsle GOMIPS=softfloat $(GO) build -trimpath -tags '$(AGENT_TAGS)' -o build/pkg/capstan-agent.syms ./cmd/capstan-agent
 	@echo "capstan-agent (mipsle), largest Go packages by symbol size:"
 	@$(GO) run ./packaging/pkgsize -n 10 build/pkg/capstan-agent.syms
@@ -77,7 +81,7 @@ board-images: ## build the QEMU board images (Debian kernels, hostapd, wpa_suppl
 test-board: board-images ## QEMU boards (malta mipsel, arm64 virt) with mac80211_hwsim, hostapd and a wpa_supplicant station (root)
 	CAPSTAN_BOARD=1 $(GO) test -count=1 -v -timeout 15m -run '^TestBoard' ./tests/
 
-test-netns: ## end-to-end tests in network namespaces (root; dnsmasq, nftables)
+test-netns: ## end-to-end tests in network namespaces, and the .deb installed with dpkg (root; dnsmasq, nftables, lintian)
 	CAPSTAN_NETNS=1 $(GO) test -count=1 -v -run '^TestNetns' ./tests/
 
 test-unit: ## fast hermetic tests (go test ./...), race detector on

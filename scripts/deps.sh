@@ -19,9 +19,11 @@ log() { printf 'deps: %s\n' "$*"; }
 # access list's query-radius in a namespace test (its own service is
 # stopped and disabled: tests run it with their own configuration);
 # certmonger (run privately on a dbus-run-session bus) and scep are the
-# outside SCEP clients of the interop tests.
+# outside SCEP clients of the interop tests; dpkg-dev, lintian and systemd
+# build and check the Debian package (systemd-analyze verify), which a test
+# installs with dpkg.
 pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc scep openssl
-	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod freeradius certmonger dbus)
+	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod freeradius certmonger dbus dpkg-dev lintian systemd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

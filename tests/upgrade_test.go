@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,5 +67,45 @@ func TestUpgradeByImageData(t *testing.T) {
 	waitFor(t, 10*time.Second, "the CAP without a package to run", func() bool { return c.Status().State == "run" })
 	if v := srv.RemoteCaps()[0].Version; v == "9.9.9" {
 		t.Errorf("remote-cap version %q", v)
+	}
+}
+
+// TestUpgradeDeliversItsOwnPackage: the upgrade policy delivers a package
+// that packaging/mkipk (`make packages`) built from a real agent binary of
+// the manager's version; the CAP's install command unpacks it as opkg
+// does (data.tar.gz into the root), and the binary it installed says the
+// manager's version.
+func TestUpgradeDeliversItsOwnPackage(t *testing.T) {
+	work, pkgDir, root := t.TempDir(), t.TempDir(), t.TempDir()
+	agentBin := filepath.Join(work, "capstan-agent")
+	build := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2",
+		"-ldflags", "-X github.com/capstan-wifi/capstan/internal/buildinfo.Version=9.9.9", "-o", agentBin, "../cmd/capstan-agent")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	mk := exec.Command("go", "run", "../packaging/mkipk", "--package", "capstan-agent", "--arch", "testarch",
+		"--binary", agentBin, "--version", "9.9.9", "--files", "../packaging/openwrt", "--out", pkgDir)
+	mk.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000")
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("mkipk: %v\n%s", err, out)
+	}
+	srv, addr, _ := startManagerWith(t, "core", func(c *controlplane.Config) { c.Version = "9.9.9" })
+	configure(t, srv, "manager set upgrade-policy=require-same-version package-path="+pkgDir)
+	a, _ := startAgent(t, 1, func(c *agent.Config) {
+		c.ManagerAddresses, c.Discovery = []string{addr}, nil
+		c.RunDir = t.TempDir()
+		c.PackageManager, c.PackageArch = "opkg", "testarch"
+		// What opkg does with the payload: data.tar.gz unpacked into /.
+		c.InstallCommand = []string{"sh", "-c", `tar -xzOf "$0" ./data.tar.gz | tar -xzf - -C ` + root}
+	})
+	waitFor(t, 30*time.Second, "the agent to upgrade", func() bool { return a.Status().State == "upgraded" })
+	out, err := exec.Command(filepath.Join(root, "usr/sbin/capstan-agent"), "--version").Output()
+	if err != nil || !strings.Contains(string(out), "9.9.9") {
+		t.Fatalf("installed agent --version: %q %v", out, err)
+	}
+	for _, f := range []string{"etc/init.d/capstan", "etc/config/capstan", "etc/hotplug.d/button/50-capstan-cap-mode"} {
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			t.Errorf("%s not installed: %v", f, err)
+		}
 	}
 }
