@@ -27,15 +27,20 @@ type boardSpec struct {
 	console string
 	nic     []string
 	goenv   []string
+	// idleBoot is how long the board takes from QEMU's start to its shell
+	// on an idle machine (both boards at once on 2 cores: malta 5.6 s,
+	// arm64 4.7 s): the console and wait budgets below are for that pace,
+	// and grow by how much slower the board actually booted.
+	idleBoot time.Duration
 }
 
 var boards = []boardSpec{
 	{name: "malta", qemu: "qemu-system-mipsel", machine: []string{"-M", "malta", "-m", "256", "-vga", "none"},
 		console: "ttyS0", nic: []string{"-nic", "tap,model=pcnet,ifname=tap0,script=no,downscript=no"},
-		goenv: []string{"GOARCH=mipsle", "GOMIPS=softfloat"}},
+		goenv: []string{"GOARCH=mipsle", "GOMIPS=softfloat"}, idleBoot: 6 * time.Second},
 	{name: "arm64", qemu: "qemu-system-aarch64", machine: []string{"-M", "virt", "-cpu", "cortex-a53", "-m", "256"},
 		console: "ttyAMA0", nic: []string{"-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no", "-device", "virtio-net-device,netdev=n0"},
-		goenv: []string{"GOARCH=arm64"}},
+		goenv: []string{"GOARCH=arm64"}, idleBoot: 5 * time.Second},
 }
 
 // The board tier runs only when asked (make test-board sets CAPSTAN_BOARD=1):
@@ -139,14 +144,26 @@ func bootBoard(t testing.TB, spec boardSpec, kernel, base string) *board {
 		}
 		cancel()
 	})
-	if _, err := b.con.wait(regexp.MustCompile(`capstan-board: ready`), 120*time.Second); err != nil {
+	// A bound, not a budget: a board on a loaded machine boots slowly.
+	if _, err := b.con.wait(regexp.MustCompile(`capstan-board: ready`), 600*time.Second); err != nil {
 		t.Fatalf("%s did not boot: %v\n%s", spec.name, err, b.con.tail())
 	}
 	b.readyAt = time.Now()
+	boot := b.readyAt.Sub(b.bootAt)
+	b.con.setScale(max(1, float64(boot)/float64(spec.idleBoot)))
+	t.Logf("%s: shell %.1f s after QEMU started (idle: %.1f s): console and wait budgets ×%.1f",
+		spec.name, boot.Seconds(), spec.idleBoot.Seconds(), b.con.scaleOf())
 	// No echo, no prompt, no kernel messages: the console shows only what
 	// the commands print.
 	b.con.must("stty -echo; PS1=''; dmesg -n 1", 30*time.Second)
 	return b
+}
+
+// waitFor is the package's waitFor with the bound grown by how much
+// slower than idle this board booted.
+func (b *board) waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	waitFor(t, time.Duration(float64(d)*b.con.scaleOf()), what, cond)
 }
 
 // tryRun is console.run that reports a dead console as -1 instead of failing.
@@ -243,7 +260,6 @@ func TestBoard(t *testing.T) {
 			kernel, base := requireBoard(t, spec)
 			binaries(t)
 			b := bootBoard(recorder{t}, spec, kernel, base)
-			t.Logf("%s: shell %.1f s after QEMU started", spec.name, b.readyAt.Sub(b.bootAt).Seconds())
 			beacon := b.startAgent()
 			t.Logf("%s: agent start → beaconing %.2f s", spec.name, beacon)
 			if out := b.con.must("iw dev wlan0 info", 30*time.Second); !strings.Contains(out, "type AP") || !strings.Contains(out, "ssid capstan-board") {
@@ -285,7 +301,7 @@ func (b *board) testChannel() {
 	if mhz != 2412 && mhz != 2437 {
 		t.Fatalf("selected channel %d MHz, want 2412 or 2437: %+v", mhz, ifs)
 	}
-	waitFor(t, 60*time.Second, "wlan0 on the selected channel", func() bool {
+	b.waitFor(t, 60*time.Second, "wlan0 on the selected channel", func() bool {
 		out, _ := b.tryRun("iw dev wlan0 info", 20*time.Second)
 		return strings.Contains(out, fmt.Sprintf("(%d MHz)", mhz)) && strings.Contains(out, "type AP")
 	})
@@ -305,7 +321,7 @@ func (b *board) testStation() {
 		`wpa_supplicant -B -i wlan1 -c /tmp/wpa.conf -f /tmp/wpa.log`, 30*time.Second)
 	const sta = "02:00:00:00:01:00" // mac80211_hwsim's second radio
 	var row controlplane.Registration
-	waitFor(t, 90*time.Second, "the station in the registration table", func() bool {
+	b.waitFor(t, 90*time.Second, "the station in the registration table", func() bool {
 		for _, r := range b.registrations() {
 			if r.MAC == sta && r.SSID == "capstan-board" && r.Signal != 0 {
 				row = r
@@ -318,7 +334,7 @@ func (b *board) testStation() {
 	// The kernel reports the station at association, before the 4-way
 	// handshake ends: wait for wpa_supplicant to complete it.
 	var status string
-	waitFor(t, 60*time.Second, "the station's WPA2-PSK handshake completed", func() bool {
+	b.waitFor(t, 60*time.Second, "the station's WPA2-PSK handshake completed", func() bool {
 		status = b.con.must("wpa_cli -i wlan1 status", 30*time.Second)
 		return strings.Contains(status, "wpa_state=COMPLETED")
 	})
@@ -331,7 +347,7 @@ func (b *board) testStation() {
 	// A live SSID change: the AP is re-applied and the station follows.
 	changed := time.Now()
 	b.cli("configuration", "set", "board", "ssid=capstan-renamed")
-	waitFor(t, 90*time.Second, "the station on the renamed SSID", func() bool {
+	b.waitFor(t, 90*time.Second, "the station on the renamed SSID", func() bool {
 		for _, r := range b.registrations() {
 			if r.MAC == sta && r.SSID == "capstan-renamed" {
 				return true
@@ -342,7 +358,7 @@ func (b *board) testStation() {
 	t.Logf("%s: SSID change → station registered on the new SSID in %.1f s", b.spec.name, time.Since(changed).Seconds())
 	// The registration comes from the kernel at association; wait for
 	// wpa_supplicant to complete the handshake on the renamed SSID.
-	waitFor(t, 60*time.Second, "the station's handshake completed on the renamed SSID", func() bool {
+	b.waitFor(t, 60*time.Second, "the station's handshake completed on the renamed SSID", func() bool {
 		out := b.con.must("wpa_cli -i wlan1 status", 30*time.Second)
 		return strings.Contains(out, "ssid=capstan-renamed") && strings.Contains(out, "wpa_state=COMPLETED")
 	})
@@ -360,7 +376,7 @@ func (b *board) testStation() {
 	if !strings.Contains(out, "removed "+sta) {
 		t.Fatalf("remove said %q", out)
 	}
-	waitFor(t, 30*time.Second, "the station to be deauthenticated", func() bool { return b.deauths() > before })
+	b.waitFor(t, 30*time.Second, "the station to be deauthenticated", func() bool { return b.deauths() > before })
 	if log := b.con.must("grep -c 'station removed by the manager' /tmp/agent.log", 30*time.Second); log == "0" {
 		t.Fatalf("the agent did not log the removal")
 	}
@@ -368,7 +384,7 @@ func (b *board) testStation() {
 	// WPA3: the same SSID with SAE only; the station uses its SAE network.
 	changed = time.Now()
 	b.cli("security", "set", "board", "authentication-types=wpa3-psk")
-	waitFor(t, 120*time.Second, "the station associated with SAE", func() bool {
+	b.waitFor(t, 120*time.Second, "the station associated with SAE", func() bool {
 		out, _ := b.con.run("wpa_cli -i wlan1 status", 30*time.Second)
 		return strings.Contains(out, "wpa_state=COMPLETED") && strings.Contains(out, "key_mgmt=SAE")
 	})
@@ -391,7 +407,7 @@ func (b *board) testStation() {
 	before = b.deauths()
 	refused := time.Now()
 	b.cli("access-list", "add", "mac-address="+sta, "action=reject")
-	waitFor(t, 30*time.Second, "the station removed by the access list", func() bool { return b.deauths() > before })
+	b.waitFor(t, 30*time.Second, "the station removed by the access list", func() bool { return b.deauths() > before })
 	t.Logf("%s: access-list reject → station deauthenticated after %.1f s", b.spec.name, time.Since(refused).Seconds())
 	time.Sleep(time.Second)
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
@@ -430,7 +446,7 @@ func (b *board) testChannelSwitch() {
 	connects := b.con.must("grep -c CTRL-EVENT-CONNECTED /tmp/wpa.log", 30*time.Second)
 	began := time.Now()
 	b.cli("configuration", "set", "board", fmt.Sprintf("channel.frequency=%d", to))
-	waitFor(t, 30*time.Second, fmt.Sprintf("the station on %d MHz", to), func() bool {
+	b.waitFor(t, 30*time.Second, fmt.Sprintf("the station on %d MHz", to), func() bool {
 		return mhz("iw dev wlan0 info", `\(([0-9]+) MHz\)`) == to && mhz("iw dev wlan1 link", `freq: ([0-9]+)`) == to
 	})
 	t.Logf("%s: channel %d → %d MHz by CSA: AP and station there in %.1f s", b.spec.name, from, to, time.Since(began).Seconds())
@@ -448,7 +464,7 @@ func (b *board) testChannelSwitch() {
 // waitStationOn waits for mac in the registration table on ssid.
 func waitStationOn(t testing.TB, b *board, mac, ssid string) {
 	t.Helper()
-	waitFor(t, 60*time.Second, mac+" registered on "+ssid, func() bool {
+	b.waitFor(t, 60*time.Second, mac+" registered on "+ssid, func() bool {
 		for _, r := range b.registrations() {
 			if r.MAC == mac && r.SSID == ssid {
 				return true

@@ -23,6 +23,21 @@ type console struct {
 	more chan struct{}
 	eof  bool
 	seq  int
+	// scale multiplies every timeout: a board that booted slower than
+	// on an idle machine gets proportionally more time for each command.
+	scale float64
+}
+
+func (c *console) setScale(f float64) {
+	c.mu.Lock()
+	c.scale = f
+	c.mu.Unlock()
+}
+
+func (c *console) scaleOf() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return max(c.scale, 1)
 }
 
 func newConsole(t testing.TB, w io.Writer, r io.Reader) *console {
@@ -53,6 +68,7 @@ func newConsole(t testing.TB, w io.Writer, r io.Reader) *console {
 // wait returns the first match of re in the output after what earlier
 // waits consumed, and consumes up to its end.
 func (c *console) wait(re *regexp.Regexp, timeout time.Duration) ([]string, error) {
+	timeout = time.Duration(float64(timeout) * c.scaleOf())
 	deadline := time.After(timeout)
 	for {
 		c.mu.Lock()
