@@ -27,6 +27,7 @@ type boardSpec struct {
 	console string
 	nic     []string
 	goenv   []string
+	owarch  string // OpenWrt package architecture of the agent package
 	// idleBoot is how long the board takes from QEMU's start to its shell
 	// on an idle machine (both boards at once on 2 cores: malta 5.6 s,
 	// arm64 4.7 s): the console and wait budgets below are for that pace,
@@ -37,10 +38,10 @@ type boardSpec struct {
 var boards = []boardSpec{
 	{name: "malta", qemu: "qemu-system-mipsel", machine: []string{"-M", "malta", "-m", "256", "-vga", "none"},
 		console: "ttyS0", nic: []string{"-nic", "tap,model=pcnet,ifname=tap0,script=no,downscript=no"},
-		goenv: []string{"GOARCH=mipsle", "GOMIPS=softfloat"}, idleBoot: 6 * time.Second},
+		goenv: []string{"GOARCH=mipsle", "GOMIPS=softfloat"}, owarch: "mipsel_24kc", idleBoot: 6 * time.Second},
 	{name: "arm64", qemu: "qemu-system-aarch64", machine: []string{"-M", "virt", "-cpu", "cortex-a53", "-m", "256"},
 		console: "ttyAMA0", nic: []string{"-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no", "-device", "virtio-net-device,netdev=n0"},
-		goenv: []string{"GOARCH=arm64"}, idleBoot: 5 * time.Second},
+		goenv: []string{"GOARCH=arm64"}, owarch: "aarch64_cortex-a53", idleBoot: 5 * time.Second},
 }
 
 // The board tier runs only when asked (make test-board sets CAPSTAN_BOARD=1):
@@ -176,19 +177,35 @@ func (b *board) tryRun(cmd string, timeout time.Duration) (out string, rc int) {
 	return b.con.run(cmd, timeout)
 }
 
-// initrd is the base image with the cross-built agent appended as a second
-// cpio archive.
+// initrd is the base image with a second cpio archive appended: the
+// agent package (`make packages`' mkipk, from the agent cross-built for the
+// board) installed as opkg does, and an OpenWrt router's configuration
+// (board/testdata/dsa: board.json, network, dhcp, wireless) for CAP mode.
 func (b *board) initrd(base string) string {
 	t := b.t
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	if err := os.MkdirAll(filepath.Join(root, "usr", "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(root, "usr", "bin", "capstan-agent"), "github.com/capstan-wifi/capstan/cmd/capstan-agent")
+	bin := filepath.Join(dir, "capstan-agent")
+	build := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2", "-ldflags", "-s -w", "-o", bin, "github.com/capstan-wifi/capstan/cmd/capstan-agent")
 	build.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), b.spec.goenv...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("cross build for %s: %v\n%s", b.spec.name, err, out)
+	}
+	mk := exec.Command("go", "run", "../packaging/mkipk", "--package", "capstan-agent", "--arch", b.spec.owarch,
+		"--binary", bin, "--version", "board", "--files", "../packaging/openwrt", "--out", dir)
+	mk.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000")
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("mkipk: %v\n%s", err, out)
+	}
+	installIPK(t, filepath.Join(dir, "capstan-agent_board_"+b.spec.owarch+".ipk"), root)
+	for _, f := range []string{"etc/board.json", "etc/config/network", "etc/config/dhcp", "etc/config/wireless"} {
+		data, err := os.ReadFile(filepath.Join("..", "board", "testdata", "dsa", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	overlay := filepath.Join(dir, "agent.cpio")
 	sh := exec.Command("sh", "-c", "find . | cpio -o -H newc --quiet > "+overlay)
@@ -240,7 +257,7 @@ func (b *board) registrations() []controlplane.Registration {
 // the seconds from its start to hostapd beaconing, measured on the board's
 // own clock.
 func (b *board) startAgent() float64 {
-	b.con.must("t0=$(cut -d' ' -f1 /proc/uptime); capstan-agent run --hal hostapd --interfaces phy0 --manager_addresses 192.0.2.1 "+
+	b.con.must("t0=$(cut -d' ' -f1 /proc/uptime); capstan-agent run --hal hostapd --enabled 1 --discovery_interfaces '' --interfaces phy0 --manager_addresses 192.0.2.1 "+
 		"--identity board-"+b.spec.name+" --state-dir /etc/capstan --run-dir /var/run/capstan --log-level debug > /tmp/agent.log 2>&1 &", 30*time.Second)
 	out := b.con.must(`i=0; while ! hostapd_cli -p /var/run/capstan/hostapd -i wlan0 status 2>/dev/null | grep -q '^state=ENABLED'; do `+
 		`i=$((i+1)); [ $i -gt 3000 ] && break; usleep 20000; done; echo "beacon $t0 $(cut -d' ' -f1 /proc/uptime)"`, 120*time.Second)
@@ -260,6 +277,7 @@ func TestBoard(t *testing.T) {
 			kernel, base := requireBoard(t, spec)
 			binaries(t)
 			b := bootBoard(recorder{t}, spec, kernel, base)
+			b.testCAPMode()
 			beacon := b.startAgent()
 			t.Logf("%s: agent start → beaconing %.2f s", spec.name, beacon)
 			if out := b.con.must("iw dev wlan0 info", 30*time.Second); !strings.Contains(out, "type AP") || !strings.Contains(out, "ssid capstan-board") {

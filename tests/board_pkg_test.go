@@ -1,0 +1,109 @@
+package tests
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// installIPK unpacks an .ipk's data.tar.gz into root as opkg does.
+func installIPK(t testing.TB, ipk, root string) {
+	t.Helper()
+	data := member(t, ipk, "./data.tar.gz")
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(root, filepath.Clean("/"+h.Name))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(path, os.FileMode(h.Mode)|0o700); err != nil {
+				t.Fatal(err)
+			}
+		case tar.TypeReg:
+			b, _ := io.ReadAll(tr)
+			if err := os.WriteFile(path, b, os.FileMode(h.Mode)); err != nil {
+				t.Fatal(err)
+			}
+			_ = os.Chmod(path, os.FileMode(h.Mode))
+		}
+	}
+}
+
+// member returns one member of an .ipk's outer tar.gz.
+func member(t testing.TB, ipk, name string) []byte {
+	t.Helper()
+	f, err := os.Open(ipk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s: no %s: %v", ipk, name, err)
+		}
+		if h.Name == name {
+			b, _ := io.ReadAll(tr)
+			return b
+		}
+	}
+}
+
+// testCAPMode plays OpenWrt's button hotplug on the board: a short press
+// and a long one change nothing; a 3 s hold runs the packaged hook, which
+// turns the router configuration into CAP mode exactly as the golden
+// files say (busybox sh, the real agent binary on MIPS or ARM); cap-mode
+// disable puts the router configuration back.
+func (b *board) testCAPMode() {
+	t := b.t
+	press := func(seen string) {
+		b.con.must("BUTTON=reset ACTION=released SEEN="+seen+" CAPSTAN_SYNC=1 sh /etc/hotplug.d/button/50-capstan-cap-mode", 60*time.Second)
+	}
+	press("1")
+	press("7")
+	if out := b.con.must("capstan-agent cap-mode status", 30*time.Second); out != "disabled" {
+		t.Fatalf("after 1 s and 7 s presses: cap-mode status %q", out)
+	}
+	start := time.Now()
+	press("3")
+	if out := b.con.must("capstan-agent cap-mode status", 30*time.Second); !strings.HasPrefix(out, "enabled") {
+		t.Fatalf("after a 3 s press: cap-mode status %q", out)
+	}
+	t.Logf("%s: reset held 3 s → CAP mode configuration written in %.1f s", b.spec.name, time.Since(start).Seconds())
+	for _, f := range []string{"network", "dhcp", "capstan"} {
+		want, err := os.ReadFile(filepath.Join("..", "board", "testdata", "golden", "dsa", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := b.con.must("cat /etc/config/"+f, 30*time.Second)
+		if strings.TrimSpace(got) != strings.TrimSpace(string(want)) {
+			t.Errorf("%s: /etc/config/%s in CAP mode:\n%s\nwant (board/testdata/golden/dsa/%s):\n%s", b.spec.name, f, got, f, want)
+		}
+	}
+	b.con.must("capstan-agent cap-mode disable --reload=false", 30*time.Second)
+	orig, _ := os.ReadFile(filepath.Join("..", "board", "testdata", "dsa", "etc", "config", "network"))
+	if got := b.con.must("cat /etc/config/network", 30*time.Second); strings.TrimSpace(got) != strings.TrimSpace(string(orig)) {
+		t.Errorf("%s: /etc/config/network after cap-mode disable:\n%s", b.spec.name, got)
+	}
+}
