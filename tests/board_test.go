@@ -511,14 +511,20 @@ func BenchmarkBoardBeacon(b *testing.B) {
 			binaries(b)
 			brd := bootBoard(b, spec, kernel, base)
 			var samples []float64
+			var rss []float64
 			for range 5 {
 				samples = append(samples, brd.startAgent())
+				// The agent's memory once it runs its radio for the manager.
+				kib, _ := strconv.ParseFloat(brd.con.must("grep VmRSS /proc/$(pidof capstan-agent)/status | tr -dc 0-9", 30*time.Second), 64)
+				rss = append(rss, kib)
 				brd.con.must("killall capstan-agent; while pidof capstan-agent hostapd >/dev/null; do usleep 50000; done", 60*time.Second)
 			}
 			sort.Float64s(samples)
+			sort.Float64s(rss)
 			b.ReportMetric(samples[len(samples)/2]*1000, "ms-median")
 			b.ReportMetric(samples[len(samples)-1]*1000, "ms-max")
-			b.Logf("%s: agent start → beaconing, 5 starts: %v s", spec.name, samples)
+			b.ReportMetric(rss[len(rss)/2], "KiB-RSS-after-join")
+			b.Logf("%s: agent start → beaconing, 5 starts: %v s; agent RSS after join: %v KiB", spec.name, samples, rss)
 		})
 	}
 }
