@@ -10,38 +10,58 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/u-root/u-root/pkg/cpio"
 )
 
-// installIPK unpacks an .ipk's data.tar.gz into root as opkg does.
-func installIPK(t testing.TB, ipk, root string) {
+// ipkRecords turns an .ipk's data.tar.gz into cpio records, in its order
+// (directories before what they hold) and with its modes: the package as
+// opkg would install it, for the board's initramfs.
+func ipkRecords(t testing.TB, ipk string) []cpio.Record {
 	t.Helper()
-	data := member(t, ipk, "./data.tar.gz")
-	zr, err := gzip.NewReader(bytes.NewReader(data))
+	zr, err := gzip.NewReader(bytes.NewReader(member(t, ipk, "./data.tar.gz")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(zr)
+	var recs []cpio.Record
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return
+			return recs
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join(root, filepath.Clean("/"+h.Name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(path, os.FileMode(h.Mode)|0o700); err != nil {
-				t.Fatal(err)
-			}
-		case tar.TypeReg:
+		name := strings.Trim(h.Name, "./")
+		switch {
+		case name == "":
+		case h.Typeflag == tar.TypeDir:
+			recs = append(recs, cpio.Directory(name, uint64(h.Mode)))
+		case h.Typeflag == tar.TypeReg:
 			b, _ := io.ReadAll(tr)
-			if err := os.WriteFile(path, b, os.FileMode(h.Mode)); err != nil {
-				t.Fatal(err)
-			}
-			_ = os.Chmod(path, os.FileMode(h.Mode))
+			recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: name, Mode: cpio.S_IFREG | uint64(h.Mode)}))
+		default:
+			t.Fatalf("%s: %s: unexpected entry type %c", ipk, h.Name, h.Typeflag)
 		}
+	}
+}
+
+// writeCPIO writes records as a newc archive, owned by root and timeless.
+func writeCPIO(t testing.TB, path string, recs []cpio.Record) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cpio.MakeAllReproducible(recs)
+	w := cpio.NewDedupWriter(cpio.Newc.Writer(f))
+	if err := cpio.WriteRecords(w, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := cpio.WriteTrailer(w); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/u-root/u-root/pkg/cpio"
+
 	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/provision"
@@ -177,14 +179,14 @@ func (b *board) tryRun(cmd string, timeout time.Duration) (out string, rc int) {
 	return b.con.run(cmd, timeout)
 }
 
-// initrd is the base image with a second cpio archive appended: the
-// agent package (`make packages`' mkipk, from the agent cross-built for the
-// board) installed as opkg does, and an OpenWrt router's configuration
-// (board/testdata/dsa: board.json, network, dhcp, wireless) for CAP mode.
+// initrd is the base image with a second cpio archive appended (written
+// with u-root's pkg/cpio): the agent package (`make packages`' mkipk, from
+// the agent cross-built for the board) as opkg installs it, and an OpenWrt
+// router's configuration (board/testdata/dsa: board.json, network, dhcp,
+// wireless) for CAP mode.
 func (b *board) initrd(base string) string {
 	t := b.t
 	dir := t.TempDir()
-	root := filepath.Join(dir, "root")
 	bin := filepath.Join(dir, "capstan-agent")
 	build := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2", "-ldflags", "-s -w", "-o", bin, "github.com/capstan-wifi/capstan/cmd/capstan-agent")
 	build.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), b.spec.goenv...)
@@ -197,22 +199,16 @@ func (b *board) initrd(base string) string {
 	if out, err := mk.CombinedOutput(); err != nil {
 		t.Fatalf("mkipk: %v\n%s", err, out)
 	}
-	installIPK(t, filepath.Join(dir, "capstan-agent_board_"+b.spec.owarch+".ipk"), root)
+	recs := ipkRecords(t, filepath.Join(dir, "capstan-agent_board_"+b.spec.owarch+".ipk"))
 	for _, f := range []string{"etc/board.json", "etc/config/network", "etc/config/dhcp", "etc/config/wireless"} {
 		data, err := os.ReadFile(filepath.Join("..", "board", "testdata", "dsa", f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(root, f), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		recs = append(recs, cpio.StaticFile(f, string(data), 0o644))
 	}
 	overlay := filepath.Join(dir, "agent.cpio")
-	sh := exec.Command("sh", "-c", "find . | cpio -o -H newc --quiet > "+overlay)
-	sh.Dir = root
-	if out, err := sh.CombinedOutput(); err != nil {
-		t.Fatalf("cpio: %v\n%s", err, out)
-	}
+	writeCPIO(t, overlay, recs)
 	initrd := filepath.Join(dir, "initrd.cpio")
 	out, err := os.Create(initrd)
 	if err != nil {
