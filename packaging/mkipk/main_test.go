@@ -62,8 +62,8 @@ func TestAgentPackage(t *testing.T) {
 		"./etc/udhcpc.user.d/capstan":                0o755,
 		"./lib/upgrade/keep.d/capstan-agent":         0o644,
 		"./etc/hotplug.d/button/50-capstan-cap-mode": 0o755,
-		"./etc/hotplug-preinit.json.d/capstan.json":  0o644,
-		"./lib/capstan/reset-held":                   0o755,
+		"./lib/capstan/reset-pressed":                0o755,
+		"./lib/preinit/25_capstan_reset_held":        0o644,
 		"./lib/preinit/95_capstan_cap_mode":          0o644,
 	} {
 		if h := hs[name]; h == nil || h.Mode != mode {

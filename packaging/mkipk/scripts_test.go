@@ -76,3 +76,31 @@ func TestResetButtonHotplug(t *testing.T) {
 		}
 	}
 }
+
+// TestResetPressedReadsTheGPIOTable: the preinit check reads the reset
+// line of the kernel's GPIO table, active low or high, pressed or not.
+func TestResetPressedReadsTheGPIOTable(t *testing.T) {
+	script, _ := filepath.Abs("../openwrt/agent/lib/capstan/reset-pressed")
+	for table, pressed := range map[string]bool{
+		" gpio-11  (                    |reset               ) in  lo IRQ ACTIVE LOW\n": true,
+		" gpio-11  (                    |reset               ) in  hi IRQ ACTIVE LOW\n": false,
+		" gpio-3   (                    |reset               ) in  hi IRQ\n":            true,
+		" gpio-3   (                    |reset               ) in  lo IRQ\n":            false,
+		" gpio-2   (                    |wps                 ) in  lo IRQ ACTIVE LOW\n" +
+			" gpio-11  (                    |reset               ) in  hi IRQ ACTIVE LOW\n": false,
+		" gpio-2   (                    |wps                 ) in  lo IRQ ACTIVE LOW\n": false,
+		"": false,
+	} {
+		f := filepath.Join(t.TempDir(), "gpio")
+		header := "gpiochip0: GPIOs 0-31, parent: platform/10000600.gpio, 10000600.gpio:\n"
+		if err := os.WriteFile(f, []byte(header+table), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("sh", script)
+		cmd.Env = append(os.Environ(), "CAPSTAN_GPIO_TABLE="+f)
+		err := cmd.Run()
+		if got := err == nil; got != pressed {
+			t.Errorf("table %q: pressed=%v (%v), want %v", table, got, err, pressed)
+		}
+	}
+}
