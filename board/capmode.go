@@ -233,8 +233,7 @@ func capNetwork(secs []uci.Section, ports []string) ([]uci.Section, error) {
 	}
 	s := &out[lan]
 	for _, o := range []string{"ipaddr", "netmask", "gateway", "broadcast", "ip6assign", "ip6addr", "ifname", "type", "dns"} {
-		s.Set(o, "")
-		s.SetList(o, nil)
+		s.Set(o, "") // removes an option or a list
 	}
 	s.Set("device", "br-lan")
 	s.Set("proto", "dhcp")

@@ -108,7 +108,7 @@ func (p *Package) Build() ([]byte, error) {
 		return nil, err
 	}
 	// The outer tar keeps ipkg-build's order, not sorted.
-	return tarGzInOrder([]entry{
+	return tarGz([]entry{
 		{name: "./debian-binary", mode: 0o644, data: []byte("2.0\n")},
 		{name: "./data.tar.gz", mode: 0o644, data: data},
 		{name: "./control.tar.gz", mode: 0o644, data: ctl},

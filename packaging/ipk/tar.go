@@ -61,11 +61,9 @@ func sortTree(es []entry) {
 	})
 }
 
-func tarGz(es []entry, mtime time.Time) ([]byte, error) { return tarGzInOrder(es, mtime) }
-
-// tarGzInOrder writes es as a GNU tar, root-owned by number, gzip'd
-// without a name or time (gzip -n).
-func tarGzInOrder(es []entry, mtime time.Time) ([]byte, error) {
+// tarGz writes es in their order as a GNU tar, root-owned by number,
+// gzip'd without a name or time (gzip -n).
+func tarGz(es []entry, mtime time.Time) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if err != nil {
