@@ -3,19 +3,27 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 )
 
 // StatusSocket is the unix socket in the run directory where a running
-// agent answers `capstan-agent status`.
+// agent answers `capstan-agent status`. The protocol is the smallest there
+// is: a client connects, the agent writes its status as one JSON document
+// and closes. There is no request to parse, so nothing a client sends is
+// read; an HTTP server here cost the mipsel package 0.1 MB.
 const StatusSocket = "agent.sock"
+
+// statusWriteTimeout bounds how long a client that does not read can hold
+// one of the agent's goroutines.
+const statusWriteTimeout = 5 * time.Second
+
+// maxStatus bounds what FetchStatus reads.
+const maxStatus = 1 << 20
 
 // ServeStatus answers status requests on runDir/agent.sock (0600) until ctx
 // ends.
@@ -33,40 +41,50 @@ func (a *Agent) ServeStatus(ctx context.Context, runDir string) error {
 		ln.Close()
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(a.Status())
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
-		srv.Close()
-		os.Remove(path)
+		ln.Close()
 	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
+	defer os.Remove(path)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("status socket: %w", err)
+		}
+		// One client at a time: the answer is small and the socket is
+		// root's, so a queue is all a second client meets.
+		_ = c.SetWriteDeadline(time.Now().Add(statusWriteTimeout))
+		_ = json.NewEncoder(c).Encode(a.Status())
+		c.Close()
 	}
-	return nil
 }
 
 // FetchStatus asks the agent running with runDir for its status, as JSON.
 func FetchStatus(ctx context.Context, runDir string) ([]byte, error) {
 	path := filepath.Join(runDir, StatusSocket)
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		},
-	}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://agent/status", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.Do(req)
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
 		return nil, fmt.Errorf("no running agent answers on %s: %w", path, err)
 	}
-	defer resp.Body.Close()
-	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	defer c.Close()
+	deadline := time.Now().Add(statusWriteTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = c.SetReadDeadline(deadline)
+	b, err := io.ReadAll(io.LimitReader(c, maxStatus+1))
+	if err != nil {
+		return nil, fmt.Errorf("status from %s: %w", path, err)
+	}
+	if len(b) > maxStatus {
+		return nil, fmt.Errorf("status from %s: over %d bytes", path, maxStatus)
+	}
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("status from %s: not a JSON document", path)
+	}
+	return b, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sync"
 	"time"
@@ -48,11 +47,25 @@ type AuthorityConfig struct {
 // Auto names the automatically generated certificates.
 const Auto = "auto"
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// validName is ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$, written out so that
+// the agent, which links this package, carries no regexp engine.
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckName accepts certificate names usable as file names.
 func CheckName(name string) error {
-	if !nameRE.MatchString(name) || name == Auto {
+	if !validName(name) || name == Auto {
 		return fmt.Errorf("certificate name %q: want 1-64 letters, digits, '.', '_' or '-', not %q", name, Auto)
 	}
 	return nil

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -230,15 +229,26 @@ func NewCSR(key crypto.Signer, cn string) ([]byte, error) {
 	return der, nil
 }
 
-// capNameRE is the only CommonName capstan issues to a CAP: CAP- and a
-// 48- or 64-bit base MAC in upper-case hex.
-var capNameRE = regexp.MustCompile(`^CAP-([0-9A-F]{12}|[0-9A-F]{16})$`)
+// validCAPName is the only CommonName capstan issues to a CAP: CAP- and a
+// 48- or 64-bit base MAC in upper-case hex, ^CAP-([0-9A-F]{12}|[0-9A-F]{16})$.
+func validCAPName(cn string) bool {
+	hex, ok := strings.CutPrefix(cn, "CAP-")
+	if !ok || len(hex) != 12 && len(hex) != 16 {
+		return false
+	}
+	for i := 0; i < len(hex); i++ {
+		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckCAPName accepts CAP-<base MAC> names and nothing else, so no
 // enrollment path can issue a manager's, the RA's, the CA's or any other
 // name, nor an unbounded one.
 func CheckCAPName(cn string) error {
-	if !capNameRE.MatchString(cn) {
+	if !validCAPName(cn) {
 		if len(cn) > 40 {
 			cn = cn[:40] + "…"
 		}
