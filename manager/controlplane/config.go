@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"github.com/capstan-wifi/capstan/internal/buildinfo"
+	"github.com/capstan-wifi/capstan/manager/dataplane"
 	"log/slog"
 	"time"
 
@@ -38,6 +39,9 @@ type Config struct {
 	CAPTimeout time.Duration
 	// JoinTimeout bounds each of Join, Configure and Data Check.
 	JoinTimeout time.Duration
+	// Plane holds the TAPs of manager-forwarded interfaces; nil refuses
+	// manager forwarding (the interfaces' CAPs tunnel to nothing).
+	Plane *dataplane.Plane
 	// Store holds the configuration the CAPs are provisioned from; every
 	// change is pushed live. nil is an empty in-memory configuration.
 	Store *model.Store

@@ -9,6 +9,7 @@ import (
 	"github.com/capstan-wifi/capstan/internal/limit"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
+	"github.com/capstan-wifi/capstan/capwap/tunnel"
 	"github.com/capstan-wifi/capstan/capwap/wire"
 )
 
@@ -75,8 +76,9 @@ const (
 )
 
 // serveData answers Data Channel Keep-Alives (RFC 5415 §4.4.1) from CAPs with
-// a session, which is what moves a session from Data Check to Run. User
-// frames (manager forwarding) are not carried yet.
+// a session, which is what moves a session from Data Check to Run, and
+// hands the clients' frames of manager-forwarded interfaces to the session
+// whose CAP sent them.
 func (s *Server) serveData(ctx context.Context, l *listener) {
 	buf := make([]byte, 65536)
 	warn := transport.NewLogLimiter(s.cfg.Logger, warnInterval)
@@ -91,6 +93,15 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 			}
 			return
 		}
+		if h, _, err := tunnel.Decode(buf[:n]); err == nil && !h.KeepAlive {
+			s.mu.Lock()
+			c := s.byData[addr.String()]
+			s.mu.Unlock()
+			if c == nil || !c.fromCAP(buf[:n]) {
+				s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+			}
+			continue
+		}
 		p, err := wire.ParseData(buf[:n])
 		if err != nil || p.KeepAlive == nil {
 			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
@@ -100,7 +111,6 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 			continue
 		}
 		if p.KeepAlive == nil {
-			warn.Warn(addr.String(), "dropped data frame: manager forwarding is not enabled")
 			continue
 		}
 		s.mu.Lock()
@@ -117,6 +127,6 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 		}
 		s.metrics.dataPackets.WithLabelValues("rx", "keepalive").Inc()
 		s.metrics.dataPackets.WithLabelValues("tx", "keepalive").Inc()
-		c.dataSeen(addr)
+		c.dataSeen(l, addr)
 	}
 }

@@ -226,6 +226,8 @@ func (c *session) push(ctx context.Context) {
 		}
 		if why != "" {
 			c.log.Warn("CAP refused the configuration", "radios", len(changes), "reason", why)
+		} else {
+			c.bindForwarding(selected)
 		}
 	}
 	text := c.errorText(selected)

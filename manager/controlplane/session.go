@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
+	"github.com/capstan-wifi/capstan/capwap/tunnel"
 	"github.com/capstan-wifi/capstan/capwap/wire"
 	"github.com/capstan-wifi/capstan/hal"
 	"github.com/capstan-wifi/capstan/manager/channel"
@@ -42,6 +43,12 @@ type session struct {
 	ctx       context.Context // ends with the session
 	data      chan struct{}
 	dataOnce  sync.Once
+	// Manager forwarding: the data channel towards the CAP (set by its
+	// first keep-alive), fragments being put back together (the data
+	// channel's reader alone uses it) and the bound interfaces.
+	sender *dataSender
+	reasm  *tunnel.Reassembler
+	fwd    map[wlanKey]provision.Interface
 	// enrollOnly: no certificate while one is required; the session may
 	// only ask for one.
 	enrollOnly bool
@@ -201,7 +208,20 @@ func (c *session) setState(st string) {
 
 func (c *session) close() { c.closeOnce.Do(func() { close(c.closed); c.cc.Close() }) }
 
-func (c *session) dataSeen(net.Addr) { c.dataOnce.Do(func() { close(c.data) }) }
+// dataSeen records the data channel's peer address at the CAP's first
+// keep-alive, which moves the session from Data Check to Run.
+func (c *session) dataSeen(l *listener, addr net.Addr) {
+	c.dataOnce.Do(func() {
+		c.mu.Lock()
+		c.sender = newDataSender(l.data, addr)
+		c.reasm = tunnel.NewReassembler()
+		c.mu.Unlock()
+		c.srv.mu.Lock()
+		c.srv.byData[addr.String()] = c
+		c.srv.mu.Unlock()
+		close(c.data)
+	})
+}
 
 func (c *session) row() RemoteCap {
 	c.mu.Lock()

@@ -6,6 +6,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"github.com/capstan-wifi/capstan/manager/dataplane"
 	"log/slog"
 	"net"
 	"os"
@@ -92,8 +93,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if name == "" {
 		name, _ = os.Hostname()
 	}
+	plane := dataplane.New(log)
+	defer plane.Close()
 	cp, err := controlplane.New(controlplane.Config{
-		Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
+		Plane: plane, Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
 		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, MaxCAPs: cfg.MaxCAPs, Store: store, Channels: saved, Logger: log,
 	})
 	if err != nil {

@@ -65,10 +65,13 @@ type Settings struct {
 	Reselect     DurationRange // zero: never
 	SaveSelected bool
 
-	Bridge         string
-	ClientToClient bool
-	VLANID         int
-	VLANTagged     bool
+	Bridge string
+	// ManagerForwarding is datapath.local-forwarding=no: the clients'
+	// traffic goes to the manager, and Bridge is a bridge on the manager.
+	ManagerForwarding bool
+	ClientToClient    bool
+	VLANID            int
+	VLANTagged        bool
 
 	Security     hal.Security
 	Passphrase   string
@@ -88,7 +91,9 @@ func SettingsOf(resolved map[string]any, owner string) (Settings, error) {
 		SaveSelected: it.Bool("channel.save-selected"), Bridge: it.String("datapath.bridge"),
 		ClientToClient: it.Bool("datapath.client-to-client-forwarding"),
 		VLANTagged:     it.String("datapath.vlan-mode") != "no-tag",
-		Passphrase:     it.String("security.passphrase"), RADIUSSecret: it.String("security.radius-secret"),
+		// Unset is local forwarding, capstan's default (see the README).
+		ManagerForwarding: resolved["datapath.local-forwarding"] == false,
+		Passphrase:        it.String("security.passphrase"), RADIUSSecret: it.String("security.radius-secret"),
 	}
 	s.MaxClients = int(intOf(resolved["max-sta-count"]))
 	s.TxPowerDBm = int(intOf(resolved["channel.tx-power"]))

@@ -76,6 +76,12 @@ func wlanElements(cfg *model.Config, radio uint8, it Interface) []wire.Element {
 	if s.VLANTagged {
 		dp.VLAN = uint16(s.VLANID)
 	}
+	if s.ManagerForwarding {
+		// The CAP tunnels 802.3 frames (RFC 5416 §6.1 Tunnel Mode); the
+		// bridge and the VLAN are the manager's.
+		add.TunnelMode = wire.TunnelMode8023
+		dp.LocalForwarding, dp.Bridge, dp.VLAN = false, "", 0
+	}
 	return []wire.Element{add, sec, dp}
 }
 

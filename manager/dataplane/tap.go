@@ -1,0 +1,72 @@
+package dataplane
+
+import (
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// tap is one TAP interface: frames in and out through /dev/net/tun.
+type tap struct {
+	name string
+	f    *os.File
+}
+
+// openTAP creates the TAP interface name (IFF_TAP, no packet information)
+// and returns it non-blocking, so that reads go through Go's poller.
+func openTAP(name string) (*tap, error) {
+	if len(name) == 0 || len(name) >= unix.IFNAMSIZ {
+		return nil, fmt.Errorf("tap %q: a Linux interface name has 1 to %d bytes", name, unix.IFNAMSIZ-1)
+	}
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("tap %s: /dev/net/tun: %w", name, err)
+	}
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("tap %s: %w", name, err)
+	}
+	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("tap %s: TUNSETIFF: %w", name, err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("tap %s: %w", name, err)
+	}
+	return &tap{name: name, f: os.NewFile(uintptr(fd), "/dev/net/tun:"+name)}, nil
+}
+
+// setCarrier turns the TAP's carrier on or off (TUNSETCARRIER), which is
+// what a bridge and the routing code see as the link being up.
+func (t *tap) setCarrier(on bool) error {
+	v := int32(0)
+	if on {
+		v = 1
+	}
+	rc, err := t.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, fd, unix.TUNSETCARRIER, uintptr(unsafe.Pointer(&v)))
+		if e != 0 {
+			serr = e
+		}
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return fmt.Errorf("tap %s: TUNSETCARRIER: %w", t.name, serr)
+	}
+	return nil
+}
+
+func (t *tap) Read(b []byte) (int, error)  { return t.f.Read(b) }
+func (t *tap) Write(b []byte) (int, error) { return t.f.Write(b) }
+func (t *tap) Close() error                { return t.f.Close() }
