@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/capstan-wifi/capstan/agent/dataplane"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
@@ -28,6 +30,11 @@ type Agent struct {
 	applied  map[uint8]hal.RadioState // what the radios run, across sessions
 	restarts map[uint8]int
 	creds    *pki.Credentials // nil under certificate=none
+	// fwd is the session's data plane, nil outside Run.
+	fwd *dataplane.Forwarder
+	// dataAlive is when the manager last echoed a data channel keep-alive
+	// (Unix nanoseconds).
+	dataAlive atomic.Int64
 }
 
 // Status is what `capstan-agent status --json` prints.

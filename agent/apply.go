@@ -229,6 +229,11 @@ func wlanOf(e *wire.IEEE80211AddWLAN, m *wire.ControlMessage) (hal.WLAN, error) 
 			if v.VLAN != 0 {
 				w.VLAN = v.VLAN
 			}
+			if !v.LocalForwarding {
+				// Manager forwarding: no bridge here, and clients
+				// isolated so that the manager decides client to client.
+				w.Tunneled, w.Bridge, w.VLAN, w.Isolate = true, "", 0, true
+			}
 		}
 	}
 	return w, nil

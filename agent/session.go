@@ -26,6 +26,11 @@ func (e *lostError) Error() string {
 	return fmt.Sprintf("silent for %v", e.silent.Round(time.Millisecond))
 }
 
+// keepAliveInterval is how often the data channel's keep-alive goes out.
+const keepAliveInterval = 10 * time.Second
+
+func nowNano() int64 { return time.Now().UnixNano() }
+
 // stepTimeout bounds each of Join, Configure and Data Check.
 const stepTimeout = 15 * time.Second
 
@@ -130,7 +135,14 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	defer cancel()
 	go a.renewal(rctx, cc, st)
 	go a.reportStations(rctx, cc)
-	return a.run(ctx, cc, echo, data, dataAddr, id)
+	a.dataAlive.Store(nowNano())
+	a.startForwarding(rctx, data, dataAddr)
+	err = a.run(ctx, cc, echo, data, dataAddr, id)
+	cancel()
+	if ctx.Err() == nil {
+		a.stopTunneled(ctx)
+	}
+	return err
 }
 
 // run keeps the session alive with Echo Requests and declares the manager
@@ -154,7 +166,7 @@ func (a *Agent) run(ctx context.Context, cc *transport.ControlConn, echo time.Du
 	}()
 	watch := time.NewTicker(a.cfg.ManagerTimeout / 25)
 	defer watch.Stop()
-	keepalive := time.NewTicker(10 * time.Second)
+	keepalive := time.NewTicker(keepAliveInterval)
 	defer keepalive.Stop()
 	for {
 		select {
@@ -162,11 +174,20 @@ func (a *Agent) run(ctx context.Context, cc *transport.ControlConn, echo time.Du
 			if err := a.answer(ctx, cc, m); err != nil {
 				return err
 			}
+			if m.Type == wire.IEEE80211WLANConfigurationRequest || m.Type == wire.ConfigurationUpdateRequest {
+				a.syncForwarding()
+			}
 		case <-watch.C:
 			if silent := time.Since(cc.LastReceived()); silent > a.cfg.ManagerTimeout {
 				return a.lost(&lostError{silent: silent})
 			}
 		case <-keepalive.C:
+			// The data channel's keep-alive is enforced: without an echo
+			// for three intervals the data channel, and so the session, is
+			// lost (RFC 5415 §4.4.1 leaves the timer to the WTP).
+			if silent := time.Duration(nowNano() - a.dataAlive.Load()); silent > 3*keepAliveInterval+time.Second {
+				return a.lost(&lostError{silent: silent, err: errors.New("no data channel keep-alive echo")})
+			}
 			if b, err := (&wire.KeepAlive{SessionID: id}).AppendBinary(nil); err == nil {
 				_, _ = data.WriteTo(b, dataAddr)
 			}

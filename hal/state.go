@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"reflect"
 	"slices"
+	"strconv"
 )
 
 // Security is a WLAN's security mode.
@@ -58,6 +59,11 @@ type WLAN struct {
 	Isolate    bool // no client-to-client forwarding
 	VLAN       uint16
 	Bridge     string // local forwarding: the bridge the WLAN joins
+	// Tunneled is manager forwarding: the WLAN's interface is in no bridge
+	// and the agent carries its clients' frames to the manager; the
+	// clients are isolated so that even their frames to each other go
+	// there.
+	Tunneled bool
 }
 
 // Equal reports whether w and o ask for the same WLAN.
@@ -151,4 +157,14 @@ type Applier interface {
 type BatchApplier interface {
 	Applier
 	ApplyAll(ctx context.Context, states []RadioState) (restarted map[uint8]bool, err error)
+}
+
+// WLANInterface is the network interface of a radio's i-th WLAN (in
+// RadioState.WLANs order), as every backend names it: the radio's
+// interface for the first, then radioIface-1, radioIface-2, ...
+func WLANInterface(radioIface string, i int) string {
+	if i == 0 {
+		return radioIface
+	}
+	return radioIface + "-" + strconv.Itoa(i)
 }

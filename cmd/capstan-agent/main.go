@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -98,6 +99,7 @@ func runAgent(args []string, stderr io.Writer) int {
 	configPath := fs.String("config", "/etc/config/capstan", "UCI file with a `config agent` section")
 	halName := fs.String("hal", "auto", "radio backend: auto, openwrt, hostapd or sim")
 	simRadios := fs.Int("sim-radios", 2, "radios of --hal sim, and of --radios sim")
+	simStations := fs.String("sim-stations", "", "--hal sim: clients (MACs, comma-separated) associated to the first radio's first WLAN")
 	uciDir := fs.String("uci-dir", "/etc/config", "where --hal openwrt finds the wireless configuration")
 	radioSource := fs.String("radios", "nl80211", "where --hal openwrt learns the radios and stations: nl80211, or sim (simulated radios named sim0, sim1, …, for OpenWrt's userspace on a machine without Wi-Fi)")
 	stateDir := fs.String("state-dir", envOr("CAPSTAN_STATE_DIR", agent.DefaultStateDir), "keys, certificates and the lock")
@@ -177,6 +179,18 @@ func runAgent(args []string, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", program, err)
 			return 2
+		}
+		if *simStations != "" {
+			var macs []net.HardwareAddr
+			for _, m := range strings.Split(*simStations, ",") {
+				mac, err := net.ParseMAC(m)
+				if err != nil {
+					fmt.Fprintf(stderr, "%s: --sim-stations: %v\n", program, err)
+					return 2
+				}
+				macs = append(macs, mac)
+			}
+			h.SetStations(macs)
 		}
 		cfg.HAL = h
 	case "auto", "openwrt", "hostapd":

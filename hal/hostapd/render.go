@@ -19,12 +19,7 @@ type Files struct {
 
 // BSSInterface is the interface name of the radio's i-th WLAN (0 is the
 // master): OpenWrt's wlan0, wlan0-1, wlan0-2, ...
-func BSSInterface(radioIface string, i int) string {
-	if i == 0 {
-		return radioIface
-	}
-	return radioIface + "-" + strconv.Itoa(i)
-}
+func BSSInterface(radioIface string, i int) string { return hal.WLANInterface(radioIface, i) }
 
 // BSSID is the address of the radio's i-th WLAN: the master keeps the
 // radio's address; a virtual one gets it with the locally administered bit

@@ -28,12 +28,7 @@ func sectionName(device string, wlan uint8) string {
 }
 
 // ifaceName is the interface of the i-th WLAN of a radio.
-func ifaceName(prefix string, i int) string {
-	if i == 0 {
-		return prefix
-	}
-	return prefix + "-" + strconv.Itoa(i)
-}
+func ifaceName(prefix string, i int) string { return hal.WLANInterface(prefix, i) }
 
 // Render returns the wireless configuration with the managed radios set to
 // states (resolved, one per managed radio): each wifi-device gets band,
@@ -158,6 +153,10 @@ func renderIface(m Managed, i int, w hal.WLAN, network string) uci.Section {
 	if w.Bridge != "" {
 		network = strings.TrimPrefix(w.Bridge, "br-")
 	}
+	if w.Tunneled {
+		network = "" // manager forwarding: the agent carries the frames
+		set("capstan_tunnel", "1")
+	}
 	set("network", network)
 	set("capstan_bridge", w.Bridge) // what the manager asked for, for Parse
 	if w.VLAN != 0 {
@@ -222,6 +221,7 @@ func parseIface(s uci.Section) hal.WLAN {
 	}
 	w.MaxClients, _ = strconv.Atoi(s.Get("maxassoc"))
 	w.Bridge = s.Get("capstan_bridge")
+	w.Tunneled = s.Get("capstan_tunnel") == "1"
 	vlan, _ := strconv.Atoi(s.Get("vlan_id"))
 	w.VLAN = uint16(vlan)
 	if srv := s.Get("auth_server"); srv != "" {

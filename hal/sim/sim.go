@@ -16,9 +16,19 @@ import (
 // HAL is a set of simulated radios derived from a base MAC: radio i has the
 // base MAC with i added to its last byte.
 type HAL struct {
-	radios  []hal.Radio
-	mu      sync.Mutex
-	applied map[uint8]hal.RadioState
+	radios   []hal.Radio
+	mu       sync.Mutex
+	applied  map[uint8]hal.RadioState
+	stations []net.HardwareAddr
+}
+
+// SetStations makes clients with these MACs associated to the first WLAN
+// of the first radio whenever that radio serves one, for tests that carry
+// real frames through a stand-in for the WLAN's interface.
+func (h *HAL) SetStations(macs []net.HardwareAddr) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stations = macs
 }
 
 // New returns n simulated dual-band radios (n from 1 to 31).
@@ -86,8 +96,26 @@ func (h *HAL) Apply(_ context.Context, st hal.RadioState) (bool, error) {
 	return true, nil
 }
 
-// Stations implements hal.Stations: simulated radios have no clients.
-func (h *HAL) Stations(context.Context) ([]hal.Station, error) { return nil, nil }
+// Stations implements hal.Stations: the clients SetStations gave, on the
+// first radio's first WLAN while it serves one.
+func (h *HAL) Stations(context.Context) ([]hal.Station, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.stations) == 0 || len(h.radios) == 0 {
+		return nil, nil
+	}
+	r := h.radios[0]
+	st, ok := h.applied[r.ID]
+	if !ok || !st.Active() {
+		return nil, nil
+	}
+	var out []hal.Station
+	for _, mac := range h.stations {
+		out = append(out, hal.Station{RadioID: r.ID, WLANID: st.WLANs[0].ID, Interface: r.Interface, SSID: st.WLANs[0].SSID,
+			MAC: mac, Signal: -50, SignalAvg: -50})
+	}
+	return out, nil
+}
 
 // Events implements hal.Stations: simulated radios send no events.
 func (h *HAL) Events(context.Context) <-chan hal.Event { return nil }

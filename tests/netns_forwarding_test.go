@@ -1,0 +1,125 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNetnsManagerForwarding: a CAP's WLAN in manager forwarding, with a
+// veth standing in for the WLAN's interface and a namespace for its
+// client. The client's DHCP lease comes from a dnsmasq on the manager's
+// bridge, through the CAP's forwarder, the CAPWAP data channel and the
+// manager's TAP cap1; it pings the bridge with full-size packets (1472-byte
+// ICMP payloads, so 1514-byte frames that travel in CAPWAP fragments over
+// the 1500-byte underlay) and moves 4 MB of TCP. When the manager is
+// killed the CAP stops the manager-forwarded WLAN.
+func TestNetnsManagerForwarding(t *testing.T) {
+	requireNetns(t, "dnsmasq", "busybox", "iperf3", "ethtool")
+	l := newLab(t)
+	mgr := l.node("mgr", "10.83.0.1/24")
+	capNS := l.node("cap", "10.83.0.2/24")
+	cl := l.ns("cl")
+	l.must("ip", "netns", "add", cl)
+	l.must("ip", "-n", capNS, "link", "add", "sim0", "type", "veth", "peer", "name", "eth0", "netns", cl)
+	l.must("ip", "-n", cl, "link", "set", "eth0", "address", "02:84:00:00:00:10")
+	l.must("ip", "-n", capNS, "link", "set", "sim0", "up")
+	l.must("ip", "-n", cl, "link", "set", "lo", "up")
+	l.must("ip", "-n", cl, "link", "set", "eth0", "up")
+	// What a station sends over the air is whole: frames of at most its
+	// MTU (no TSO) with their checksums filled in (a veth would otherwise
+	// leave them to an offload that a raw socket never applies).
+	l.must("ip", "netns", "exec", cl, "ethtool", "-K", "eth0", "tso", "off", "gso", "off", "tx", "off")
+
+	l.must("ip", "-n", mgr, "link", "add", "brfwd", "type", "bridge")
+	l.must("ip", "-n", mgr, "addr", "add", "10.84.0.1/24", "dev", "brfwd")
+	l.must("ip", "-n", mgr, "link", "set", "brfwd", "up")
+	l.start(mgr, "dnsmasq", "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--user=root",
+		"--interface=brfwd", "--bind-dynamic", "--no-resolv", "--no-hosts", "--log-facility=-", "--log-dhcp",
+		"--dhcp-range=10.84.0.100,10.84.0.150,255.255.255.0,1h",
+		"--dhcp-leasefile="+filepath.Join(l.dir, "leases"), "--pid-file=")
+	mp, state := l.manager(mgr, "core", "--listen", ":5246")
+	cli := func(args ...string) {
+		t.Helper()
+		cmd := append([]string{"netns", "exec", mgr, filepath.Join(l.bin, "capstan-manager")}, append(args, "--state-dir", state)...)
+		if out, err := exec.Command("ip", cmd...).CombinedOutput(); err != nil {
+			t.Fatalf("capstan-manager %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	cli("datapath", "add", "name=tunnel", "local-forwarding=no", "bridge=brfwd")
+	cli("configuration", "add", "name=fwd", "ssid=Forwarded", "country=PL", "datapath=tunnel")
+	cli("provisioning", "add", "action=create-dynamic-enabled", "master-configuration=fwd")
+	_, run := l.agent(capNS, "ap", "--sim-radios", "1", "--sim-stations", "02:84:00:00:00:10",
+		"--base_mac", "02:83:00:00:01:00", "--manager_addresses", "10.83.0.1")
+
+	waitFor(t, 30*time.Second, "the manager's TAP cap1 in brfwd with its carrier on", func() bool {
+		out, _ := l.in(mgr, "ip", "-o", "link", "show", "cap1")
+		return strings.Contains(string(out), "master brfwd") && strings.Contains(string(out), "LOWER_UP")
+	})
+
+	script := filepath.Join(l.dir, "udhcpc.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n[ \"$1\" = bound ] && ip addr add \"$ip/$mask\" dev \"$interface\"\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var lease []byte
+	waitFor(t, 60*time.Second, "a DHCP lease from the manager side's dnsmasq", func() bool {
+		// The manager registers the client from the CAP's station list
+		// (every 5 s); until then its frames are dropped, so try again.
+		out, err := l.in(cl, "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "3", "-T", "1", "-s", script)
+		lease = out
+		return err == nil
+	})
+	addr, _ := l.in(cl, "ip", "-o", "-4", "addr", "show", "eth0")
+	if !strings.Contains(string(addr), "10.84.0.") {
+		t.Fatalf("client address %q after udhcpc:\n%s", addr, lease)
+	}
+	for _, size := range []string{"56", "1400", "1472"} {
+		out, err := exec.Command("ip", "netns", "exec", cl, "busybox", "ping", "-c", "3", "-W", "5", "-s", size, "10.84.0.1").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s-byte ping through the tunnel: %v\n%s", size, err, out)
+		}
+	}
+	srv := l.start(mgr, "iperf3-server", "iperf3", "-s", "-1", "-B", "10.84.0.1")
+	defer srv.kill()
+	waitFor(t, 10*time.Second, "iperf3 server", func() bool {
+		out, _ := l.in(mgr, "ss", "-Hltn", "sport = :5201")
+		return len(out) > 0
+	})
+	out, err := l.in(cl, "iperf3", "-c", "10.84.0.1", "-n", "4M", "-J", "--connect-timeout", "5000")
+	if err != nil || !strings.Contains(string(out), `"sum_received"`) {
+		t.Fatalf("4 MB of TCP through the tunnel: %v\n%s", err, out[max(0, len(out)-600):])
+	}
+	t.Logf("iperf3: %s", iperfSummary(out))
+
+	counters, _ := exec.Command("ip", "netns", "exec", mgr, "cat", "/sys/class/net/cap1/statistics/rx_bytes").Output()
+	if n := strings.TrimSpace(string(counters)); n == "" || n == "0" {
+		t.Errorf("cap1 received %q bytes", n)
+	}
+
+	// The manager gone, the manager-forwarded WLAN stops.
+	mp.kill()
+	waitFor(t, 30*time.Second, "the CAP to stop the manager-forwarded WLAN", func() bool {
+		w := l.wlansOf(run)
+		return len(w) == 1 && len(w[0]) == 0
+	})
+}
+
+// iperfSummary picks the received throughput out of iperf3's JSON.
+func iperfSummary(out []byte) string {
+	s := string(out)
+	i := strings.Index(s, `"sum_received"`)
+	if i < 0 {
+		return "?"
+	}
+	j := strings.Index(s[i:], `"bits_per_second"`)
+	if j < 0 {
+		return "?"
+	}
+	var bps float64
+	_, _ = fmt.Sscanf(s[i+j+len(`"bits_per_second"`):], ":%g", &bps)
+	return fmt.Sprintf("%.1f Mbit/s received", bps/1e6)
+}
