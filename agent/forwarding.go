@@ -11,25 +11,11 @@ import (
 	"github.com/capstan-wifi/capstan/hal"
 )
 
-// underlayMTU is what one data-channel packet may carry towards addr; a
-// larger frame goes in CAPWAP fragments.
-func underlayMTU(addr net.Addr) int {
-	switch a := addr.(type) {
-	case *transport.L2Addr:
-		return transport.L2MaxPayload
-	case *net.UDPAddr:
-		if a.IP.To4() == nil {
-			return 1500 - 40 - 8
-		}
-	}
-	return 1500 - 20 - 8
-}
-
 // startForwarding makes the session's data plane and reads the data
 // channel until ctx ends: keep-alive echoes mark the channel alive, frames
 // go to the forwarder.
 func (a *Agent) startForwarding(ctx context.Context, data net.PacketConn, dataAddr net.Addr) *dataplane.Forwarder {
-	fwd := dataplane.New(data, dataAddr, underlayMTU(dataAddr), a.cfg.Logger)
+	fwd := dataplane.New(data, dataAddr, transport.DataMTU(dataAddr), a.cfg.Logger)
 	a.mu.Lock()
 	a.fwd = fwd
 	a.mu.Unlock()

@@ -109,3 +109,18 @@ func (c *L2Conn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadl
 
 // SetWriteDeadline sets the write deadline.
 func (c *L2Conn) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
+
+// DataMTU is what one data-channel packet to addr may carry (the CAPWAP
+// header and payload): a 1500-byte underlay less the IP and UDP headers,
+// or one layer-2 frame's payload. Larger frames go in CAPWAP fragments.
+func DataMTU(addr net.Addr) int {
+	switch a := addr.(type) {
+	case *L2Addr:
+		return L2MaxPayload
+	case *net.UDPAddr:
+		if a.IP.To4() == nil {
+			return 1500 - 40 - 8
+		}
+	}
+	return 1500 - 20 - 8
+}

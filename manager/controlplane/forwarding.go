@@ -20,23 +20,8 @@ type dataSender struct {
 	enc  *tunnel.Encoder
 }
 
-// underlayMTU is what one data-channel packet may carry: a 1500-byte
-// underlay less the IP and UDP headers, or one layer-2 frame's payload.
-// Larger frames go in CAPWAP fragments (RFC 5415 §3.4).
-func underlayMTU(addr net.Addr) int {
-	switch a := addr.(type) {
-	case *transport.L2Addr:
-		return transport.L2MaxPayload
-	case *net.UDPAddr:
-		if a.IP.To4() == nil {
-			return 1500 - 40 - 8
-		}
-	}
-	return 1500 - 20 - 8
-}
-
 func newDataSender(conn net.PacketConn, addr net.Addr) *dataSender {
-	return &dataSender{conn: conn, addr: addr, enc: tunnel.NewEncoder(underlayMTU(addr))}
+	return &dataSender{conn: conn, addr: addr, enc: tunnel.NewEncoder(transport.DataMTU(addr))}
 }
 
 // Send implements dataplane.Sender.
