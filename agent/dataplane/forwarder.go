@@ -62,8 +62,15 @@ type Forwarder struct {
 
 type port struct {
 	w    WLAN
-	pc   *packet.Conn
+	pc   frameConn
 	done chan struct{}
+}
+
+// frameConn is a raw socket on one interface: whole Ethernet frames.
+type frameConn interface {
+	ReadFrom([]byte) (int, net.Addr, error)
+	WriteTo([]byte, net.Addr) (int, error)
+	Close() error
 }
 
 // New returns a Forwarder that sends to addr over conn, in packets of at
@@ -111,11 +118,7 @@ func (f *Forwarder) Set(wlans []WLAN) error {
 			}
 			continue
 		}
-		f.mu.Lock()
-		f.ports[w] = p
-		f.mu.Unlock()
-		go f.readLoop(p)
-		f.log.Info("forwarding to the manager", "interface", w.Interface, "radio", w.Radio, "wlan", w.ID)
+		f.add(p)
 	}
 	return first
 }
@@ -148,6 +151,15 @@ func open(w WLAN) (*port, error) {
 	}
 	_ = os.WriteFile("/proc/sys/net/ipv6/conf/"+w.Interface+"/disable_ipv6", []byte("1"), 0)
 	return &port{w: w, pc: pc, done: make(chan struct{})}, nil
+}
+
+// add starts carrying p's frames.
+func (f *Forwarder) add(p *port) {
+	f.mu.Lock()
+	f.ports[p.w] = p
+	f.mu.Unlock()
+	go f.readLoop(p)
+	f.log.Info("forwarding to the manager", "interface", p.w.Interface, "radio", p.w.Radio, "wlan", p.w.ID)
 }
 
 func (p *port) close() {
