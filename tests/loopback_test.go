@@ -122,11 +122,19 @@ func TestLoopbackJoinAndRemoteCapTable(t *testing.T) {
 		a, _ := startAgent(t, i, func(c *agent.Config) { c.ManagerAddresses = []string{addr} })
 		agents = append(agents, a)
 	}
-	waitFor(t, 15*time.Second, "3 CAPs in run", func() bool {
+	// Both sides: the manager moves a CAP to run when its first data
+	// channel keep-alive arrives, the CAP when the echo comes back, after
+	// writing its lock to disk.
+	waitFor(t, 15*time.Second, "3 CAPs in run on both sides", func() bool {
 		n := 0
 		for _, c := range srv.RemoteCaps() {
 			if c.State == "run" {
 				n++
+			}
+		}
+		for _, a := range agents {
+			if a.Status().State != "run" {
+				return false
 			}
 		}
 		return n == 3
