@@ -71,8 +71,18 @@ func (c *session) bindForwarding(ifaces map[uint8][]provision.Interface) {
 		}
 	}
 	c.mu.Lock()
-	c.fwd = bound
+	ended := c.fwdEnded
+	if !ended {
+		c.fwd = bound
+	}
 	c.mu.Unlock()
+	if ended {
+		// The session ended while this push was under way: unbindAll has
+		// run and will not see these.
+		for _, it := range bound {
+			c.unbind(it)
+		}
+	}
 }
 
 // unbind detaches interface it from this session; a dynamic interface's
@@ -95,7 +105,7 @@ func (c *session) unbindAll() {
 	}
 	c.mu.Lock()
 	fwd := c.fwd
-	c.fwd = nil
+	c.fwd, c.fwdEnded = nil, true
 	c.mu.Unlock()
 	for _, it := range fwd {
 		c.unbind(it)

@@ -49,6 +49,8 @@ type session struct {
 	sender *dataSender
 	reasm  *tunnel.Reassembler
 	fwd    map[wlanKey]provision.Interface
+	// fwdEnded: unbindAll ran; a push still under way unbinds what it binds.
+	fwdEnded bool
 	// enrollOnly: no certificate while one is required; the session may
 	// only ask for one.
 	enrollOnly bool
