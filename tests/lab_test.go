@@ -218,6 +218,20 @@ func (l *lab) manager(ns, name string, extra ...string) (*proc, string) {
 	return p, state
 }
 
+// cli returns a function that runs capstan-manager's CLI in ns against
+// the manager state directory state, failing the test on an error.
+func (l *lab) cli(ns, state string) func(args ...string) string {
+	return func(args ...string) string {
+		l.t.Helper()
+		cmd := append([]string{"netns", "exec", ns, filepath.Join(l.bin, "capstan-manager")}, append(args, "--state-dir", state)...)
+		out, err := exec.Command("ip", cmd...).CombinedOutput()
+		if err != nil {
+			l.t.Fatalf("capstan-manager %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+}
+
 // agent starts capstan-agent run --hal sim in ns; its run dir is returned.
 func (l *lab) agent(ns, name string, opts ...string) (*proc, string) {
 	run := filepath.Join(l.dir, name)

@@ -43,13 +43,7 @@ func TestNetnsManagerForwarding(t *testing.T) {
 		"--dhcp-range=10.84.0.100,10.84.0.150,255.255.255.0,1h",
 		"--dhcp-leasefile="+filepath.Join(l.dir, "leases"), "--pid-file=")
 	mp, state := l.manager(mgr, "core", "--listen", ":5246")
-	cli := func(args ...string) {
-		t.Helper()
-		cmd := append([]string{"netns", "exec", mgr, filepath.Join(l.bin, "capstan-manager")}, append(args, "--state-dir", state)...)
-		if out, err := exec.Command("ip", cmd...).CombinedOutput(); err != nil {
-			t.Fatalf("capstan-manager %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
+	cli := l.cli(mgr, state)
 	cli("datapath", "add", "name=tunnel", "local-forwarding=no", "bridge=brfwd")
 	cli("configuration", "add", "name=fwd", "ssid=Forwarded", "country=PL", "datapath=tunnel")
 	cli("provisioning", "add", "action=create-dynamic-enabled", "master-configuration=fwd")

@@ -41,15 +41,7 @@ func TestNetnsProvisioning(t *testing.T) {
 	l := newLab(t)
 	mgr := l.node("mgr", "10.82.0.1/24")
 	_, state := l.manager(mgr, "core", "--listen", ":5246")
-	cli := func(args ...string) string {
-		t.Helper()
-		cmd := append([]string{"netns", "exec", mgr, filepath.Join(l.bin, "capstan-manager")}, append(args, "--state-dir", state)...)
-		out, err := exec.Command("ip", cmd...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("capstan-manager %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	cli := l.cli(mgr, state)
 	cli("security", "add", "name=staff", "authentication-types=wpa2-psk", "passphrase=staff-passphrase")
 	cli("configuration", "add", "name=lobby", "ssid=Lobby", "security=staff", "country=PL")
 	cli("configuration", "add", "name=lab", "ssid=Lab", "security=staff", "country=PL")
