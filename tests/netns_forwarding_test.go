@@ -35,13 +35,7 @@ func TestNetnsManagerForwarding(t *testing.T) {
 	// leave them to an offload that a raw socket never applies).
 	l.must("ip", "netns", "exec", cl, "ethtool", "-K", "eth0", "tso", "off", "gso", "off", "tx", "off")
 
-	l.must("ip", "-n", mgr, "link", "add", "brfwd", "type", "bridge")
-	l.must("ip", "-n", mgr, "addr", "add", "10.84.0.1/24", "dev", "brfwd")
-	l.must("ip", "-n", mgr, "link", "set", "brfwd", "up")
-	l.start(mgr, "dnsmasq", "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--user=root",
-		"--interface=brfwd", "--bind-dynamic", "--no-resolv", "--no-hosts", "--log-facility=-", "--log-dhcp",
-		"--dhcp-range=10.84.0.100,10.84.0.150,255.255.255.0,1h",
-		"--dhcp-leasefile="+filepath.Join(l.dir, "leases"), "--pid-file=")
+	l.dhcpBridge(mgr, "brfwd", "10.84.0")
 	mp, state := l.manager(mgr, "core", "--listen", ":5246")
 	cli := l.cli(mgr, state)
 	cli("datapath", "add", "name=tunnel", "local-forwarding=no", "bridge=brfwd")
@@ -55,22 +49,7 @@ func TestNetnsManagerForwarding(t *testing.T) {
 		return strings.Contains(string(out), "master brfwd") && strings.Contains(string(out), "LOWER_UP")
 	})
 
-	script := filepath.Join(l.dir, "udhcpc.sh")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\n[ \"$1\" = bound ] && ip addr add \"$ip/$mask\" dev \"$interface\"\nexit 0\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var lease []byte
-	waitFor(t, 60*time.Second, "a DHCP lease from the manager side's dnsmasq", func() bool {
-		// The manager registers the client from the CAP's station list
-		// (every 5 s); until then its frames are dropped, so try again.
-		out, err := l.in(cl, "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "3", "-T", "1", "-s", script)
-		lease = out
-		return err == nil
-	})
-	addr, _ := l.in(cl, "ip", "-o", "-4", "addr", "show", "eth0")
-	if !strings.Contains(string(addr), "10.84.0.") {
-		t.Fatalf("client address %q after udhcpc:\n%s", addr, lease)
-	}
+	l.lease(cl, "eth0", "10.84.0.")
 	for _, size := range []string{"56", "1400", "1472"} {
 		out, err := exec.Command("ip", "netns", "exec", cl, "busybox", "ping", "-c", "3", "-W", "5", "-s", size, "10.84.0.1").CombinedOutput()
 		if err != nil {
@@ -116,4 +95,43 @@ func iperfSummary(out []byte) string {
 	var bps float64
 	_, _ = fmt.Sscanf(s[i+j+len(`"bits_per_second"`):], ":%g", &bps)
 	return fmt.Sprintf("%.1f Mbit/s received", bps/1e6)
+}
+
+// dhcpBridge makes Linux bridge br in ns with address <net>.1/24 and a
+// dnsmasq on it leasing <net>.100–150.
+func (l *lab) dhcpBridge(ns, br, net string) {
+	l.must("ip", "-n", ns, "link", "add", br, "type", "bridge")
+	l.must("ip", "-n", ns, "addr", "add", net+".1/24", "dev", br)
+	l.must("ip", "-n", ns, "link", "set", br, "up")
+	l.start(ns, "dnsmasq-"+br, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--user=root",
+		"--interface="+br, "--bind-dynamic", "--no-resolv", "--no-hosts", "--log-facility=-", "--log-dhcp",
+		"--dhcp-range="+net+".100,"+net+".150,255.255.255.0,1h",
+		"--dhcp-leasefile="+filepath.Join(l.dir, "leases-"+br), "--pid-file=")
+}
+
+// lease runs busybox udhcpc on ifname in ns until it has an address that
+// starts with prefix, and returns that address.
+func (l *lab) lease(ns, ifname, prefix string) string {
+	l.t.Helper()
+	script := filepath.Join(l.dir, "udhcpc.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n[ \"$1\" = bound ] && ip addr add \"$ip/$mask\" dev \"$interface\"\nexit 0\n"), 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	var out []byte
+	waitFor(l.t, 60*time.Second, "a DHCP lease for "+ns, func() bool {
+		// The manager registers the client from the CAP's station list
+		// (every 5 s); until then its frames are dropped, so try again.
+		var err error
+		out, err = l.in(ns, "busybox", "udhcpc", "-i", ifname, "-n", "-q", "-f", "-t", "3", "-T", "1", "-s", script)
+		return err == nil
+	})
+	addr, _ := l.in(ns, "ip", "-o", "-4", "addr", "show", ifname)
+	f := strings.Fields(string(addr))
+	for i, w := range f {
+		if w == "inet" && i+1 < len(f) && strings.HasPrefix(f[i+1], prefix) {
+			return strings.Split(f[i+1], "/")[0]
+		}
+	}
+	l.t.Fatalf("%s address %q after udhcpc, want %s*:\n%s", ns, addr, prefix, out)
+	return ""
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/capstan-wifi/capstan/manager/api"
@@ -33,13 +34,34 @@ func registrationTable(args []string, stdout, stderr io.Writer) int {
 	if c.json {
 		return c.printJSON(rows)
 	}
+	// Clients of manager-forwarded interfaces add their VLAN and their
+	// frames through the manager.
+	fwd := slices.ContainsFunc(rows, func(r controlplane.Registration) bool { return r.Forwarded != nil })
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, " #\tINTERFACE\tMAC\tSSID\tSIGNAL\tTX-RATE\tRX-RATE\tTX-BYTES\tRX-BYTES\tUPTIME")
+	head := " #\tINTERFACE\tMAC\tSSID\tSIGNAL\tTX-RATE\tRX-RATE\tTX-BYTES\tRX-BYTES\tUPTIME"
+	if fwd {
+		head += "\tVLAN\tFWD-RX-BYTES\tFWD-TX-BYTES\tFWD-DROPS"
+	}
+	fmt.Fprintln(tw, head)
 	for i, r := range rows {
-		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%s\n", i, Printable(r.Interface), r.MAC, Printable(r.SSID), r.Signal,
+		fmt.Fprintf(tw, "%2d\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%s", i, Printable(r.Interface), r.MAC, Printable(r.SSID), r.Signal,
 			rate(r.TxRateKbps), rate(r.RxRateKbps), r.TxBytes, r.RxBytes, r.Uptime)
+		switch {
+		case r.Forwarded != nil:
+			fmt.Fprintf(tw, "\t%s\t%d\t%d\t%d", orDash(vlanText(r.VLANID)), r.Forwarded.RxBytes, r.Forwarded.TxBytes, r.Forwarded.Drops)
+		case fwd:
+			fmt.Fprint(tw, "\t-\t-\t-\t-")
+		}
+		fmt.Fprintln(tw)
 	}
 	return boolExit(tw.Flush() == nil)
+}
+
+func vlanText(id int) string {
+	if id == 0 {
+		return ""
+	}
+	return fmt.Sprint(id)
 }
 
 func rate(kbps uint32) string {

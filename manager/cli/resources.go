@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/capstan-wifi/capstan/manager/dataplane"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
 )
@@ -144,6 +145,9 @@ func withProvisioned(c *command, static []map[string]any) ([]map[string]any, err
 	for _, it := range static {
 		if p, ok := running[fmt.Sprint(it["name"])]; ok {
 			it["running"], it["cap"] = p.Error == "" && !p.Disabled, p.CAP
+			if p.Forwarded != nil {
+				it["forwarded"] = *p.Forwarded
+			}
 		}
 	}
 	for _, p := range prov {
@@ -155,6 +159,9 @@ func withProvisioned(c *command, static []map[string]any) ([]map[string]any, err
 		if p.Master != "" {
 			row["master-interface"] = p.Master
 			delete(row, "radio-mac")
+		}
+		if p.Forwarded != nil {
+			row["forwarded"] = *p.Forwarded
 		}
 		static = append(static, row)
 	}
@@ -190,6 +197,10 @@ func printItems(w io.Writer, r *model.Resource, items []map[string]any) {
 			if v, ok := it[f.Key]; ok && f.Key != "disabled" {
 				parts = append(parts, f.Key+"="+quote(text(v)))
 			}
+		}
+		if fc, ok := it["forwarded"].(dataplane.Counters); ok {
+			parts = append(parts, fmt.Sprintf("rx-packets=%d rx-bytes=%d tx-packets=%d tx-bytes=%d drops=%d",
+				fc.RxPackets, fc.RxBytes, fc.TxPackets, fc.TxBytes, fc.Drops))
 		}
 		fmt.Fprintf(w, "%2d %-3s %s\n", i, flags, strings.Join(parts, " "))
 	}

@@ -55,6 +55,9 @@ func (c *session) admit(ctx context.Context, a association) {
 			decision, reject = fmt.Sprintf("reject: radius failed (rule *%d): %v", v.Rule, err), true
 		case ans.Accept:
 			decision = fmt.Sprintf("radius accept (rule *%d)", v.Rule)
+			if ans.VLANID > 0 && ans.VLANID < 4095 {
+				v.VLANID = ans.VLANID
+			}
 		default:
 			decision, reject = fmt.Sprintf("radius reject (rule *%d)", v.Rule), true
 		}
@@ -62,6 +65,17 @@ func (c *session) admit(ctx context.Context, a association) {
 	c.mu.Lock()
 	if r := c.stations[a.mac.String()]; r != nil {
 		r.Access = decision
+	}
+	// Manager forwarding carries an admitted client's frames only, in its
+	// VLAN; a refused one's stop here before the CAP has removed it.
+	if reject {
+		c.ft.drop(macOf(a.mac))
+	} else if c.ft != nil {
+		vlan := uint16(0)
+		if v.VLANID > 0 && v.VLANID < 4095 {
+			vlan = uint16(v.VLANID)
+		}
+		c.ft.admit(macOf(a.mac), vlan, v.ClientToClient)
 	}
 	c.mu.Unlock()
 	if !reject {

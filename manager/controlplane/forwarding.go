@@ -41,9 +41,9 @@ func (d *dataSender) Send(radio uint8, wlans wire.DestinationWLANs, frame []byte
 func (c *session) bindForwarding(ifaces map[uint8][]provision.Interface) {
 	plane := c.srv.cfg.Plane
 	c.mu.Lock()
-	sender := c.sender
+	ft := c.ft
 	c.mu.Unlock()
-	if plane == nil || sender == nil {
+	if plane == nil || ft == nil {
 		return
 	}
 	want := map[wlanKey]provision.Interface{}
@@ -59,15 +59,26 @@ func (c *session) bindForwarding(ifaces map[uint8][]provision.Interface) {
 	c.mu.Unlock()
 	bound := map[wlanKey]provision.Interface{}
 	for k, it := range want {
-		if _, err := plane.Bind(it.Name, it.Settings.Bridge, k.radio, k.wlan, sender); err != nil {
+		var vlan uint16
+		if it.Settings.VLANTagged {
+			vlan = uint16(it.Settings.VLANID)
+		}
+		if o, ok := old[k]; ok && o.Name != it.Name {
+			c.unbind(k, o)
+		}
+		b := ft.bind(k, it.Name, vlan, it.Settings.ClientToClient, nil)
+		port, err := plane.Bind(it.Name, it.Settings.Bridge, b)
+		if err != nil {
+			ft.unbind(k)
 			c.warn.Warn("forwarding "+it.Name, "manager forwarding not set up", "interface", it.Name, "err", err)
 			continue
 		}
+		ft.bind(k, it.Name, vlan, it.Settings.ClientToClient, port)
 		bound[k] = it
 	}
 	for k, it := range old {
 		if bound[k].Name != it.Name {
-			c.unbind(it)
+			c.unbind(k, it)
 		}
 	}
 	c.mu.Lock()
@@ -79,20 +90,30 @@ func (c *session) bindForwarding(ifaces map[uint8][]provision.Interface) {
 	if ended {
 		// The session ended while this push was under way: unbindAll has
 		// run and will not see these.
-		for _, it := range bound {
-			c.unbind(it)
+		for k, it := range bound {
+			c.unbind(k, it)
 		}
 	}
 }
 
-// unbind detaches interface it from this session; a dynamic interface's
-// TAP goes with it, a static one's stays with its carrier off.
-func (c *session) unbind(it provision.Interface) {
+// unbind detaches interface it from WLAN k of this session; a dynamic
+// interface's TAP goes with it, a static one's stays with its carrier off.
+func (c *session) unbind(k wlanKey, it provision.Interface) {
 	plane := c.srv.cfg.Plane
 	c.mu.Lock()
-	sender := c.sender
+	ft := c.ft
 	c.mu.Unlock()
-	plane.Unbind(it.Name, sender)
+	var b *tapBinding
+	ft.mu.RLock()
+	if f := ft.ifaces[k]; f != nil && f.name == it.Name {
+		b = f.binding
+	}
+	ft.mu.RUnlock()
+	if b == nil {
+		return
+	}
+	ft.unbind(k)
+	plane.Unbind(it.Name, b)
 	if !it.Static {
 		plane.Remove(it.Name)
 	}
@@ -107,14 +128,13 @@ func (c *session) unbindAll() {
 	fwd := c.fwd
 	c.fwd, c.fwdEnded = nil, true
 	c.mu.Unlock()
-	for _, it := range fwd {
-		c.unbind(it)
+	for k, it := range fwd {
+		c.unbind(k, it)
 	}
 }
 
 // fromCAP takes one data-channel packet that is not a keep-alive: a client's
-// frame, whole or in fragments. The frame goes to the TAP of the interface
-// its source, a registered client, is on; anything else is dropped.
+// frame, whole or in fragments, for the fwdTable to decide.
 func (c *session) fromCAP(pkt []byte) bool {
 	h, payload, err := tunnel.Decode(pkt)
 	if err != nil {
@@ -126,31 +146,5 @@ func (c *session) fromCAP(pkt []byte) bool {
 			return err == nil
 		}
 	}
-	if len(payload) < 14 {
-		return false
-	}
-	var mac [17]byte
-	const hexd = "0123456789abcdef"
-	for i, b := range payload[6:12] {
-		mac[i*3], mac[i*3+1] = hexd[b>>4], hexd[b&15]
-		if i < 5 {
-			mac[i*3+2] = ':'
-		}
-	}
-	c.mu.Lock()
-	r := c.stations[string(mac[:])]
-	var name string
-	if r != nil && r.RadioID == h.RadioID {
-		name = c.fwd[wlanKey{r.RadioID, r.WLANID}].Name
-	}
-	c.mu.Unlock()
-	if name == "" {
-		return false
-	}
-	port := c.srv.cfg.Plane.Port(name)
-	if port == nil {
-		return false
-	}
-	port.Deliver(payload)
-	return true
+	return c.ft.fromClient(h.RadioID, payload)
 }

@@ -22,6 +22,14 @@ func (s *Server) Interfaces() []provision.Interface {
 		}
 		c.mu.Unlock()
 	}
+	for i, it := range out {
+		if plane := s.cfg.Plane; plane != nil && it.Settings.ManagerForwarding {
+			if port := plane.Port(it.Name); port != nil {
+				fc := port.Counters()
+				out[i].Forwarded = &fc
+			}
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }

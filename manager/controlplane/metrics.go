@@ -54,6 +54,14 @@ var (
 	capsDesc    = prometheus.NewDesc("capstan_caps", "CAPs with a session, by state.", []string{"state"}, nil)
 	clientsDesc = prometheus.NewDesc("capstan_clients", "Wireless clients in the registration table.", nil, nil)
 	ifacesDesc  = prometheus.NewDesc("capstan_interfaces", "Provisioned interfaces of running CAPs, by kind.", []string{"kind"}, nil)
+	// Per manager-forwarded interface (per client would be a series per
+	// client: the registration table has those).
+	fwdPacketsDesc = prometheus.NewDesc("capstan_interface_forwarded_packets_total",
+		"Frames of a manager-forwarded interface through its TAP: rx from its clients, tx to them.", []string{"interface", "direction"}, nil)
+	fwdBytesDesc = prometheus.NewDesc("capstan_interface_forwarded_bytes_total",
+		"Bytes of a manager-forwarded interface's frames through its TAP (802.3 frames, tags included).", []string{"interface", "direction"}, nil)
+	fwdDropsDesc = prometheus.NewDesc("capstan_interface_forwarded_drops_total",
+		"Frames of a manager-forwarded interface dropped on the manager: no client of that VLAN, no CAP serving it, a TAP write that failed.", []string{"interface"}, nil)
 )
 
 type stateCollector struct{ s *Server }
@@ -62,6 +70,9 @@ func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- capsDesc
 	ch <- clientsDesc
 	ch <- ifacesDesc
+	ch <- fwdPacketsDesc
+	ch <- fwdBytesDesc
+	ch <- fwdDropsDesc
 }
 
 func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -83,5 +94,17 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for k, n := range kinds {
 		ch <- prometheus.MustNewConstMetric(ifacesDesc, prometheus.GaugeValue, float64(n), k)
+	}
+	if c.s.cfg.Plane == nil {
+		return
+	}
+	// Every TAP, bound or not: counters must not vanish while a static
+	// interface waits for its CAP.
+	for name, fc := range c.s.cfg.Plane.Counters() {
+		ch <- prometheus.MustNewConstMetric(fwdPacketsDesc, prometheus.CounterValue, float64(fc.RxPackets), name, "rx")
+		ch <- prometheus.MustNewConstMetric(fwdPacketsDesc, prometheus.CounterValue, float64(fc.TxPackets), name, "tx")
+		ch <- prometheus.MustNewConstMetric(fwdBytesDesc, prometheus.CounterValue, float64(fc.RxBytes), name, "rx")
+		ch <- prometheus.MustNewConstMetric(fwdBytesDesc, prometheus.CounterValue, float64(fc.TxBytes), name, "tx")
+		ch <- prometheus.MustNewConstMetric(fwdDropsDesc, prometheus.CounterValue, float64(fc.Drops), name)
 	}
 }

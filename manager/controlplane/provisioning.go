@@ -229,6 +229,11 @@ func (c *session) push(ctx context.Context) {
 		} else {
 			c.bindForwarding(selected)
 		}
+	} else {
+		// What the CAP runs is unchanged, but what only the manager does
+		// (its side of manager forwarding: bridge, VLAN,
+		// client-to-client) may have changed.
+		c.bindForwarding(selected)
 	}
 	text := c.errorText(selected)
 	c.mu.Lock()

@@ -30,9 +30,13 @@ type Registration struct {
 	Uptime     string `json:"uptime"`
 	InactiveMs uint32 `json:"inactive_ms"`
 	// Access is the access list's decision on the client.
-	Access  string    `json:"access"`
-	Since   time.Time `json:"since"`
-	Updated time.Time `json:"updated"`
+	Access string `json:"access"`
+	// For a client of a manager-forwarded interface: its VLAN on the
+	// manager (0 for none) and its frames through the manager.
+	VLANID    int           `json:"vlan_id,omitempty"`
+	Forwarded *FlowCounters `json:"forwarded,omitempty"`
+	Since     time.Time     `json:"since"`
+	Updated   time.Time     `json:"updated"`
 }
 
 // RegistrationTable lists every CAP's wireless clients, by interface and MAC.
@@ -46,9 +50,14 @@ func (s *Server) RegistrationTable() []Registration {
 	var out []Registration
 	for _, c := range sessions {
 		c.mu.Lock()
-		for _, r := range c.stations {
+		for mac, r := range c.stations {
 			row := *r
 			row.Uptime = time.Since(r.Since).Round(time.Second).String()
+			if m, err := net.ParseMAC(mac); err == nil {
+				if fc, vlan, ok := c.ft.counters(macOf(m)); ok {
+					row.Forwarded, row.VLANID = &fc, int(vlan)
+				}
+			}
 			out = append(out, row)
 		}
 		c.mu.Unlock()
@@ -89,12 +98,14 @@ func (c *session) stationEvent(m *wire.ControlMessage) []association {
 				r = &Registration{Since: now.Add(-time.Duration(e.ConnectedSec) * time.Second), RadioID: e.RadioID, WLANID: e.WLANID}
 				c.stations[key] = r
 				c.perWLAN[w]++
+				c.ft.place(macOf(e.MAC), w)
 				fresh = append(fresh, association{radio: e.RadioID, wlan: e.WLANID, mac: e.MAC, ssid: e.SSID, signal: int(e.Signal)})
 				c.log.Info("station associated", "mac", key, "ssid", e.SSID, "interface", e.Interface, "signal", e.Signal)
 			}
 			if was, is := (wlanKey{r.RadioID, r.WLANID}), (wlanKey{e.RadioID, e.WLANID}); was != is {
 				c.perWLAN[was]--
 				c.perWLAN[is]++
+				c.ft.place(macOf(e.MAC), is)
 			}
 			since, decision := r.Since, r.Access
 			*r = Registration{Access: decision, Interface: c.identity + "/" + e.Interface, CAP: c.identity, RadioID: e.RadioID, WLANID: e.WLANID,
@@ -130,6 +141,9 @@ func (c *session) dropStation(mac string) {
 		return
 	}
 	delete(c.stations, mac)
+	if m, err := net.ParseMAC(mac); err == nil {
+		c.ft.drop(macOf(m))
+	}
 	w := wlanKey{r.RadioID, r.WLANID}
 	if c.perWLAN[w]--; c.perWLAN[w] <= 0 {
 		delete(c.perWLAN, w)

@@ -48,6 +48,7 @@ type session struct {
 	// channel's reader alone uses it) and the bound interfaces.
 	sender *dataSender
 	reasm  *tunnel.Reassembler
+	ft     *fwdTable // set with sender
 	fwd    map[wlanKey]provision.Interface
 	// fwdEnded: unbindAll ran; a push still under way unbinds what it binds.
 	fwdEnded bool
@@ -217,6 +218,12 @@ func (c *session) dataSeen(l *listener, addr net.Addr) {
 		c.mu.Lock()
 		c.sender = newDataSender(l.data, addr)
 		c.reasm = tunnel.NewReassembler()
+		c.ft = newFwdTable(c.sender.Send)
+		for mac, r := range c.stations {
+			if m, err := net.ParseMAC(mac); err == nil {
+				c.ft.place(macOf(m), wlanKey{r.RadioID, r.WLANID})
+			}
+		}
 		c.mu.Unlock()
 		c.srv.mu.Lock()
 		c.srv.byData[addr.String()] = c

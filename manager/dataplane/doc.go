@@ -13,6 +13,7 @@
 //
 // The contract with the control plane is small so that a kernel fast path
 // can replace the userspace loop: Bind(name, bridge, Sender) and
-// Port.Deliver(frame) for frames from the CAP. Creating TAPs needs
+// Port.Deliver(frame, vlan) for frames from the CAP; which client a frame
+// may reach is the Sender's business (the control plane's). Creating TAPs needs
 // CAP_NET_ADMIN.
 package dataplane

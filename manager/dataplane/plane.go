@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,22 +10,24 @@ import (
 	"sync/atomic"
 
 	"github.com/capstan-wifi/capstan/capwap/tunnel"
-	"github.com/capstan-wifi/capstan/capwap/wire"
 )
 
-// Sender sends one frame to the CAP serving a Port, over that CAP's data
-// channel, to radio and the WLANs in wlans. frame is valid only during
-// the call.
+// Sender takes one frame the TAP transmitted (its VLAN tag, if any,
+// inline) for the clients of the interface, over the data channel of the
+// CAP serving it. An error drops and counts the frame. frame is valid only
+// during the call and Send may modify it.
 type Sender interface {
-	Send(radio uint8, wlans wire.DestinationWLANs, frame []byte) error
+	Send(frame []byte) error
 }
 
 // Counters are a Port's frames since it was created: rx from the CAP (the
 // clients' frames), tx to the CAP, and frames dropped either way.
 type Counters struct {
-	RxPackets, RxBytes uint64
-	TxPackets, TxBytes uint64
-	Drops              uint64
+	RxPackets uint64 `json:"rx_packets"`
+	RxBytes   uint64 `json:"rx_bytes"`
+	TxPackets uint64 `json:"tx_packets"`
+	TxBytes   uint64 `json:"tx_bytes"`
+	Drops     uint64 `json:"drops"`
 }
 
 // Port is one manager-forwarded interface's TAP.
@@ -36,8 +39,9 @@ type Port struct {
 	mu     sync.Mutex
 	bridge string
 	sender Sender
-	radio  uint8
-	wlan   uint8
+
+	wmu  sync.Mutex
+	wbuf [tunnel.MaxFrame + 4]byte // a frame being tagged for the TAP
 
 	rxPackets, rxBytes, txPackets, txBytes, drops atomic.Uint64
 	done                                          chan struct{}
@@ -58,10 +62,10 @@ func New(log *slog.Logger) *Plane {
 	return &Plane{log: log.With("component", "dataplane"), ports: map[string]*Port{}}
 }
 
-// Bind makes interface name's TAP carry frames to and from s, for radio
-// and WLAN wlan of its CAP, in Linux bridge bridge ("" for none). The TAP
-// is created on the first Bind and its carrier turned on.
-func (p *Plane) Bind(name, bridge string, radio, wlan uint8, s Sender) (*Port, error) {
+// Bind makes interface name's TAP send what it transmits to s, in Linux
+// bridge bridge ("" for none). The TAP is created on the first Bind and
+// its carrier turned on.
+func (p *Plane) Bind(name, bridge string, s Sender) (*Port, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	port := p.ports[name]
@@ -84,7 +88,7 @@ func (p *Plane) Bind(name, bridge string, radio, wlan uint8, s Sender) (*Port, e
 		}
 	}
 	port.mu.Lock()
-	port.bridge, port.sender, port.radio, port.wlan = bridge, s, radio, wlan
+	port.bridge, port.sender = bridge, s
 	port.mu.Unlock()
 	if err := port.tap.setCarrier(true); err != nil {
 		return nil, err
@@ -172,18 +176,29 @@ func (port *Port) Counters() Counters {
 		TxPackets: port.txPackets.Load(), TxBytes: port.txBytes.Load(), Drops: port.drops.Load()}
 }
 
-// Deliver hands a frame from the CAP to the TAP.
-func (port *Port) Deliver(frame []byte) {
+// Deliver hands a client's frame from the CAP to the TAP, with an 802.1Q
+// tag for vlan unless it is 0.
+func (port *Port) Deliver(frame []byte, vlan uint16) {
 	if len(frame) < 14 || len(frame) > tunnel.MaxFrame {
 		port.drops.Add(1)
 		return
 	}
-	if _, err := port.tap.Write(frame); err != nil {
+	out := frame
+	if vlan != 0 {
+		port.wmu.Lock()
+		defer port.wmu.Unlock()
+		out = port.wbuf[:len(frame)+4]
+		copy(out, frame[:12])
+		binary.BigEndian.PutUint16(out[12:], 0x8100)
+		binary.BigEndian.PutUint16(out[14:], vlan&0x0fff)
+		copy(out[16:], frame[12:])
+	}
+	if _, err := port.tap.Write(out); err != nil {
 		port.drops.Add(1)
 		return
 	}
 	port.rxPackets.Add(1)
-	port.rxBytes.Add(uint64(len(frame)))
+	port.rxBytes.Add(uint64(len(out)))
 }
 
 // readLoop sends what the TAP's side (the bridge, the manager's own stack)
@@ -200,13 +215,13 @@ func (port *Port) readLoop() {
 			return
 		}
 		port.mu.Lock()
-		s, radio, wlan := port.sender, port.radio, port.wlan
+		s := port.sender
 		port.mu.Unlock()
-		if s == nil || n > tunnel.MaxFrame {
+		if s == nil || n > tunnel.MaxFrame+4 {
 			port.drops.Add(1)
 			continue
 		}
-		if err := s.Send(radio, tunnel.WLANBit(wlan), buf[:n]); err != nil {
+		if err := s.Send(buf[:n]); err != nil {
 			port.drops.Add(1)
 			continue
 		}

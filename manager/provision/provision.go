@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/capstan-wifi/capstan/hal"
+	"github.com/capstan-wifi/capstan/manager/dataplane"
 	"github.com/capstan-wifi/capstan/manager/model"
 )
 
@@ -48,6 +49,9 @@ type Interface struct {
 	ChannelMHz int `json:"selected_channel_mhz,omitempty"`
 	// Error is why the interface cannot run, if it cannot.
 	Error string `json:"error,omitempty"`
+	// Forwarded counts a manager-forwarded interface's frames through its
+	// TAP on the manager; nil for local forwarding.
+	Forwarded *dataplane.Counters `json:"forwarded,omitempty"`
 }
 
 // Result is a CAP's provisioning.
