@@ -281,6 +281,7 @@ func TestBoard(t *testing.T) {
 			}
 			b.testChannel()
 			b.testStation()
+			b.testForwarding()
 		})
 	}
 }
