@@ -102,8 +102,11 @@ lint: ## gofmt, go vet, staticcheck and govulncheck (offline database from golan
 	staticcheck ./...
 	bash scripts/govulncheck.sh
 
-bench: ## print join time, failure detection, DTLS handshakes/s, CPU per handshake, provisioning and push for 1,000 CAPs, agent start → beaconing per board
+bench: ## print join time, failure detection, manager forwarding vs kernel VXLAN, DTLS handshakes/s, CPU per handshake, provisioning and push for 1,000 CAPs, agent start → beaconing per board
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	@if [ "$$(id -u)" = 0 ] && command -v iperf3 >/dev/null; then \
+	  CAPSTAN_NETNS=1 $(GO) test -run '^$$' -bench '^BenchmarkForwarding$$' -benchtime 1x ./tests/; \
+	else echo "bench: forwarding benchmark skipped: needs root and iperf3 (make deps)"; fi
 	@if [ "$$(id -u)" = 0 ] && command -v qemu-system-mipsel >/dev/null && command -v qemu-system-aarch64 >/dev/null; then \
 	  $(MAKE) --no-print-directory board-images && \
 	  CAPSTAN_BOARD=1 $(GO) test -run '^$$' -bench '^BenchmarkBoard' -benchtime 1x ./tests/; \
