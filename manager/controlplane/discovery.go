@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"net"
+	"net/netip"
 
 	"golang.org/x/time/rate"
 
@@ -82,8 +83,21 @@ const (
 func (s *Server) serveData(ctx context.Context, l *listener) {
 	buf := make([]byte, 65536)
 	warn := transport.NewLogLimiter(s.cfg.Logger, warnInterval)
+	udp, _ := l.data.(*net.UDPConn)
 	for {
-		n, addr, err := l.data.ReadFrom(buf)
+		// A client's frame costs no allocation on UDP: the peer's address
+		// stays a netip.AddrPort unless the packet is a keep-alive.
+		var (
+			n    int
+			addr net.Addr
+			ap   netip.AddrPort
+			err  error
+		)
+		if udp != nil {
+			n, ap, err = udp.ReadFromUDPAddrPort(buf)
+		} else {
+			n, addr, err = l.data.ReadFrom(buf)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -94,13 +108,19 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 			return
 		}
 		if h, _, err := tunnel.Decode(buf[:n]); err == nil && !h.KeepAlive {
-			s.mu.Lock()
-			c := s.byData[addr.String()]
-			s.mu.Unlock()
+			var c *session
+			if udp != nil {
+				c = s.byData.byUDP(ap)
+			} else {
+				c = s.byData.byAddr(addr)
+			}
 			if c == nil || !c.fromCAP(buf[:n]) {
 				s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
 			}
 			continue
+		}
+		if udp != nil {
+			addr = net.UDPAddrFromAddrPort(ap)
 		}
 		p, err := wire.ParseData(buf[:n])
 		if err != nil || p.KeepAlive == nil {

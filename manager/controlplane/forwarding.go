@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -18,20 +19,37 @@ type dataSender struct {
 	conn net.PacketConn
 	addr net.Addr
 	enc  *tunnel.Encoder
+	emit func([]byte) error // d.write, made once
+	// For a UDP peer: writes without an address conversion each.
+	udp *net.UDPConn
+	ap  netip.AddrPort
 }
 
 func newDataSender(conn net.PacketConn, addr net.Addr) *dataSender {
-	return &dataSender{conn: conn, addr: addr, enc: tunnel.NewEncoder(transport.DataMTU(addr))}
+	d := &dataSender{conn: conn, addr: addr, enc: tunnel.NewEncoder(transport.DataMTU(addr))}
+	if u, ok := conn.(*net.UDPConn); ok {
+		if ap, ok := udpKey(addr); ok {
+			d.udp, d.ap = u, ap
+		}
+	}
+	d.emit = d.write
+	return d
 }
 
 // Send implements dataplane.Sender.
 func (d *dataSender) Send(radio uint8, wlans wire.DestinationWLANs, frame []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.enc.Encode(radio, wlans, frame, func(p []byte) error {
-		_, err := d.conn.WriteTo(p, d.addr)
+	return d.enc.Encode(radio, wlans, frame, d.emit)
+}
+
+func (d *dataSender) write(p []byte) error {
+	if d.udp != nil {
+		_, err := d.udp.WriteToUDPAddrPort(p, d.ap)
 		return err
-	})
+	}
+	_, err := d.conn.WriteTo(p, d.addr)
+	return err
 }
 
 // bindForwarding binds the manager-forwarded interfaces among ifaces (the

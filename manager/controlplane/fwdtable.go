@@ -23,6 +23,10 @@ import (
 // interface's group frames go as unicast copies to the clients of their
 // VLAN only (hostapd's multicast_to_unicast, done on the manager).
 //
+// TCP: the MSS of every SYN either way is clamped so that full-size
+// segments fit the data channel in one packet (maxFrame), not two CAPWAP
+// fragments; other traffic that does not fit is fragmented.
+//
 // client-to-client-forwarding: the CAP isolates its clients, so their
 // frames to each other reach the manager. Allowed, the manager sends them
 // back to the CAP (group frames too); refused, they are dropped there and
@@ -32,6 +36,8 @@ type fwdTable struct {
 	ifaces  map[wlanKey]*fwdIface
 	clients map[mac48]*fwdClient
 	send    func(radio uint8, wlans wire.DestinationWLANs, frame []byte) error
+	// maxFrame is the largest frame the data channel carries unfragmented.
+	maxFrame int
 }
 
 type mac48 [6]byte
@@ -76,8 +82,8 @@ type FlowCounters struct {
 	Drops     uint64 `json:"drops"`
 }
 
-func newFwdTable(send func(uint8, wire.DestinationWLANs, []byte) error) *fwdTable {
-	return &fwdTable{ifaces: map[wlanKey]*fwdIface{}, clients: map[mac48]*fwdClient{}, send: send}
+func newFwdTable(send func(uint8, wire.DestinationWLANs, []byte) error, maxFrame int) *fwdTable {
+	return &fwdTable{ifaces: map[wlanKey]*fwdIface{}, clients: map[mac48]*fwdClient{}, send: send, maxFrame: maxFrame}
 }
 
 func macOf(b []byte) (m mac48) { copy(m[:], b); return m }
@@ -238,6 +244,7 @@ func (t *fwdTable) fromClient(radio uint8, frame []byte) bool {
 	}
 	cl.rxPackets.Add(1)
 	cl.rxBytes.Add(uint64(len(frame)))
+	tunnel.ClampMSS(frame, t.maxFrame)
 	vlan, c2c := f.vlanOf(cl), f.c2cOf(cl)
 	if frame[0]&1 == 0 {
 		if peer := f.members[macOf(frame[0:6])]; peer != nil {
@@ -313,6 +320,7 @@ func (b *tapBinding) Send(frame []byte) error {
 		frame = frame[4:]
 	}
 	t := b.t
+	tunnel.ClampMSS(frame, t.maxFrame)
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	f := t.ifaces[b.key]

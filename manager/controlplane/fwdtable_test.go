@@ -42,7 +42,7 @@ func newFwdLab(vlan uint16, c2c bool) *fwdLab {
 	l.t = newFwdTable(func(radio uint8, wlans wire.DestinationWLANs, frame []byte) error {
 		l.sent = append(l.sent, sentFrame{radio, wlans, append([]byte(nil), frame...)})
 		return nil
-	})
+	}, 1456)
 	k := wlanKey{0, 1}
 	l.b = l.t.bind(k, "cap1", vlan, c2c, l.tap)
 	for _, m := range []mac48{macA, macB} {

@@ -26,7 +26,7 @@ type Server struct {
 	listeners []*listener
 	caps      map[string]*session // joined CAPs by identity key
 	bySession map[wire.SessionID]*session
-	byData    map[string]*session // by the data channel's peer address
+	byData    *dataIndex // by the data channel's peer address
 	ready     chan struct{}
 
 	provMu  sync.Mutex    // provisioning runs one CAP at a time
@@ -74,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:           cfg,
 		caps:          map[string]*session{},
 		bySession:     map[wire.SessionID]*session{},
-		byData:        map[string]*session{},
+		byData:        newDataIndex(),
 		ready:         make(chan struct{}),
 		names:         newNameTable(),
 		changed:       make(chan struct{}, 1),
@@ -322,8 +322,8 @@ func (s *Server) unregister(c *session) {
 	c.mu.Lock()
 	sender := c.sender
 	c.mu.Unlock()
-	if sender != nil && s.byData[sender.addr.String()] == c {
-		delete(s.byData, sender.addr.String())
+	if sender != nil {
+		s.byData.remove(sender.addr, c)
 	}
 	s.mu.Unlock()
 	c.unbindAll()

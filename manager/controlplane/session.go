@@ -218,16 +218,14 @@ func (c *session) dataSeen(l *listener, addr net.Addr) {
 		c.mu.Lock()
 		c.sender = newDataSender(l.data, addr)
 		c.reasm = tunnel.NewReassembler()
-		c.ft = newFwdTable(c.sender.Send)
+		c.ft = newFwdTable(c.sender.Send, transport.DataMTU(addr)-tunnel.HeaderLenWLANs)
 		for mac, r := range c.stations {
 			if m, err := net.ParseMAC(mac); err == nil {
 				c.ft.place(macOf(m), wlanKey{r.RadioID, r.WLANID})
 			}
 		}
 		c.mu.Unlock()
-		c.srv.mu.Lock()
-		c.srv.byData[addr.String()] = c
-		c.srv.mu.Unlock()
+		c.srv.byData.set(addr, c)
 		close(c.data)
 	})
 }
