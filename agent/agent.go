@@ -39,12 +39,16 @@ type Agent struct {
 
 // Status is what `capstan-agent status --json` prints.
 type Status struct {
-	State           string           `json:"state"`
-	Since           time.Time        `json:"since"`
-	Manager         string           `json:"manager"`
-	ManagerAddress  string           `json:"manager_address"`
-	ManagerCN       string           `json:"manager_common_name"`
-	Transport       string           `json:"transport"`
+	State          string    `json:"state"`
+	Since          time.Time `json:"since"`
+	Manager        string    `json:"manager"`
+	ManagerAddress string    `json:"manager_address"`
+	ManagerCN      string    `json:"manager_common_name"`
+	Transport      string    `json:"transport"`
+	// SessionID is the CAPWAP session's ID, in hex.
+	SessionID string `json:"session_id,omitempty"`
+	// DataChannel is "clear" or "dtls", as the manager's AC Descriptor asked.
+	DataChannel     string           `json:"data_channel,omitempty"`
 	DiscoveredVia   string           `json:"discovered_via"`
 	Identity        string           `json:"identity"`
 	BaseMAC         string           `json:"base_mac"`

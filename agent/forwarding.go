@@ -15,7 +15,7 @@ import (
 // channel until ctx ends: keep-alive echoes mark the channel alive, frames
 // go to the forwarder.
 func (a *Agent) startForwarding(ctx context.Context, data net.PacketConn, dataAddr net.Addr) *dataplane.Forwarder {
-	fwd := dataplane.New(data, dataAddr, transport.DataMTU(dataAddr), a.cfg.Logger)
+	fwd := dataplane.New(data, dataAddr, transport.DataMTUOf(data, dataAddr), a.cfg.Logger)
 	a.mu.Lock()
 	a.fwd = fwd
 	a.mu.Unlock()

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -114,7 +115,14 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	if _, err := step(changeStateEvent(radios)); err != nil {
 		return err
 	}
-	data, dataAddr, err := a.dataCheck(ctx, c, id)
+	var cc2 *transport.ClientConfig
+	if ac, ok := joined.Element(wire.TypeACDescriptor).(*wire.ACDescriptor); ok && ac.DTLSPolicy&wire.ACDTLSDataChannel != 0 {
+		// The manager asks for (or offers) the DTLS data channel: a
+		// second association, with the control session's credentials.
+		dc := a.dialConfig(st)
+		cc2 = &dc
+	}
+	data, dataAddr, err := a.dataCheck(ctx, c, id, cc2)
 	if err != nil {
 		return err
 	}
@@ -123,10 +131,15 @@ func (a *Agent) session(ctx context.Context, c candidate, radios []hal.Radio) er
 	if c.layer2() {
 		transportName = "layer2"
 	}
+	dataChannel := "clear"
+	if cc2 != nil {
+		dataChannel = "dtls"
+	}
 	// The lock is on disk before "run" shows: whoever sees run sees the lock.
 	a.lockTo(st)
 	a.setState("run", func(s *Status) {
-		s.ManagerCN, s.Transport, s.DiscoveredVia = st.cn, transportName, c.via
+		s.ManagerCN, s.Transport, s.DiscoveredVia, s.DataChannel = st.cn, transportName, c.via, dataChannel
+		s.SessionID = hex.EncodeToString(id[:])
 		s.ManagerKey = st.id.KeySHA256
 		s.EchoInterval, s.LastError = echo.String(), ""
 		s.Joins++
@@ -239,9 +252,10 @@ func (a *Agent) answer(ctx context.Context, cc *transport.ControlConn, m *wire.C
 	return nil // a failed answer ends the session through cc.Done
 }
 
-// dataCheck opens the data channel and waits for the manager to echo a
-// Data Channel Keep-Alive (RFC 5415 §4.4.1), retrying once a second.
-func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID) (net.PacketConn, net.Addr, error) {
+// dataCheck opens the data channel, over DTLS with dtlsConfig unless it is
+// nil, and waits for the manager to echo a Data Channel Keep-Alive (RFC
+// 5415 §4.4.1), retrying once a second.
+func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID, dtlsConfig *transport.ClientConfig) (net.PacketConn, net.Addr, error) {
 	var conn net.PacketConn
 	var dst net.Addr
 	switch addr := c.addr.(type) {
@@ -259,6 +273,17 @@ func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID) (
 		conn, dst = u, &net.UDPAddr{IP: addr.IP, Port: addr.Port + 1}
 	default:
 		return nil, nil, fmt.Errorf("data channel: unsupported address %v", c.addr)
+	}
+	if dtlsConfig != nil {
+		mux := transport.NewMux(conn, transport.MuxConfig{Logger: a.cfg.Logger})
+		peer := mux.Dial(dst)
+		dc, err := transport.Dial(ctx, peer, *dtlsConfig)
+		if err != nil {
+			peer.Close()
+			mux.Close()
+			return nil, nil, fmt.Errorf("DTLS data channel: %w", err)
+		}
+		conn = transport.NewDataConn(dc, dst, peer, mux)
 	}
 	ka, err := (&wire.KeepAlive{SessionID: id}).AppendBinary(nil)
 	if err != nil {

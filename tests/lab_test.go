@@ -245,6 +245,7 @@ type agentStatus struct {
 	State           string    `json:"state"`
 	Manager         string    `json:"manager"`
 	Transport       string    `json:"transport"`
+	DataChannel     string    `json:"data_channel"`
 	DiscoveredVia   string    `json:"discovered_via"`
 	Joins           int       `json:"joins"`
 	Since           time.Time `json:"since"`

@@ -18,7 +18,16 @@ import (
 // ICMP payloads, so 1514-byte frames that travel in CAPWAP fragments over
 // the 1500-byte underlay) and moves 4 MB of TCP. When the manager is
 // killed the CAP stops the manager-forwarded WLAN.
-func TestNetnsManagerForwarding(t *testing.T) {
+func TestNetnsManagerForwarding(t *testing.T) { forwardingLab(t, false) }
+
+// TestNetnsManagerForwardingDTLS: the same with manager data-channel=dtls.
+// The CAP runs its data channel on a DTLS association of its own, and
+// every packet on the data port, seen on the manager's underlay during the
+// pings, is DTLS (CAPWAP preamble type 1): the clients' frames never cross
+// in clear.
+func TestNetnsManagerForwardingDTLS(t *testing.T) { forwardingLab(t, true) }
+
+func forwardingLab(t *testing.T, dtls bool) {
 	requireNetns(t, "dnsmasq", "busybox", "iperf3", "ethtool")
 	l := newLab(t)
 	mgr := l.node("mgr", "10.83.0.1/24")
@@ -41,6 +50,9 @@ func TestNetnsManagerForwarding(t *testing.T) {
 	cli("datapath", "add", "name=tunnel", "local-forwarding=no", "bridge=brfwd")
 	cli("configuration", "add", "name=fwd", "ssid=Forwarded", "country=PL", "datapath=tunnel")
 	cli("provisioning", "add", "action=create-dynamic-enabled", "master-configuration=fwd")
+	if dtls {
+		cli("manager", "set", "data-channel=dtls")
+	}
 	_, run := l.agent(capNS, "ap", "--sim-radios", "1", "--sim-stations", "02:84:00:00:00:10",
 		"--base_mac", "02:83:00:00:01:00", "--manager_addresses", "10.83.0.1")
 
@@ -50,11 +62,46 @@ func TestNetnsManagerForwarding(t *testing.T) {
 	})
 
 	l.lease(cl, "eth0", "10.84.0.")
+	if want := map[bool]string{false: "clear", true: "dtls"}[dtls]; l.status(run).DataChannel != want {
+		t.Errorf("the CAP's data channel is %q, want %q", l.status(run).DataChannel, want)
+	}
+	// The manager's underlay, read while the pings cross: every packet of
+	// the data port says whether it is clear or DTLS.
+	underlay := rawSocket(t, mgr, "eth0", 0x0003) // ETH_P_ALL: what it sends too
+	kinds, stop := make(chan map[string]int, 1), make(chan struct{})
+	go func() {
+		seen := map[string]int{}
+		buf := make([]byte, 2048)
+		for {
+			select {
+			case <-stop:
+				kinds <- seen
+				return
+			default:
+			}
+			_ = underlay.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			n, _, err := underlay.ReadFrom(buf)
+			if err == nil {
+				if k := dataPortKind(buf[:n]); k != "" {
+					seen[k]++
+				}
+			}
+		}
+	}()
 	for _, size := range []string{"56", "1400", "1472"} {
 		out, err := exec.Command("ip", "netns", "exec", cl, "busybox", "ping", "-c", "3", "-W", "5", "-s", size, "10.84.0.1").CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s-byte ping through the tunnel: %v\n%s", size, err, out)
 		}
+	}
+	close(stop)
+	seen := <-kinds
+	t.Logf("data port packets on the manager's underlay during the pings: %v", seen)
+	if dtls && (seen["clear"] != 0 || seen["dtls"] < 18) {
+		t.Errorf("data port packets %v: want none clear and the pings' (at least 18) in DTLS", seen)
+	}
+	if !dtls && seen["clear"] < 18 {
+		t.Errorf("data port packets %v: want the pings' (at least 18) clear", seen)
 	}
 	srv := l.start(mgr, "iperf3-server", "iperf3", "-s", "-1", "-B", "10.84.0.1")
 	defer srv.kill()
@@ -134,4 +181,29 @@ func (l *lab) lease(ns, ifname, prefix string) string {
 	}
 	l.t.Fatalf("%s address %q after udhcpc, want %s*:\n%s", ns, addr, prefix, out)
 	return ""
+}
+
+// dataPortKind says whether frame, an IPv4 packet read off an Ethernet
+// interface, is a CAPWAP data packet (UDP 5247 either way) and which:
+// "clear" or "dtls" by its preamble; "" for anything else.
+func dataPortKind(frame []byte) string {
+	if len(frame) < 14+20+8+1 || frame[12] != 0x08 || frame[13] != 0x00 {
+		return ""
+	}
+	ip := frame[14:]
+	ihl := int(ip[0]&0x0f) * 4
+	if ip[9] != 17 || len(ip) < ihl+9 || ip[6]&0x1f != 0 || ip[7] != 0 { // UDP, first fragment
+		return ""
+	}
+	udp := ip[ihl:]
+	if sport, dport := int(udp[0])<<8|int(udp[1]), int(udp[2])<<8|int(udp[3]); sport != 5247 && dport != 5247 {
+		return ""
+	}
+	switch udp[8] & 0x0f {
+	case 0:
+		return "clear"
+	case 1:
+		return "dtls"
+	}
+	return "other"
 }

@@ -107,6 +107,15 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 			}
 			return
 		}
+		if typ, err := wire.ParsePreamble(buf[:n]); err == nil && typ == wire.PreambleDTLS {
+			if udp != nil {
+				addr = net.UDPAddrFromAddrPort(ap)
+			}
+			if !s.dataMux(ctx, l).Feed(buf[:n], addr) {
+				s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+			}
+			continue
+		}
 		if h, _, err := tunnel.Decode(buf[:n]); err == nil && !h.KeepAlive {
 			var c *session
 			if udp != nil {
@@ -141,12 +150,19 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 			warn.Warn(addr.String(), "dropped keep-alive for an unknown session", "session", p.KeepAlive.SessionID)
 			continue
 		}
+		if c.dataDTLS {
+			// Told to use DTLS: a clear keep-alive (a forger's, or a CAP
+			// that ignored its Join Response) opens nothing.
+			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+			warn.Warn(addr.String(), "dropped clear keep-alive of a DTLS data session", "cap", c.identity)
+			continue
+		}
 		if _, err := l.data.WriteTo(buf[:n], addr); err != nil {
 			warn.Warn(addr.String(), "keep-alive echo not sent", "err", err)
 			continue
 		}
 		s.metrics.dataPackets.WithLabelValues("rx", "keepalive").Inc()
 		s.metrics.dataPackets.WithLabelValues("tx", "keepalive").Inc()
-		c.dataSeen(l, addr)
+		c.dataSeen(l.data, addr, true)
 	}
 }

@@ -26,7 +26,7 @@ type dataSender struct {
 }
 
 func newDataSender(conn net.PacketConn, addr net.Addr) *dataSender {
-	d := &dataSender{conn: conn, addr: addr, enc: tunnel.NewEncoder(transport.DataMTU(addr))}
+	d := &dataSender{conn: conn, addr: addr, enc: tunnel.NewEncoder(transport.DataMTUOf(conn, addr))}
 	if u, ok := conn.(*net.UDPConn); ok {
 		if ap, ok := udpKey(addr); ok {
 			d.udp, d.ap = u, ap

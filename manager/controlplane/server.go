@@ -52,6 +52,11 @@ type listener struct {
 	kind    string // "udp" or "l2"
 	control *transport.Mux
 	data    net.PacketConn
+	// The data channel's DTLS associations (dtlsdata.go), made with the
+	// first DTLS packet on data, which the clear reader feeds them.
+	dtlsOnce sync.Once
+	dtls     *transport.Mux
+	feed     *transport.FeedConn
 }
 
 // MaxPushesInFlight bounds the CAPs a configuration change is being
@@ -199,6 +204,9 @@ func (s *Server) closeListeners() {
 	for _, l := range ls {
 		l.control.Close()
 		l.data.Close()
+		if l.dtls != nil {
+			l.dtls.Close()
+		}
 	}
 }
 
@@ -226,6 +234,16 @@ func (s *Server) activeCAPs() int {
 // wtpCount is activeCAPs for the 16-bit WTP Count of CAPWAP elements.
 func (s *Server) wtpCount() uint16 { return uint16(min(s.activeCAPs(), 65535)) }
 
+// dataPolicy is the AC Descriptor's DTLS policy (RFC 5415 §4.6.1) from
+// the manager's data-channel setting: one of the two, so that a CAP has
+// no choice to make.
+func (s *Server) dataPolicy() uint8 {
+	if items := s.cfg.Store.Config().Items("manager"); len(items) > 0 && items[0].String("data-channel") == model.DataChannelDTLS {
+		return wire.ACDTLSDataChannel
+	}
+	return wire.ACClearDataChannel
+}
+
 // acDescriptor describes this manager's load and policy.
 func (s *Server) acDescriptor() *wire.ACDescriptor {
 	active := s.activeCAPs()
@@ -234,7 +252,7 @@ func (s *Server) acDescriptor() *wire.ACDescriptor {
 		StationLimit: 65535,
 		Security:     wire.ACSecurityX509,
 		RMACField:    wire.RMACNotSupported,
-		DTLSPolicy:   wire.ACClearDataChannel,
+		DTLSPolicy:   s.dataPolicy(),
 		Info: []wire.Info{
 			{Type: wire.ACInfoHardwareVersion, Data: []byte("capstan-manager")},
 			{Type: wire.ACInfoSoftwareVersion, Data: []byte(buildinfo.Version)},

@@ -52,6 +52,10 @@ type session struct {
 	fwd    map[wlanKey]provision.Interface
 	// fwdEnded: unbindAll ran; a push still under way unbinds what it binds.
 	fwdEnded bool
+	// dataDTLS: the Join Response told the CAP to run its data channel
+	// over DTLS; clear data packets of this session are dropped. Set
+	// before the session is in Run, read after.
+	dataDTLS bool
 	// enrollOnly: no certificate while one is required; the session may
 	// only ask for one.
 	enrollOnly bool
@@ -211,21 +215,25 @@ func (c *session) setState(st string) {
 
 func (c *session) close() { c.closeOnce.Do(func() { close(c.closed); c.cc.Close() }) }
 
-// dataSeen records the data channel's peer address at the CAP's first
-// keep-alive, which moves the session from Data Check to Run.
-func (c *session) dataSeen(l *listener, addr net.Addr) {
+// dataSeen records the data channel, conn to addr, at the CAP's first
+// keep-alive, which moves the session from Data Check to Run. A clear
+// channel (index) is found by its peer's address; a DTLS one has its own
+// reader.
+func (c *session) dataSeen(conn net.PacketConn, addr net.Addr, index bool) {
 	c.dataOnce.Do(func() {
 		c.mu.Lock()
-		c.sender = newDataSender(l.data, addr)
+		c.sender = newDataSender(conn, addr)
 		c.reasm = tunnel.NewReassembler()
-		c.ft = newFwdTable(c.sender.Send, transport.DataMTU(addr)-tunnel.HeaderLenWLANs)
+		c.ft = newFwdTable(c.sender.Send, transport.DataMTUOf(conn, addr)-tunnel.HeaderLenWLANs)
 		for mac, r := range c.stations {
 			if m, err := net.ParseMAC(mac); err == nil {
 				c.ft.place(macOf(m), wlanKey{r.RadioID, r.WLANID})
 			}
 		}
 		c.mu.Unlock()
-		c.srv.byData.set(addr, c)
+		if index {
+			c.srv.byData.set(addr, c)
+		}
 		close(c.data)
 	})
 }

@@ -82,9 +82,13 @@ func (c *session) join(ctx context.Context) error {
 	}
 	c.image = d.Offer
 	local := transport.LocalIPv4For(c.cc.RemoteAddr())
+	ac := c.srv.acDescriptor()
+	// The data channel's policy is the one this Join Response announces,
+	// for the whole session.
+	c.dataDTLS = ac.DTLSPolicy == wire.ACDTLSDataChannel
 	resp := &wire.ControlMessage{Elements: []wire.Element{
 		&wire.ResultCodeElement{Code: wire.ResultSuccess},
-		c.srv.acDescriptor(),
+		ac,
 		&wire.ACName{Name: c.srv.cfg.Name},
 		&wire.ECNSupport{},
 		&wire.CAPWAPControlIPv4Address{Address: local, WTPCount: c.srv.wtpCount()},

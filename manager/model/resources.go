@@ -52,6 +52,12 @@ const (
 	ActionQueryRADIUS = "query-radius"
 )
 
+// Data channel policies (manager data-channel).
+const (
+	DataChannelClear = "clear"
+	DataChannelDTLS  = "dtls"
+)
+
 // Upgrade policies.
 const (
 	UpgradeNone               = "none"
@@ -166,6 +172,8 @@ var Schema = []*Resource{
 		Fields: []Field{
 			{Key: "upgrade-policy", Kind: Enum, Enum: []string{UpgradeNone, UpgradeSuggestSameVersion, UpgradeRequireSameVersion}},
 			{Key: "package-path", Kind: String, Max: 4096, Help: "directory of agent packages (.ipk, .apk) offered to CAPs"},
+			{Key: "data-channel", Kind: Enum, Enum: []string{DataChannelClear, DataChannelDTLS},
+				Help: "the data channel of manager-forwarded clients: clear (default) or dtls, its own DTLS association with the session's certificates; applies to CAPs as they join"},
 		}},
 	profile("channel", "channel profiles", channelFields),
 	profile("datapath", "datapath profiles", datapathFields),
