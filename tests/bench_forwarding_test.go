@@ -169,6 +169,28 @@ func BenchmarkForwarding(b *testing.B) {
 		key := strings.NewReplacer(",", "", " ", "-").Replace(c.name)
 		b.ReportMetric(ratio, key+"-ratio")
 	}
+
+	// The DTLS data channel: the CAP rejoins under data-channel=dtls.
+	cli("manager", "set", "data-channel=dtls")
+	ap.kill()
+	ap, _ = l.agent(capNS, "ap2", "--sim-radios", "1", "--sim-stations", clientMAC,
+		"--base_mac", "02:91:00:00:01:00", "--manager_addresses", "10.91.0.1", "--log-level", "info")
+	pids[0] = ap.cmd.Process.Pid
+	waitFor(b, 60*time.Second, "the client to reach the server through the DTLS data channel", func() bool {
+		_, err := l.in(cl, "busybox", "ping", "-c", "1", "-W", "1", "10.92.0.2")
+		return err == nil
+	})
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"DTLS: TCP, 1 stream", nil},
+		{"DTLS: TCP, 8 streams", []string{"-P", "8"}},
+	} {
+		ours := run(cl, "10.92.0.2", c.args...)
+		fmt.Printf("%-22s %8.3f Gbit/s %22s %22s\n", c.name, ours.gbps, "", perGbit(ours.procCPU, ours.gbps)+" (host "+perGbit(ours.hostCPU, ours.gbps)+")")
+		b.ReportMetric(ours.gbps, strings.NewReplacer(",", "", " ", "-", ":", "").Replace(c.name)+"-Gbit/s")
+	}
 }
 
 // procCPU is the CPU seconds (user + system) the processes pids used.
