@@ -18,16 +18,24 @@ import (
 // ICMP payloads, so 1514-byte frames that travel in CAPWAP fragments over
 // the 1500-byte underlay) and moves 4 MB of TCP. When the manager is
 // killed the CAP stops the manager-forwarded WLAN.
-func TestNetnsManagerForwarding(t *testing.T) { forwardingLab(t, false) }
+func TestNetnsManagerForwarding(t *testing.T) { forwardingLab(t, fwdMode{}) }
 
 // TestNetnsManagerForwardingDTLS: the same with manager data-channel=dtls.
 // The CAP runs its data channel on a DTLS association of its own, and
 // every packet on the data port, seen on the manager's underlay during the
 // pings, is DTLS (CAPWAP preamble type 1): the clients' frames never cross
 // in clear.
-func TestNetnsManagerForwardingDTLS(t *testing.T) { forwardingLab(t, true) }
+func TestNetnsManagerForwardingDTLS(t *testing.T) { forwardingLab(t, fwdMode{dtls: true}) }
 
-func forwardingLab(t *testing.T, dtls bool) {
+// TestNetnsManagerForwardingLayer2: the same with the CAP joined over
+// layer 2 (CAPWAP in EtherType 0x88B5 frames, found by layer-2 discovery),
+// its clients' frames on the layer-2 data channel.
+func TestNetnsManagerForwardingLayer2(t *testing.T) { forwardingLab(t, fwdMode{l2: true}) }
+
+type fwdMode struct{ dtls, l2 bool }
+
+func forwardingLab(t *testing.T, mode fwdMode) {
+	dtls := mode.dtls
 	requireNetns(t, "dnsmasq", "busybox", "iperf3", "ethtool")
 	l := newLab(t)
 	mgr := l.node("mgr", "10.83.0.1/24")
@@ -45,7 +53,13 @@ func forwardingLab(t *testing.T, dtls bool) {
 	l.must("ip", "netns", "exec", cl, "ethtool", "-K", "eth0", "tso", "off", "gso", "off", "tx", "off")
 
 	l.dhcpBridge(mgr, "brfwd", "10.84.0")
-	mp, state := l.manager(mgr, "core", "--listen", ":5246")
+	mgrArgs := []string{"--listen", ":5246"}
+	capArgs := []string{"--manager_addresses", "10.83.0.1"}
+	if mode.l2 {
+		mgrArgs = append(mgrArgs, "--l2-interface", "eth0")
+		capArgs = []string{"--discovery_interfaces", "eth0", "--discovery", "layer2"}
+	}
+	mp, state := l.manager(mgr, "core", mgrArgs...)
 	cli := l.cli(mgr, state)
 	cli("datapath", "add", "name=tunnel", "local-forwarding=no", "bridge=brfwd")
 	cli("configuration", "add", "name=fwd", "ssid=Forwarded", "country=PL", "datapath=tunnel")
@@ -53,8 +67,8 @@ func forwardingLab(t *testing.T, dtls bool) {
 	if dtls {
 		cli("manager", "set", "data-channel=dtls")
 	}
-	_, run := l.agent(capNS, "ap", "--sim-radios", "1", "--sim-stations", "02:84:00:00:00:10",
-		"--base_mac", "02:83:00:00:01:00", "--manager_addresses", "10.83.0.1")
+	_, run := l.agent(capNS, "ap", append([]string{"--sim-radios", "1", "--sim-stations", "02:84:00:00:00:10",
+		"--base_mac", "02:83:00:00:01:00"}, capArgs...)...)
 
 	waitFor(t, 30*time.Second, "the manager's TAP cap1 in brfwd with its carrier on", func() bool {
 		out, _ := l.in(mgr, "ip", "-o", "link", "show", "cap1")
@@ -64,6 +78,9 @@ func forwardingLab(t *testing.T, dtls bool) {
 	l.lease(cl, "eth0", "10.84.0.")
 	if want := map[bool]string{false: "clear", true: "dtls"}[dtls]; l.status(run).DataChannel != want {
 		t.Errorf("the CAP's data channel is %q, want %q", l.status(run).DataChannel, want)
+	}
+	if want := map[bool]string{false: "udp", true: "layer2"}[mode.l2]; l.status(run).Transport != want {
+		t.Errorf("the CAP's transport is %q, want %q", l.status(run).Transport, want)
 	}
 	// The manager's underlay, read while the pings cross: every packet of
 	// the data port says whether it is clear or DTLS.
@@ -96,11 +113,16 @@ func forwardingLab(t *testing.T, dtls bool) {
 	}
 	close(stop)
 	seen := <-kinds
-	t.Logf("data port packets on the manager's underlay during the pings: %v", seen)
-	if dtls && (seen["clear"] != 0 || seen["dtls"] < 18) {
+	t.Logf("CAPWAP data packets on the manager's underlay during the pings: %v", seen)
+	switch {
+	case mode.l2:
+		// Layer 2: the pings on the layer-2 data channel, nothing on UDP.
+		if seen["layer2"] < 18 || len(seen) != 1 {
+			t.Errorf("data packets %v with the CAP on layer 2: want the pings' (at least 18) on layer 2 only", seen)
+		}
+	case dtls && (seen["clear"] != 0 || seen["dtls"] < 18):
 		t.Errorf("data port packets %v: want none clear and the pings' (at least 18) in DTLS", seen)
-	}
-	if !dtls && seen["clear"] < 18 {
+	case !dtls && seen["clear"] < 18:
 		t.Errorf("data port packets %v: want the pings' (at least 18) clear", seen)
 	}
 	srv := l.start(mgr, "iperf3-server", "iperf3", "-s", "-1", "-B", "10.84.0.1")
@@ -183,10 +205,15 @@ func (l *lab) lease(ns, ifname, prefix string) string {
 	return ""
 }
 
-// dataPortKind says whether frame, an IPv4 packet read off an Ethernet
-// interface, is a CAPWAP data packet (UDP 5247 either way) and which:
-// "clear" or "dtls" by its preamble; "" for anything else.
+// dataPortKind says whether frame, read off an Ethernet interface, is a
+// CAPWAP data packet and which: "clear" or "dtls" on UDP 5247 (either
+// way) by its preamble, "layer2" on capstan's layer-2 data channel
+// (EtherType 0x88B5, magic CA 57, version 1, channel 1); "" for anything
+// else.
 func dataPortKind(frame []byte) string {
+	if len(frame) >= 14+6 && frame[12] == 0x88 && frame[13] == 0xb5 && frame[14] == 0xca && frame[15] == 0x57 && frame[17] == 1 {
+		return "layer2"
+	}
 	if len(frame) < 14+20+8+1 || frame[12] != 0x08 || frame[13] != 0x00 {
 		return ""
 	}
