@@ -45,6 +45,8 @@ func forwardingLab(t *testing.T, mode fwdMode) {
 	l.must("ip", "-n", capNS, "link", "add", "sim0", "type", "veth", "peer", "name", "eth0", "netns", cl)
 	l.must("ip", "-n", cl, "link", "set", "eth0", "address", "02:84:00:00:00:10")
 	l.must("ip", "-n", capNS, "link", "set", "sim0", "up")
+	// GRO on, as a WLAN driver with NAPI has it: the forwarder turns it off.
+	l.must("ip", "netns", "exec", capNS, "ethtool", "-K", "sim0", "gro", "on")
 	l.must("ip", "-n", cl, "link", "set", "lo", "up")
 	l.must("ip", "-n", cl, "link", "set", "eth0", "up")
 	// What a station sends over the air is whole: frames of at most its
@@ -81,6 +83,10 @@ func forwardingLab(t *testing.T, mode fwdMode) {
 	}
 	if want := map[bool]string{false: "udp", true: "layer2"}[mode.l2]; l.status(run).Transport != want {
 		t.Errorf("the CAP's transport is %q, want %q", l.status(run).Transport, want)
+	}
+	// The forwarder wants frames as the station sent them: GRO off.
+	if out, _ := l.in(capNS, "ethtool", "-k", "sim0"); !strings.Contains(string(out), "generic-receive-offload: off") {
+		t.Errorf("GRO still on on the forwarded interface:\n%s", grepLines(string(out), "receive-offload"))
 	}
 	// The manager's underlay, read while the pings cross: every packet of
 	// the data port says whether it is clear or DTLS.

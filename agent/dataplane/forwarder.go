@@ -111,7 +111,7 @@ func (f *Forwarder) Set(wlans []WLAN) error {
 		if ok {
 			continue
 		}
-		p, err := open(w)
+		p, err := f.open(w)
 		if err != nil {
 			if first == nil {
 				first = err
@@ -126,7 +126,7 @@ func (f *Forwarder) Set(wlans []WLAN) error {
 // open binds a raw socket to w's interface for every EtherType, not
 // looping back what this host sends on it, and keeps the host's own IPv6
 // off the interface (it belongs to the manager's network).
-func open(w WLAN) (*port, error) {
+func (f *Forwarder) open(w WLAN) (*port, error) {
 	ifi, err := net.InterfaceByName(w.Interface)
 	if err != nil {
 		return nil, fmt.Errorf("manager forwarding on %s: %w", w.Interface, err)
@@ -150,6 +150,10 @@ func open(w WLAN) (*port, error) {
 		return nil, fmt.Errorf("manager forwarding on %s: PACKET_IGNORE_OUTGOING: %w", w.Interface, err)
 	}
 	_ = os.WriteFile("/proc/sys/net/ipv6/conf/"+w.Interface+"/disable_ipv6", []byte("1"), 0)
+	if err := disableGRO(w.Interface); err != nil {
+		// Frames the kernel coalesced are dropped and counted instead.
+		f.log.Warn("GRO stays on: coalesced frames will be dropped", "interface", w.Interface, "err", err)
+	}
 	return &port{w: w, pc: pc, done: make(chan struct{})}, nil
 }
 
