@@ -131,6 +131,19 @@ func forwardingLab(t *testing.T, mode fwdMode) {
 	case !dtls && seen["clear"] < 18:
 		t.Errorf("data port packets %v: want the pings' (at least 18) clear", seen)
 	}
+	// IPv6: neighbour discovery (multicast solicitations, unicast
+	// advertisements) and a full-size ping across.
+	l.must("ip", "-n", mgr, "-6", "addr", "add", "fd84::1/64", "dev", "brfwd", "nodad")
+	l.must("ip", "-n", cl, "-6", "addr", "add", "fd84::10/64", "dev", "eth0", "nodad")
+	for _, size := range []string{"56", "1452"} {
+		waitFor(t, 30*time.Second, size+"-byte IPv6 ping through the tunnel", func() bool {
+			_, err := l.in(cl, "busybox", "ping", "-6", "-c", "1", "-W", "2", "-s", size, "fd84::1")
+			return err == nil
+		})
+	}
+	if out, _ := l.in(cl, "ip", "-6", "neigh", "show", "fd84::1"); !strings.Contains(string(out), "lladdr") {
+		t.Errorf("the client has no neighbour entry for the manager's bridge: %q", out)
+	}
 	srv := l.start(mgr, "iperf3-server", "iperf3", "-s", "-1", "-B", "10.84.0.1")
 	defer srv.kill()
 	waitFor(t, 10*time.Second, "iperf3 server", func() bool {
