@@ -266,11 +266,12 @@ func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID, d
 		}
 		conn, dst = l, addr
 	case *net.UDPAddr:
-		u, err := transport.ListenUDP(ctx, ":0")
+		dst = &net.UDPAddr{IP: addr.IP, Port: addr.Port + 1}
+		u, err := transport.DialData(ctx, dst.(*net.UDPAddr))
 		if err != nil {
 			return nil, nil, err
 		}
-		conn, dst = u, &net.UDPAddr{IP: addr.IP, Port: addr.Port + 1}
+		conn = u
 	default:
 		return nil, nil, fmt.Errorf("data channel: unsupported address %v", c.addr)
 	}

@@ -54,3 +54,31 @@ func LocalIPv4For(peer net.Addr) netip.Addr {
 	}
 	return a
 }
+
+// DialData opens the CAP's UDP data channel socket, connected to the
+// manager's data port peer: the kernel keeps the route instead of looking
+// it up for every packet, and only the manager's packets are read.
+func DialData(ctx context.Context, peer *net.UDPAddr) (*ConnectedUDP, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "udp4", peer.String())
+	if err != nil {
+		return nil, fmt.Errorf("data channel to %s: %w", peer, err)
+	}
+	return &ConnectedUDP{UDPConn: c.(*net.UDPConn), peer: peer}, nil
+}
+
+// ConnectedUDP is a connected UDP socket as a net.PacketConn with one
+// peer: WriteTo sends to it whatever the address.
+type ConnectedUDP struct {
+	*net.UDPConn
+	peer *net.UDPAddr
+}
+
+// ReadFrom implements net.PacketConn.
+func (c *ConnectedUDP) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, err := c.UDPConn.Read(b)
+	return n, c.peer, err
+}
+
+// WriteTo implements net.PacketConn.
+func (c *ConnectedUDP) WriteTo(b []byte, _ net.Addr) (int, error) { return c.UDPConn.Write(b) }
