@@ -146,7 +146,7 @@ func withProvisioned(c *command, static []map[string]any) ([]map[string]any, err
 		if p, ok := running[fmt.Sprint(it["name"])]; ok {
 			it["running"], it["cap"] = p.Error == "" && !p.Disabled, p.CAP
 			if p.Forwarded != nil {
-				it["forwarded"] = *p.Forwarded
+				it["forwarded"], it["tap"] = *p.Forwarded, p.TAP
 			}
 		}
 	}
@@ -161,7 +161,7 @@ func withProvisioned(c *command, static []map[string]any) ([]map[string]any, err
 			delete(row, "radio-mac")
 		}
 		if p.Forwarded != nil {
-			row["forwarded"] = *p.Forwarded
+			row["forwarded"], row["tap"] = *p.Forwarded, p.TAP
 		}
 		static = append(static, row)
 	}
@@ -199,8 +199,8 @@ func printItems(w io.Writer, r *model.Resource, items []map[string]any) {
 			}
 		}
 		if fc, ok := it["forwarded"].(dataplane.Counters); ok {
-			parts = append(parts, fmt.Sprintf("rx-packets=%d rx-bytes=%d tx-packets=%d tx-bytes=%d drops=%d",
-				fc.RxPackets, fc.RxBytes, fc.TxPackets, fc.TxBytes, fc.Drops))
+			parts = append(parts, fmt.Sprintf("tap=%s rx-packets=%d rx-bytes=%d tx-packets=%d tx-bytes=%d drops=%d",
+				quote(fmt.Sprint(it["tap"])), fc.RxPackets, fc.RxBytes, fc.TxPackets, fc.TxBytes, fc.Drops))
 		}
 		fmt.Fprintf(w, "%2d %-3s %s\n", i, flags, strings.Join(parts, " "))
 	}

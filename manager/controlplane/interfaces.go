@@ -26,7 +26,7 @@ func (s *Server) Interfaces() []provision.Interface {
 		if plane := s.cfg.Plane; plane != nil && it.Settings.ManagerForwarding {
 			if port := plane.Port(it.Name); port != nil {
 				fc := port.Counters()
-				out[i].Forwarded = &fc
+				out[i].Forwarded, out[i].TAP = &fc, port.Link()
 			}
 		}
 	}

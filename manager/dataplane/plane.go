@@ -33,6 +33,7 @@ type Counters struct {
 // Port is one manager-forwarded interface's TAP.
 type Port struct {
 	name string
+	link string // the Linux interface's name
 	tap  *tap
 	log  *slog.Logger
 
@@ -70,20 +71,21 @@ func (p *Plane) Bind(name, bridge string, s Sender) (*Port, error) {
 	defer p.mu.Unlock()
 	port := p.ports[name]
 	if port == nil {
-		t, err := openTAP(name)
+		link := LinkName(name)
+		t, err := openTAP(link)
 		if err != nil {
 			return nil, err
 		}
-		if err := linkUp(name, bridge); err != nil {
+		if err := linkUp(link, bridge); err != nil {
 			t.Close()
 			return nil, fmt.Errorf("interface %s: %w", name, err)
 		}
-		port = &Port{name: name, tap: t, bridge: bridge, log: p.log.With("interface", name), done: make(chan struct{})}
+		port = &Port{name: name, link: link, tap: t, bridge: bridge, log: p.log.With("interface", name, "link", link), done: make(chan struct{})}
 		p.ports[name] = port
 		go port.readLoop()
-		p.log.Info("interface created", "interface", name, "bridge", bridge)
+		p.log.Info("interface created", "interface", name, "link", link, "bridge", bridge)
 	} else if port.bridgeOf() != bridge {
-		if err := linkUp(name, bridge); err != nil {
+		if err := linkUp(port.link, bridge); err != nil {
 			return nil, fmt.Errorf("interface %s: %w", name, err)
 		}
 	}
@@ -161,8 +163,11 @@ func (p *Plane) Counters() map[string]Counters {
 	return out
 }
 
-// Name returns the interface's name.
+// Name returns the capstan interface's name.
 func (port *Port) Name() string { return port.name }
+
+// Link returns the name of its Linux interface (LinkName).
+func (port *Port) Link() string { return port.link }
 
 func (port *Port) bridgeOf() string {
 	port.mu.Lock()

@@ -52,6 +52,9 @@ type Interface struct {
 	// Forwarded counts a manager-forwarded interface's frames through its
 	// TAP on the manager; nil for local forwarding.
 	Forwarded *dataplane.Counters `json:"forwarded,omitempty"`
+	// TAP is the Linux interface of a manager-forwarded interface on the
+	// manager (dataplane.LinkName of Name).
+	TAP string `json:"tap,omitempty"`
 }
 
 // Result is a CAP's provisioning.
