@@ -264,6 +264,7 @@ func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID, d
 		if err != nil {
 			return nil, nil, err
 		}
+		transport.SetBuffers(l, transport.CAPDataBuffer)
 		conn, dst = l, addr
 	case *net.UDPAddr:
 		dst = &net.UDPAddr{IP: addr.IP, Port: addr.Port + 1}
@@ -271,6 +272,7 @@ func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID, d
 		if err != nil {
 			return nil, nil, err
 		}
+		transport.SetBuffers(u, transport.CAPDataBuffer)
 		conn = u
 	default:
 		return nil, nil, fmt.Errorf("data channel: unsupported address %v", c.addr)

@@ -23,6 +23,7 @@ import (
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
 
+	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/tunnel"
 )
 
@@ -150,6 +151,7 @@ func (f *Forwarder) open(w WLAN) (*port, error) {
 		return nil, fmt.Errorf("manager forwarding on %s: PACKET_IGNORE_OUTGOING: %w", w.Interface, err)
 	}
 	_ = os.WriteFile("/proc/sys/net/ipv6/conf/"+w.Interface+"/disable_ipv6", []byte("1"), 0)
+	transport.SetBuffers(pc, transport.CAPDataBuffer)
 	if err := disableGRO(w.Interface); err != nil {
 		// Frames the kernel coalesced are dropped and counted instead.
 		f.log.Warn("GRO stays on: coalesced frames will be dropped", "interface", w.Interface, "err", err)

@@ -3,6 +3,7 @@ package transport
 import (
 	"fmt"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/mdlayher/packet"
@@ -89,6 +90,9 @@ func (c *L2Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	}
 	return len(b), nil
 }
+
+// SyscallConn returns the raw socket, for its options.
+func (c *L2Conn) SyscallConn() (syscall.RawConn, error) { return c.conn.SyscallConn() }
 
 // Close closes the socket.
 func (c *L2Conn) Close() error { return c.conn.Close() }

@@ -165,6 +165,7 @@ func (s *Server) open(ctx context.Context) error {
 			c.Close()
 			return fmt.Errorf("data channel: %w", err)
 		}
+		transport.SetBuffers(d, transport.ManagerDataBuffer)
 		s.addListener("udp", c, d)
 		log.Info("listening", "transport", "udp", "control", c.LocalAddr(), "data", d.LocalAddr())
 	}
@@ -178,6 +179,7 @@ func (s *Server) open(ctx context.Context) error {
 			c.Close()
 			return err
 		}
+		transport.SetBuffers(d, transport.ManagerDataBuffer)
 		s.addListener("l2", c, d)
 		log.Info("listening", "transport", "l2", "interface", ifname)
 	}
