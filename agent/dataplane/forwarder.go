@@ -18,6 +18,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mdlayher/packet"
@@ -181,39 +182,103 @@ func (f *Forwarder) Counters() Counters {
 	return Counters{ToManager: f.toManager.Load(), FromManager: f.fromManager.Load(), Drops: f.drops.Load()}
 }
 
-// readLoop sends the frames p's interface receives to the manager.
+// readLoop sends the frames p's interface receives to the manager. After
+// each frame it waited for, it takes the frames already queued (up to a
+// batch) and sends their packets as runs of equal size with one system
+// call each (UDP GSO) where the data channel is a connected UDP socket.
 func (f *Forwarder) readLoop(p *port) {
 	defer close(p.done)
 	buf := make([]byte, 65536)
+	read := frameReader(p.pc, buf)
+	var gso *transport.GSO
+	if c, ok := f.conn.(*transport.ConnectedUDP); ok {
+		gso = transport.NewGSO(c.UDPConn)
+	}
+	emit := func(pkt []byte) error {
+		if gso != nil {
+			return gso.Add(pkt)
+		}
+		_, err := f.conn.WriteTo(pkt, f.addr)
+		return err
+	}
 	for {
-		n, _, err := p.pc.ReadFrom(buf)
+		n, err := read(true)
 		if err != nil {
 			return
 		}
-		frame := buf[:n]
-		if n < 14 {
-			f.drops.Add(1)
-			continue
-		}
-		if et := uint16(frame[12])<<8 | uint16(frame[13]); et == etherEAPOL || et == etherPreauth {
-			continue // hostapd's
-		}
-		if n > tunnel.MaxFrame {
-			// A coalesced (GRO) frame: what a station sends fits the MTU.
-			f.drops.Add(1)
-			continue
-		}
 		f.sendMu.Lock()
-		err = f.enc.Encode(p.w.Radio, 0, frame, func(pkt []byte) error {
-			_, err := f.conn.WriteTo(pkt, f.addr)
-			return err
-		})
-		f.sendMu.Unlock()
-		if err != nil {
-			f.drops.Add(1)
-			continue
+		f.toManagerFrame(p, buf[:n], emit)
+		for i := 1; i < maxBatch; i++ {
+			if n, err = read(false); err != nil || n == 0 {
+				break
+			}
+			f.toManagerFrame(p, buf[:n], emit)
 		}
-		f.toManager.Add(1)
+		if gso != nil {
+			if err := gso.Flush(); err != nil {
+				f.drops.Add(1)
+			}
+		}
+		f.sendMu.Unlock()
+	}
+}
+
+// maxBatch bounds the frames read and sent in one go.
+const maxBatch = 64
+
+// toManagerFrame encodes one frame from p's interface into emit; f.sendMu
+// is held.
+func (f *Forwarder) toManagerFrame(p *port, frame []byte, emit func([]byte) error) {
+	if len(frame) < 14 {
+		f.drops.Add(1)
+		return
+	}
+	if et := uint16(frame[12])<<8 | uint16(frame[13]); et == etherEAPOL || et == etherPreauth {
+		return // hostapd's
+	}
+	if len(frame) > tunnel.MaxFrame {
+		// A coalesced (GRO) frame: what a station sends fits the MTU.
+		f.drops.Add(1)
+		return
+	}
+	if err := f.enc.Encode(p.w.Radio, 0, frame, emit); err != nil {
+		f.drops.Add(1)
+		return
+	}
+	f.toManager.Add(1)
+}
+
+// frameReader returns a function that reads one frame of pc into buf:
+// waiting for one when block, else returning 0 at once when none is
+// queued. On a raw socket it reads with read(2), which allocates nothing.
+func frameReader(pc frameConn, buf []byte) func(block bool) (int, error) {
+	sc, ok := pc.(syscall.Conn)
+	var rc syscall.RawConn
+	if ok {
+		rc, _ = sc.SyscallConn()
+	}
+	if rc == nil {
+		return func(block bool) (int, error) {
+			if !block {
+				return 0, nil
+			}
+			n, _, err := pc.ReadFrom(buf)
+			return n, err
+		}
+	}
+	return func(block bool) (int, error) {
+		var n int
+		var err error
+		if rerr := rc.Read(func(fd uintptr) bool {
+			n, err = unix.Read(int(fd), buf)
+			return !block || err != unix.EAGAIN
+		}); rerr != nil {
+			return 0, rerr
+		}
+		if err == unix.EAGAIN {
+			return 0, nil
+		}
+		return n, err
 	}
 }
 

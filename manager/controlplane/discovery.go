@@ -82,21 +82,31 @@ const (
 // whose CAP sent them.
 func (s *Server) serveData(ctx context.Context, l *listener) {
 	buf := make([]byte, 65536)
-	warn := transport.NewLogLimiter(s.cfg.Logger, warnInterval)
-	udp, _ := l.data.(*net.UDPConn)
+	oob := make([]byte, 64)
+	d := &dataReader{s: s, l: l, warn: transport.NewLogLimiter(s.cfg.Logger, warnInterval)}
+	d.udp, _ = l.data.(*net.UDPConn)
+	// UDP GRO: the kernel hands over a CAP's run of equal-size datagrams
+	// (what a CAP sending with UDP GSO makes) in one read.
+	gro := d.udp != nil && transport.EnableGRO(d.udp) == nil
 	for {
 		// A client's frame costs no allocation on UDP: the peer's address
 		// stays a netip.AddrPort unless the packet is a keep-alive.
 		var (
-			n    int
-			addr net.Addr
-			ap   netip.AddrPort
-			err  error
+			n, seg int
+			err    error
 		)
-		if udp != nil {
-			n, ap, err = udp.ReadFromUDPAddrPort(buf)
-		} else {
-			n, addr, err = l.data.ReadFrom(buf)
+		d.addr = nil
+		switch {
+		case gro:
+			var oobn int
+			n, oobn, _, d.ap, err = d.udp.ReadMsgUDPAddrPort(buf, oob)
+			if err == nil {
+				seg = transport.GROSegment(oob[:oobn])
+			}
+		case d.udp != nil:
+			n, d.ap, err = d.udp.ReadFromUDPAddrPort(buf)
+		default:
+			n, d.addr, err = l.data.ReadFrom(buf)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -107,62 +117,86 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 			}
 			return
 		}
-		if typ, err := wire.ParsePreamble(buf[:n]); err == nil && typ == wire.PreambleDTLS {
-			if udp != nil {
-				addr = net.UDPAddrFromAddrPort(ap)
-			}
-			if !s.dataMux(ctx, l).Feed(buf[:n], addr) {
-				s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
-			}
+		if seg <= 0 || seg >= n {
+			d.packet(ctx, buf[:n])
 			continue
 		}
-		if h, _, err := tunnel.Decode(buf[:n]); err == nil && !h.KeepAlive {
-			var c *session
-			if udp != nil {
-				c = s.byData.byUDP(ap)
-			} else {
-				c = s.byData.byAddr(addr)
-			}
-			if c == nil || !c.fromCAP(buf[:n]) {
-				s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
-			}
-			continue
+		for off := 0; off < n; off += seg {
+			d.packet(ctx, buf[off:min(off+seg, n)])
 		}
-		if udp != nil {
-			addr = net.UDPAddrFromAddrPort(ap)
-		}
-		p, err := wire.ParseData(buf[:n])
-		if err != nil || p.KeepAlive == nil {
-			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
-		}
-		if err != nil {
-			warn.Warn(addr.String(), "dropped malformed data packet", "err", err)
-			continue
-		}
-		if p.KeepAlive == nil {
-			continue
-		}
-		s.mu.Lock()
-		c := s.bySession[p.KeepAlive.SessionID]
-		s.mu.Unlock()
-		if c == nil {
-			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
-			warn.Warn(addr.String(), "dropped keep-alive for an unknown session", "session", p.KeepAlive.SessionID)
-			continue
-		}
-		if c.dataDTLS {
-			// Told to use DTLS: a clear keep-alive (a forger's, or a CAP
-			// that ignored its Join Response) opens nothing.
-			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
-			warn.Warn(addr.String(), "dropped clear keep-alive of a DTLS data session", "cap", c.identity)
-			continue
-		}
-		if _, err := l.data.WriteTo(buf[:n], addr); err != nil {
-			warn.Warn(addr.String(), "keep-alive echo not sent", "err", err)
-			continue
-		}
-		s.metrics.dataPackets.WithLabelValues("rx", "keepalive").Inc()
-		s.metrics.dataPackets.WithLabelValues("tx", "keepalive").Inc()
-		c.dataSeen(l.data, addr, true)
 	}
+}
+
+// dataReader is serveData's state for one listener.
+type dataReader struct {
+	s    *Server
+	l    *listener
+	warn *transport.LogLimiter
+	udp  *net.UDPConn
+	ap   netip.AddrPort // the sender, on UDP
+	addr net.Addr       // the sender, made from ap only when needed
+}
+
+func (d *dataReader) sender() net.Addr {
+	if d.addr == nil && d.udp != nil {
+		d.addr = net.UDPAddrFromAddrPort(d.ap)
+	}
+	return d.addr
+}
+
+// packet handles one data channel packet.
+func (d *dataReader) packet(ctx context.Context, pkt []byte) {
+	s, l := d.s, d.l
+	if typ, err := wire.ParsePreamble(pkt); err == nil && typ == wire.PreambleDTLS {
+		if !s.dataMux(ctx, l).Feed(pkt, d.sender()) {
+			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+		}
+		return
+	}
+	if h, _, err := tunnel.Decode(pkt); err == nil && !h.KeepAlive {
+		var c *session
+		if d.udp != nil {
+			c = s.byData.byUDP(d.ap)
+		} else {
+			c = s.byData.byAddr(d.addr)
+		}
+		if c == nil || !c.fromCAP(pkt) {
+			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+		}
+		return
+	}
+	addr := d.sender()
+	p, err := wire.ParseData(pkt)
+	if err != nil || p.KeepAlive == nil {
+		s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+	}
+	if err != nil {
+		d.warn.Warn(addr.String(), "dropped malformed data packet", "err", err)
+		return
+	}
+	if p.KeepAlive == nil {
+		return
+	}
+	s.mu.Lock()
+	c := s.bySession[p.KeepAlive.SessionID]
+	s.mu.Unlock()
+	if c == nil {
+		s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+		d.warn.Warn(addr.String(), "dropped keep-alive for an unknown session", "session", p.KeepAlive.SessionID)
+		return
+	}
+	if c.dataDTLS {
+		// Told to use DTLS: a clear keep-alive (a forger's, or a CAP
+		// that ignored its Join Response) opens nothing.
+		s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
+		d.warn.Warn(addr.String(), "dropped clear keep-alive of a DTLS data session", "cap", c.identity)
+		return
+	}
+	if _, err := l.data.WriteTo(pkt, addr); err != nil {
+		d.warn.Warn(addr.String(), "keep-alive echo not sent", "err", err)
+		return
+	}
+	s.metrics.dataPackets.WithLabelValues("rx", "keepalive").Inc()
+	s.metrics.dataPackets.WithLabelValues("tx", "keepalive").Inc()
+	c.dataSeen(l.data, addr, true)
 }
