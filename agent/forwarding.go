@@ -28,24 +28,49 @@ func (a *Agent) startForwarding(ctx context.Context, data net.PacketConn, dataAd
 		fwd.Close()
 	}()
 	go func() {
-		buf := make([]byte, 65536)
+		buf, oob := make([]byte, 65536), make([]byte, 64)
+		// UDP GRO: the manager's runs of equal-size packets (UDP GSO)
+		// arrive in one read.
+		udp, _ := data.(*transport.ConnectedUDP)
+		if udp != nil && transport.EnableGRO(udp.UDPConn) != nil {
+			udp = nil
+		}
+		packet := func(pkt []byte) {
+			h, _, err := tunnel.Decode(pkt)
+			if err != nil {
+				return
+			}
+			if h.KeepAlive {
+				a.dataAlive.Store(nowNano())
+				return
+			}
+			fwd.FromManager(pkt)
+		}
 		for {
-			n, _, err := data.ReadFrom(buf)
+			var n, seg int
+			var err error
+			if udp != nil {
+				var oobn int
+				n, oobn, _, _, err = udp.ReadMsgUDP(buf, oob)
+				if err == nil {
+					seg = transport.GROSegment(oob[:oobn])
+				}
+			} else {
+				n, _, err = data.ReadFrom(buf)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
 				continue
 			}
-			h, _, err := tunnel.Decode(buf[:n])
-			if err != nil {
+			if seg <= 0 || seg >= n {
+				packet(buf[:n])
 				continue
 			}
-			if h.KeepAlive {
-				a.dataAlive.Store(nowNano())
-				continue
+			for off := 0; off < n; off += seg {
+				packet(buf[off:min(off+seg, n)])
 			}
-			fwd.FromManager(buf[:n])
 		}
 	}()
 	return fwd

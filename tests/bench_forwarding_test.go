@@ -151,6 +151,7 @@ func BenchmarkForwarding(b *testing.B) {
 	}{
 		{"TCP, 1 stream", nil, false},
 		{"TCP, 8 streams", []string{"-P", "8"}, false},
+		{"TCP, 1 stream, down", []string{"-R"}, false},
 		{"UDP, 64-byte packets", []string{"-u", "-b", "0", "-l", "64"}, true},
 	} {
 		ours := run(cl, "10.92.0.2", c.args...)
@@ -186,6 +187,7 @@ func BenchmarkForwarding(b *testing.B) {
 	}{
 		{"DTLS: TCP, 1 stream", nil},
 		{"DTLS: TCP, 8 streams", []string{"-P", "8"}},
+		{"DTLS: TCP, 1 stream, down", []string{"-R"}},
 	} {
 		ours := run(cl, "10.92.0.2", c.args...)
 		fmt.Printf("%-22s %8.3f Gbit/s %22s %22s\n", c.name, ours.gbps, "", perGbit(ours.procCPU, ours.gbps)+" (host "+perGbit(ours.hostCPU, ours.gbps)+")")

@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -50,6 +51,7 @@ func GROSegment(oob []byte) int {
 // queued. A GSO is used by one goroutine at a time.
 type GSO struct {
 	conn *net.UDPConn
+	to   netip.AddrPort // on an unconnected socket, the destination
 	buf  []byte
 	seg  int  // the run's datagram size
 	n    int  // datagrams queued
@@ -63,11 +65,28 @@ func NewGSO(conn *net.UDPConn) *GSO {
 	return &GSO{conn: conn, buf: make([]byte, 0, 65507), oob: make([]byte, unix.CmsgSpace(2))}
 }
 
+// NewGSOTo returns a GSO that sends to to over conn, an unconnected UDP
+// socket.
+func NewGSOTo(conn *net.UDPConn, to netip.AddrPort) *GSO {
+	g := NewGSO(conn)
+	g.to = to
+	return g
+}
+
+func (g *GSO) write(p []byte) error {
+	var err error
+	if g.to.IsValid() {
+		_, err = g.conn.WriteToUDPAddrPort(p, g.to)
+	} else {
+		_, err = g.conn.Write(p)
+	}
+	return err
+}
+
 // Add queues p, sending the run before it if p cannot join it.
 func (g *GSO) Add(p []byte) error {
 	if g.off {
-		_, err := g.conn.Write(p)
-		return err
+		return g.write(p)
 	}
 	if g.n > 0 && (g.tail || len(p) > g.seg || len(g.buf)+len(p) > cap(g.buf) || g.n == 64) {
 		if err := g.Flush(); err != nil {
@@ -91,19 +110,23 @@ func (g *GSO) Flush() error {
 	}
 	var err error
 	if g.n == 1 {
-		_, err = g.conn.Write(g.buf)
+		err = g.write(g.buf)
 	} else {
 		h := (*unix.Cmsghdr)(unsafe.Pointer(&g.oob[0]))
 		h.Level, h.Type = unix.IPPROTO_UDP, unix.UDP_SEGMENT
 		h.SetLen(unix.CmsgLen(2))
 		*(*uint16)(unsafe.Pointer(&g.oob[unix.CmsgLen(0)])) = uint16(g.seg)
-		_, _, err = g.conn.WriteMsgUDP(g.buf, g.oob, nil)
+		if g.to.IsValid() {
+			_, _, err = g.conn.WriteMsgUDPAddrPort(g.buf, g.oob, g.to)
+		} else {
+			_, _, err = g.conn.WriteMsgUDP(g.buf, g.oob, nil)
+		}
 		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EIO) || errors.Is(err, unix.ENOPROTOOPT) || errors.Is(err, unix.EOPNOTSUPP) {
 			// A kernel without UDP GSO (before 4.18) or a device that
 			// cannot do it: from now on one write per datagram.
 			g.off, err = true, nil
 			for off := 0; off < len(g.buf); off += g.seg {
-				if _, werr := g.conn.Write(g.buf[off:min(off+g.seg, len(g.buf))]); werr != nil {
+				if werr := g.write(g.buf[off:min(off+g.seg, len(g.buf))]); werr != nil {
 					err = werr
 				}
 			}

@@ -20,9 +20,12 @@ type dataSender struct {
 	addr net.Addr
 	enc  *tunnel.Encoder
 	emit func([]byte) error // d.write, made once
-	// For a UDP peer: writes without an address conversion each.
+	// For a UDP peer: writes without an address conversion each, and
+	// queued frames sent as runs of equal size (UDP GSO).
 	udp *net.UDPConn
 	ap  netip.AddrPort
+	gso *transport.GSO
+	add func([]byte) error // d.gso.Add, made once
 }
 
 func newDataSender(conn net.PacketConn, addr net.Addr) *dataSender {
@@ -30,6 +33,8 @@ func newDataSender(conn net.PacketConn, addr net.Addr) *dataSender {
 	if u, ok := conn.(*net.UDPConn); ok {
 		if ap, ok := udpKey(addr); ok {
 			d.udp, d.ap = u, ap
+			d.gso = transport.NewGSOTo(u, ap)
+			d.add = d.gso.Add
 		}
 	}
 	d.emit = d.write
@@ -41,6 +46,26 @@ func (d *dataSender) Send(radio uint8, wlans wire.DestinationWLANs, frame []byte
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.enc.Encode(radio, wlans, frame, d.emit)
+}
+
+// Queue is Send for a frame of a batch: its packets may wait for Flush.
+func (d *dataSender) Queue(radio uint8, wlans wire.DestinationWLANs, frame []byte) error {
+	if d.gso == nil {
+		return d.Send(radio, wlans, frame)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.enc.Encode(radio, wlans, frame, d.add)
+}
+
+// Flush sends what Queue left waiting.
+func (d *dataSender) Flush() error {
+	if d.gso == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gso.Flush()
 }
 
 func (d *dataSender) write(p []byte) error {

@@ -36,9 +36,15 @@ type fwdTable struct {
 	ifaces  map[wlanKey]*fwdIface
 	clients map[mac48]*fwdClient
 	send    func(radio uint8, wlans wire.DestinationWLANs, frame []byte) error
+	// queue is send for the TAP's frames, which come in batches: their
+	// packets may wait for flush, at the end of the batch.
+	queue func(radio uint8, wlans wire.DestinationWLANs, frame []byte) error
+	flush func() error
 	// maxFrame is the largest frame the data channel carries unfragmented.
 	maxFrame int
 }
+
+type sendFunc = func(radio uint8, wlans wire.DestinationWLANs, frame []byte) error
 
 type mac48 [6]byte
 
@@ -83,7 +89,8 @@ type FlowCounters struct {
 }
 
 func newFwdTable(send func(uint8, wire.DestinationWLANs, []byte) error, maxFrame int) *fwdTable {
-	return &fwdTable{ifaces: map[wlanKey]*fwdIface{}, clients: map[mac48]*fwdClient{}, send: send, maxFrame: maxFrame}
+	return &fwdTable{ifaces: map[wlanKey]*fwdIface{}, clients: map[mac48]*fwdClient{}, send: send, queue: send,
+		flush: func() error { return nil }, maxFrame: maxFrame}
 }
 
 func macOf(b []byte) (m mac48) { copy(m[:], b); return m }
@@ -262,7 +269,7 @@ func (t *fwdTable) fromClient(radio uint8, frame []byte) bool {
 	}
 	f.tap.Deliver(frame, vlan)
 	if c2c {
-		t.groupLocked(f, vlan, frame, cl)
+		t.groupLocked(f, vlan, frame, cl, t.send)
 	}
 	return true
 }
@@ -270,12 +277,12 @@ func (t *fwdTable) fromClient(radio uint8, frame []byte) bool {
 // groupLocked sends a group frame of VLAN vlan to the interface's clients
 // of that VLAN, except from; t.mu is read-held. frame's destination is
 // rewritten while unicast copies go, and restored.
-func (t *fwdTable) groupLocked(f *fwdIface, vlan uint16, frame []byte, from *fwdClient) bool {
+func (t *fwdTable) groupLocked(f *fwdIface, vlan uint16, frame []byte, from *fwdClient, send sendFunc) bool {
 	if f.own == 0 {
 		if vlan != f.vlan {
 			return false
 		}
-		return t.send(f.key.radio, tunnel.WLANBit(f.key.wlan), frame) == nil
+		return send(f.key.radio, tunnel.WLANBit(f.key.wlan), frame) == nil
 	}
 	var dst mac48
 	copy(dst[:], frame[0:6])
@@ -285,7 +292,7 @@ func (t *fwdTable) groupLocked(f *fwdIface, vlan uint16, frame []byte, from *fwd
 			continue
 		}
 		copy(frame[0:6], m[:])
-		if t.send(f.key.radio, tunnel.WLANBit(f.key.wlan), frame) == nil {
+		if send(f.key.radio, tunnel.WLANBit(f.key.wlan), frame) == nil {
 			cl.txPackets.Add(1)
 			cl.txBytes.Add(uint64(len(frame)))
 			sent = true
@@ -304,6 +311,9 @@ type tapBinding struct {
 
 // errNotForwarded: the frame has no client to go to.
 var errNotForwarded = errors.New("no client of this interface and VLAN")
+
+// Flush implements dataplane.Flusher: a batch of the TAP's frames ended.
+func (b *tapBinding) Flush() error { return b.t.flush() }
 
 // Send implements dataplane.Sender. frame may be modified.
 func (b *tapBinding) Send(frame []byte) error {
@@ -328,7 +338,7 @@ func (b *tapBinding) Send(frame []byte) error {
 		return errNotForwarded
 	}
 	if frame[0]&1 != 0 {
-		if !t.groupLocked(f, vlan, frame, nil) {
+		if !t.groupLocked(f, vlan, frame, nil, t.queue) {
 			return errNotForwarded
 		}
 		return nil
@@ -337,7 +347,7 @@ func (b *tapBinding) Send(frame []byte) error {
 	if cl == nil || !cl.admitted || f.vlanOf(cl) != vlan {
 		return errNotForwarded
 	}
-	if err := t.send(f.key.radio, tunnel.WLANBit(f.key.wlan), frame); err != nil {
+	if err := t.queue(f.key.radio, tunnel.WLANBit(f.key.wlan), frame); err != nil {
 		return err
 	}
 	cl.txPackets.Add(1)

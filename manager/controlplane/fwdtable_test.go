@@ -189,6 +189,7 @@ func TestFwdTableFollowsClientsAndBindings(t *testing.T) {
 func TestFwdTableAllocatesNothing(t *testing.T) {
 	l := newFwdLab(10, true)
 	l.t.send = func(uint8, wire.DestinationWLANs, []byte) error { return nil }
+	l.t.queue = l.t.send
 	l.tap = nil
 	l.t.ifaces[wlanKey{0, 1}].tap = discardTAP{}
 	up := frameOf(macB, macA, string(make([]byte, 1400)))

@@ -225,6 +225,7 @@ func (c *session) dataSeen(conn net.PacketConn, addr net.Addr, index bool) {
 		c.sender = newDataSender(conn, addr)
 		c.reasm = tunnel.NewReassembler()
 		c.ft = newFwdTable(c.sender.Send, transport.DataMTUOf(conn, addr)-tunnel.HeaderLenWLANs)
+		c.ft.queue, c.ft.flush = c.sender.Queue, c.sender.Flush
 		for mac, r := range c.stations {
 			if m, err := net.ParseMAC(mac); err == nil {
 				c.ft.place(macOf(m), wlanKey{r.RadioID, r.WLANID})

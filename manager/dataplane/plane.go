@@ -20,6 +20,15 @@ type Sender interface {
 	Send(frame []byte) error
 }
 
+// Flusher is a Sender that may hold frames of a batch back: the Port
+// calls Flush after each batch it read from the TAP.
+type Flusher interface {
+	Flush() error
+}
+
+// maxBatch bounds the frames a Port reads from its TAP in one go.
+const maxBatch = 64
+
 // Counters are a Port's frames since it was created: rx from the CAP (the
 // clients' frames), tx to the CAP, and frames dropped either way.
 type Counters struct {
@@ -207,12 +216,13 @@ func (port *Port) Deliver(frame []byte, vlan uint16) {
 }
 
 // readLoop sends what the TAP's side (the bridge, the manager's own stack)
-// transmits to the CAP serving the interface.
+// transmits to the CAP serving the interface: each frame it waited for
+// and those already queued behind it (up to a batch), then a Flush.
 func (port *Port) readLoop() {
 	defer close(port.done)
 	buf := make([]byte, 65536)
 	for {
-		n, err := port.tap.Read(buf)
+		n, err := port.tap.read(buf, true)
 		if err != nil {
 			if !errors.Is(err, os.ErrClosed) {
 				port.log.Warn("tap read failed", "err", err)
@@ -222,15 +232,30 @@ func (port *Port) readLoop() {
 		port.mu.Lock()
 		s := port.sender
 		port.mu.Unlock()
-		if s == nil || n > tunnel.MaxFrame+4 {
-			port.drops.Add(1)
-			continue
+		port.toCAP(s, buf[:n])
+		for i := 1; i < maxBatch; i++ {
+			if n, err = port.tap.read(buf, false); err != nil || n == 0 {
+				break
+			}
+			port.toCAP(s, buf[:n])
 		}
-		if err := s.Send(buf[:n]); err != nil {
-			port.drops.Add(1)
-			continue
+		if f, ok := s.(Flusher); ok {
+			if err := f.Flush(); err != nil {
+				port.drops.Add(1)
+			}
 		}
-		port.txPackets.Add(1)
-		port.txBytes.Add(uint64(n))
 	}
+}
+
+func (port *Port) toCAP(s Sender, frame []byte) {
+	if s == nil || len(frame) > tunnel.MaxFrame+4 {
+		port.drops.Add(1)
+		return
+	}
+	if err := s.Send(frame); err != nil {
+		port.drops.Add(1)
+		return
+	}
+	port.txPackets.Add(1)
+	port.txBytes.Add(uint64(len(frame)))
 }

@@ -3,6 +3,7 @@ package dataplane
 import (
 	"fmt"
 	"os"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -12,6 +13,7 @@ import (
 type tap struct {
 	name string
 	f    *os.File
+	rc   syscall.RawConn
 }
 
 // openTAP creates the TAP interface name (IFF_TAP, no packet information)
@@ -38,7 +40,13 @@ func openTAP(name string) (*tap, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("tap %s: %w", name, err)
 	}
-	return &tap{name: name, f: os.NewFile(uintptr(fd), "/dev/net/tun:"+name)}, nil
+	f := os.NewFile(uintptr(fd), "/dev/net/tun:"+name)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("tap %s: %w", name, err)
+	}
+	return &tap{name: name, f: f, rc: rc}, nil
 }
 
 // setCarrier turns the TAP's carrier on or off (TUNSETCARRIER), which is
@@ -67,6 +75,24 @@ func (t *tap) setCarrier(on bool) error {
 	return nil
 }
 
-func (t *tap) Read(b []byte) (int, error)  { return t.f.Read(b) }
+// read reads one frame: waiting for one when block, else returning 0 at
+// once when none is queued.
+func (t *tap) read(b []byte, block bool) (int, error) {
+	if block {
+		return t.f.Read(b)
+	}
+	var n int
+	var rerr error
+	if err := t.rc.Read(func(fd uintptr) bool {
+		n, rerr = unix.Read(int(fd), b)
+		return true
+	}); err != nil {
+		return 0, err
+	}
+	if rerr == unix.EAGAIN {
+		return 0, nil
+	}
+	return n, rerr
+}
 func (t *tap) Write(b []byte) (int, error) { return t.f.Write(b) }
 func (t *tap) Close() error                { return t.f.Close() }
