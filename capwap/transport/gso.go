@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -57,12 +58,21 @@ type GSO struct {
 	n    int  // datagrams queued
 	tail bool // the last one queued was short: the run is closed
 	oob  []byte
-	off  bool // the kernel refused UDP_SEGMENT: one write per datagram
+	off  bool    // the kernel refused UDP_SEGMENT: one write per datagram
+	bp   *[]byte // buf's pool entry, while a run is queued
 }
+
+// gsoMax is the most a run carries: a UDP datagram's largest payload.
+const gsoMax = 65507
+
+// gsoBuffers lend runs their buffer from Add to Flush, so that a manager
+// with 20,000 sessions holds one per sender sending at the moment, not one
+// per session.
+var gsoBuffers = sync.Pool{New: func() any { b := make([]byte, 0, gsoMax); return &b }}
 
 // NewGSO returns a GSO for conn, a connected UDP socket.
 func NewGSO(conn *net.UDPConn) *GSO {
-	return &GSO{conn: conn, buf: make([]byte, 0, 65507), oob: make([]byte, unix.CmsgSpace(2))}
+	return &GSO{conn: conn, oob: make([]byte, unix.CmsgSpace(2))}
 }
 
 // NewGSOTo returns a GSO that sends to to over conn, an unconnected UDP
@@ -94,6 +104,11 @@ func (g *GSO) Add(p []byte) error {
 		}
 	}
 	if g.n == 0 {
+		if len(p) > gsoMax {
+			return g.write(p)
+		}
+		g.bp = gsoBuffers.Get().(*[]byte)
+		g.buf = (*g.bp)[:0]
 		g.seg = len(p)
 	} else if len(p) < g.seg {
 		g.tail = true
@@ -132,6 +147,8 @@ func (g *GSO) Flush() error {
 			}
 		}
 	}
-	g.buf, g.n, g.tail = g.buf[:0], 0, false
+	*g.bp = g.buf[:0]
+	gsoBuffers.Put(g.bp)
+	g.bp, g.buf, g.n, g.tail = nil, nil, 0, false
 	return err
 }
