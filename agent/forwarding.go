@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"net"
 	"slices"
 
@@ -59,7 +60,7 @@ func (a *Agent) startForwarding(ctx context.Context, data net.PacketConn, dataAd
 				n, _, err = data.ReadFrom(buf)
 			}
 			if err != nil {
-				if ctx.Err() != nil {
+				if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 					return
 				}
 				continue

@@ -267,7 +267,11 @@ func status(args []string, stdout, stderr io.Writer) int {
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "state: %s (since %s)\nidentity: %s\nbase-mac: %s\n", st.State, st.Since.Format(time.RFC3339), st.Identity, st.BaseMAC)
 	if st.Manager != "" {
-		fmt.Fprintf(&out, "manager: %s at %s (%s, found by %s, common name %s)\n", st.Manager, st.ManagerAddress, st.Transport, st.DiscoveredVia, st.ManagerCN)
+		transport := st.Transport
+		if st.DataChannel != "" {
+			transport += ", data channel " + st.DataChannel
+		}
+		fmt.Fprintf(&out, "manager: %s at %s (%s, found by %s, common name %s)\n", st.Manager, st.ManagerAddress, transport, st.DiscoveredVia, st.ManagerCN)
 	}
 	if st.ManagerKey != "" {
 		fmt.Fprintf(&out, "manager key sha256: %s\n", st.ManagerKey)
