@@ -63,9 +63,10 @@ type Forwarder struct {
 }
 
 type port struct {
-	w    WLAN
-	pc   frameConn
-	done chan struct{}
+	w     WLAN
+	pc    frameConn
+	done  chan struct{}
+	write func(frame []byte) error // frameWriter(pc), set by add
 }
 
 // frameConn is a raw socket on one interface: whole Ethernet frames.
@@ -162,6 +163,7 @@ func (f *Forwarder) open(w WLAN) (*port, error) {
 
 // add starts carrying p's frames.
 func (f *Forwarder) add(p *port) {
+	p.write = frameWriter(p.pc)
 	f.mu.Lock()
 	f.ports[p.w] = p
 	f.mu.Unlock()
@@ -248,6 +250,32 @@ func (f *Forwarder) toManagerFrame(p *port, frame []byte, emit func([]byte) erro
 	f.toManager.Add(1)
 }
 
+// frameWriter returns a function that sends a frame out of pc's
+// interface. On a raw socket bound to the interface it is write(2): no
+// address to build per frame.
+func frameWriter(pc frameConn) func([]byte) error {
+	var rc syscall.RawConn
+	if sc, ok := pc.(syscall.Conn); ok {
+		rc, _ = sc.SyscallConn()
+	}
+	if rc == nil {
+		return func(frame []byte) error {
+			_, err := pc.WriteTo(frame, &packet.Addr{HardwareAddr: frame[0:6]})
+			return err
+		}
+	}
+	return func(frame []byte) error {
+		var werr error
+		if err := rc.Write(func(fd uintptr) bool {
+			_, werr = unix.Write(int(fd), frame)
+			return werr != unix.EAGAIN
+		}); err != nil {
+			return err
+		}
+		return werr
+	}
+}
+
 // frameReader returns a function that reads one frame of pc into buf:
 // waiting for one when block, else returning 0 at once when none is
 // queued. On a raw socket it reads with read(2), which allocates nothing.
@@ -311,7 +339,7 @@ func (f *Forwarder) FromManager(pkt []byte) bool {
 		if w.Radio != h.RadioID || h.WLANs&tunnel.WLANBit(w.ID) == 0 {
 			continue
 		}
-		if _, err := p.pc.WriteTo(frame, &packet.Addr{HardwareAddr: frame[0:6]}); err == nil {
+		if p.write(frame) == nil {
 			sent = true
 		}
 	}
