@@ -209,3 +209,27 @@ func TestFwdTableAllocatesNothing(t *testing.T) {
 type discardTAP struct{}
 
 func (discardTAP) Deliver([]byte, uint16) {}
+
+// FuzzFwdTableFrames: any bytes from a client or from the TAP, tagged or
+// not, are decided without a panic, and what is sent on is a whole frame
+// of the clients' interface.
+func FuzzFwdTableFrames(f *testing.F) {
+	f.Add(frameOf(bcast, macA, "x"), true)
+	f.Add(tagged(frameOf(macB, macC, "y"), 10), false)
+	f.Add([]byte{0x81, 0x00}, false)
+	f.Add(append(make([]byte, 12), 0x81, 0x00, 0x0f), false)
+	f.Fuzz(func(t *testing.T, frame []byte, fromClient bool) {
+		l := newFwdLab(10, true)
+		l.t.admit(macB, 20, nil)
+		if fromClient {
+			l.t.fromClient(0, frame)
+		} else {
+			_ = l.b.Send(frame)
+		}
+		for _, s := range l.sent {
+			if len(s.frame) < 14 || s.wlans != tunnel.WLANBit(1) {
+				t.Fatalf("sent %d bytes to WLANs %#x", len(s.frame), s.wlans)
+			}
+		}
+	})
+}
