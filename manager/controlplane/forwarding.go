@@ -41,7 +41,8 @@ func newDataSender(conn net.PacketConn, addr net.Addr) *dataSender {
 	return d
 }
 
-// Send implements dataplane.Sender.
+// Send sends one frame to the CAP at once (a client's frame sent back to
+// another client); the TAP's frames go through Queue and Flush.
 func (d *dataSender) Send(radio uint8, wlans wire.DestinationWLANs, frame []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
