@@ -294,20 +294,7 @@ func frameReader(pc frameConn, buf []byte) func(block bool) (int, error) {
 			return n, err
 		}
 	}
-	return func(block bool) (int, error) {
-		var n int
-		var err error
-		if rerr := rc.Read(func(fd uintptr) bool {
-			n, err = unix.Read(int(fd), buf)
-			return !block || err != unix.EAGAIN
-		}); rerr != nil {
-			return 0, rerr
-		}
-		if err == unix.EAGAIN {
-			return 0, nil
-		}
-		return n, err
-	}
+	return func(block bool) (int, error) { return transport.ReadPacket(rc, buf, block) }
 }
 
 // FromManager takes one data-channel packet that is not a keep-alive and

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/capstan-wifi/capstan/capwap/transport"
 )
 
 // tap is one TAP interface: frames in and out through /dev/net/tun.
@@ -81,18 +83,7 @@ func (t *tap) read(b []byte, block bool) (int, error) {
 	if block {
 		return t.f.Read(b)
 	}
-	var n int
-	var rerr error
-	if err := t.rc.Read(func(fd uintptr) bool {
-		n, rerr = unix.Read(int(fd), b)
-		return true
-	}); err != nil {
-		return 0, err
-	}
-	if rerr == unix.EAGAIN {
-		return 0, nil
-	}
-	return n, rerr
+	return transport.ReadPacket(t.rc, b, false)
 }
 func (t *tap) Write(b []byte) (int, error) { return t.f.Write(b) }
 func (t *tap) Close() error                { return t.f.Close() }
