@@ -8,6 +8,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/capstan-wifi/capstan/internal/limit"
+	"github.com/capstan-wifi/capstan/internal/offload"
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/tunnel"
@@ -83,7 +84,7 @@ const (
 func (s *Server) serveData(ctx context.Context, l *listener) {
 	buf := make([]byte, 65536)
 	oob := make([]byte, 64)
-	d := &dataReader{s: s, l: l, warn: transport.NewLogLimiter(s.cfg.Logger, warnInterval)}
+	d := &dataReader{s: s, l: l, warn: transport.NewLogLimiter(s.cfg.Logger, warnInterval), co: offload.NewCoalescer()}
 	d.udp, _ = l.data.(*net.UDPConn)
 	// UDP GRO: the kernel hands over a CAP's run of equal-size datagrams
 	// (what a CAP sending with UDP GSO makes) in one read.
@@ -119,11 +120,13 @@ func (s *Server) serveData(ctx context.Context, l *listener) {
 		}
 		if seg <= 0 || seg >= n {
 			d.packet(ctx, buf[:n])
-			continue
+		} else {
+			for off := 0; off < n; off += seg {
+				d.packet(ctx, buf[off:min(off+seg, n)])
+			}
 		}
-		for off := 0; off < n; off += seg {
-			d.packet(ctx, buf[off:min(off+seg, n)])
-		}
+		_ = d.co.Flush() // a TAP that fails counts its own drops
+
 	}
 }
 
@@ -133,8 +136,9 @@ type dataReader struct {
 	l    *listener
 	warn *transport.LogLimiter
 	udp  *net.UDPConn
-	ap   netip.AddrPort // the sender, on UDP
-	addr net.Addr       // the sender, made from ap only when needed
+	co   *offload.Coalescer // merges each read's TCP segments for the TAPs
+	ap   netip.AddrPort     // the sender, on UDP
+	addr net.Addr           // the sender, made from ap only when needed
 }
 
 func (d *dataReader) sender() net.Addr {
@@ -160,7 +164,7 @@ func (d *dataReader) packet(ctx context.Context, pkt []byte) {
 		} else {
 			c = s.byData.byAddr(d.addr)
 		}
-		if c == nil || !c.fromCAP(pkt) {
+		if c == nil || !c.fromCAP(pkt, d.co) {
 			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
 		}
 		return

@@ -74,7 +74,7 @@ func (s *Server) serveDTLSData(ctx context.Context, l *listener, peer *transport
 		pkt := buf[:n]
 		p, err := wire.ParseData(pkt)
 		if err != nil || p.KeepAlive == nil {
-			if bound == nil || !bound.fromCAP(pkt) {
+			if bound == nil || !bound.fromCAP(pkt, nil) {
 				s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
 			}
 			continue

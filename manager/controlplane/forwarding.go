@@ -9,6 +9,7 @@ import (
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/tunnel"
 	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/internal/offload"
 	"github.com/capstan-wifi/capstan/manager/provision"
 )
 
@@ -178,8 +179,10 @@ func (c *session) unbindAll() {
 }
 
 // fromCAP takes one data-channel packet that is not a keep-alive: a client's
-// frame, whole or in fragments, for the fwdTable to decide.
-func (c *session) fromCAP(pkt []byte) bool {
+// frame, whole or in fragments, for the fwdTable to decide. Frames for a
+// TAP go through co (nil: written at once), which the caller flushes after
+// its batch.
+func (c *session) fromCAP(pkt []byte, co *offload.Coalescer) bool {
 	h, payload, err := tunnel.Decode(pkt)
 	if err != nil {
 		return false
@@ -190,5 +193,5 @@ func (c *session) fromCAP(pkt []byte) bool {
 			return err == nil
 		}
 	}
-	return c.ft.fromClient(h.RadioID, payload)
+	return c.ft.fromClient(h.RadioID, payload, co)
 }

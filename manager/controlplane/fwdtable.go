@@ -8,6 +8,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/capwap/tunnel"
 	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/internal/offload"
 )
 
 // fwdTable is one session's manager-forwarding state: the interfaces bound
@@ -62,9 +63,9 @@ type fwdIface struct {
 }
 
 // tapPort is where a bound interface's clients' frames go: the TAP's
-// Deliver, tagged with vlan unless it is 0.
+// Deliver, tagged with vlan unless it is 0, through co unless it is nil.
 type tapPort interface {
-	Deliver(frame []byte, vlan uint16)
+	Deliver(frame []byte, vlan uint16, co *offload.Coalescer)
 }
 
 // fwdClient is a client of a manager-forwarded WLAN.
@@ -234,8 +235,9 @@ func (f *fwdIface) c2cOf(cl *fwdClient) bool {
 }
 
 // fromClient decides a whole frame a client sent on radio: to the
-// interface's TAP, back to the CAP for another client, or dropped (false).
-func (t *fwdTable) fromClient(radio uint8, frame []byte) bool {
+// interface's TAP (through co unless it is nil), back to the CAP for
+// another client, or dropped (false).
+func (t *fwdTable) fromClient(radio uint8, frame []byte, co *offload.Coalescer) bool {
 	if len(frame) < 14 {
 		return false
 	}
@@ -264,10 +266,10 @@ func (t *fwdTable) fromClient(radio uint8, frame []byte) bool {
 			peer.txBytes.Add(uint64(len(frame)))
 			return true
 		}
-		f.tap.Deliver(frame, vlan)
+		f.tap.Deliver(frame, vlan, co)
 		return true
 	}
-	f.tap.Deliver(frame, vlan)
+	f.tap.Deliver(frame, vlan, co)
 	if c2c {
 		t.groupLocked(f, vlan, frame, cl, t.send)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/capwap/tunnel"
 	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/internal/offload"
 )
 
 type sentFrame struct {
@@ -17,7 +18,7 @@ type sentFrame struct {
 
 type fakeTAP struct{ got []sentFrame } // vlan in radio's place
 
-func (f *fakeTAP) Deliver(frame []byte, vlan uint16) {
+func (f *fakeTAP) Deliver(frame []byte, vlan uint16, _ *offload.Coalescer) {
 	f.got = append(f.got, sentFrame{radio: uint8(vlan), frame: append([]byte(nil), frame...)})
 }
 
@@ -67,7 +68,7 @@ func tagged(f []byte, vlan uint16) []byte {
 func TestFwdTableFromClients(t *testing.T) {
 	l := newFwdLab(10, false)
 	up := frameOf(bcast, macA, "dhcp discover")
-	if !l.t.fromClient(0, up) || len(l.tap.got) != 1 || l.tap.got[0].radio != 10 || !bytes.Equal(l.tap.got[0].frame, up) {
+	if !l.t.fromClient(0, up, nil) || len(l.tap.got) != 1 || l.tap.got[0].radio != 10 || !bytes.Equal(l.tap.got[0].frame, up) {
 		t.Fatalf("A's broadcast: tap got %+v, want it once in VLAN 10", l.tap.got)
 	}
 	if len(l.sent) != 0 {
@@ -75,15 +76,15 @@ func TestFwdTableFromClients(t *testing.T) {
 	}
 	// A client that did not associate on this radio, or was not admitted
 	// yet, sends nothing through.
-	if l.t.fromClient(1, frameOf(bcast, macA, "x")) {
+	if l.t.fromClient(1, frameOf(bcast, macA, "x"), nil) {
 		t.Error("a frame from A on radio 1 (A is on radio 0) was accepted")
 	}
 	l.t.place(macC, wlanKey{0, 1})
-	if l.t.fromClient(0, frameOf(bcast, macC, "x")) {
+	if l.t.fromClient(0, frameOf(bcast, macC, "x"), nil) {
 		t.Error("a frame from C before its access-list verdict was accepted")
 	}
 	// A to B with client-to-client off: dropped, counted against A.
-	l.t.fromClient(0, frameOf(macB, macA, "to b"))
+	l.t.fromClient(0, frameOf(macB, macA, "to b"), nil)
 	if len(l.sent) != 0 || len(l.tap.got) != 1 {
 		t.Fatalf("A→B with client-to-client=no went somewhere: sent %d, tap %d", len(l.sent), len(l.tap.got))
 	}
@@ -93,7 +94,7 @@ func TestFwdTableFromClients(t *testing.T) {
 	// The access list lets A talk to its peers: A→B goes back to the CAP.
 	yes := true
 	l.t.admit(macA, 0, &yes)
-	l.t.fromClient(0, frameOf(macB, macA, "to b"))
+	l.t.fromClient(0, frameOf(macB, macA, "to b"), nil)
 	if len(l.sent) != 1 || l.sent[0].wlans != tunnel.WLANBit(1) || !bytes.Equal(l.sent[0].frame[:6], macB[:]) {
 		t.Fatalf("A→B allowed: sent %+v", l.sent)
 	}
@@ -101,7 +102,7 @@ func TestFwdTableFromClients(t *testing.T) {
 		t.Errorf("B's tx counter %d, want 1", fc.TxPackets)
 	}
 	// Its broadcast goes to the TAP and back to the WLAN.
-	l.t.fromClient(0, frameOf(bcast, macA, "arp"))
+	l.t.fromClient(0, frameOf(bcast, macA, "arp"), nil)
 	if len(l.sent) != 2 || len(l.tap.got) != 2 {
 		t.Fatalf("A's broadcast with client-to-client: sent %d tap %d, want 2 and 2", len(l.sent), len(l.tap.got))
 	}
@@ -110,7 +111,7 @@ func TestFwdTableFromClients(t *testing.T) {
 func TestFwdTableVLANs(t *testing.T) {
 	l := newFwdLab(10, false)
 	l.t.admit(macB, 20, nil) // the access list puts B in VLAN 20
-	l.t.fromClient(0, frameOf(bcast, macB, "b"))
+	l.t.fromClient(0, frameOf(bcast, macB, "b"), nil)
 	if got := l.tap.got[0].radio; got != 20 {
 		t.Fatalf("B's frame tagged %d, want 20", got)
 	}
@@ -163,14 +164,14 @@ func TestFwdTableFollowsClientsAndBindings(t *testing.T) {
 	l := newFwdLab(0, true)
 	// B roams to WLAN 2, which is not manager-forwarded here.
 	l.t.place(macB, wlanKey{0, 2})
-	if l.t.fromClient(0, frameOf(bcast, macB, "x")) {
+	if l.t.fromClient(0, frameOf(bcast, macB, "x"), nil) {
 		t.Error("B's frame on an unbound WLAN was accepted")
 	}
 	if err := l.b.Send(frameOf(macB, macC, "x")); err == nil {
 		t.Error("a frame for B went to cap1 after B left it")
 	}
 	l.t.drop(macA)
-	if l.t.fromClient(0, frameOf(bcast, macA, "x")) {
+	if l.t.fromClient(0, frameOf(bcast, macA, "x"), nil) {
 		t.Error("a dropped client's frame was accepted")
 	}
 	// A binding replaced by another interface's stops sending.
@@ -181,7 +182,7 @@ func TestFwdTableFollowsClientsAndBindings(t *testing.T) {
 		t.Error("the old binding still sends after the WLAN was bound to another interface")
 	}
 	l.t.unbind(wlanKey{0, 1})
-	if l.t.fromClient(0, frameOf(bcast, macA, "x")) {
+	if l.t.fromClient(0, frameOf(bcast, macA, "x"), nil) {
 		t.Error("a frame was accepted on an unbound WLAN")
 	}
 }
@@ -196,7 +197,7 @@ func TestFwdTableAllocatesNothing(t *testing.T) {
 	down := tagged(frameOf(macA, macC, string(make([]byte, 1400))), 10)
 	buf := make([]byte, len(down))
 	if n := testing.AllocsPerRun(1000, func() {
-		l.t.fromClient(0, up)
+		l.t.fromClient(0, up, nil)
 		copy(buf, down)
 		if err := l.b.Send(buf); err != nil {
 			t.Fatal(err)
@@ -208,7 +209,7 @@ func TestFwdTableAllocatesNothing(t *testing.T) {
 
 type discardTAP struct{}
 
-func (discardTAP) Deliver([]byte, uint16) {}
+func (discardTAP) Deliver([]byte, uint16, *offload.Coalescer) {}
 
 // FuzzFwdTableFrames: any bytes from a client or from the TAP, tagged or
 // not, are decided without a panic, and what is sent on is a whole frame
@@ -222,7 +223,7 @@ func FuzzFwdTableFrames(f *testing.F) {
 		l := newFwdLab(10, true)
 		l.t.admit(macB, 20, nil)
 		if fromClient {
-			l.t.fromClient(0, frame)
+			l.t.fromClient(0, frame, nil)
 		} else {
 			_ = l.b.Send(frame)
 		}

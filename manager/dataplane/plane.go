@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/capstan-wifi/capstan/capwap/tunnel"
+	"github.com/capstan-wifi/capstan/internal/offload"
 )
 
 // Sender takes one frame the TAP transmitted (its VLAN tag, if any,
@@ -51,7 +52,7 @@ type Port struct {
 	sender Sender
 
 	wmu  sync.Mutex
-	wbuf [tunnel.MaxFrame + 4]byte // a frame being tagged for the TAP
+	wbuf [offload.VirtioHdrLen + tunnel.MaxFrame + 4]byte // a frame being tagged for the TAP
 
 	rxPackets, rxBytes, txPackets, txBytes, drops atomic.Uint64
 	done                                          chan struct{}
@@ -191,28 +192,58 @@ func (port *Port) Counters() Counters {
 }
 
 // Deliver hands a client's frame from the CAP to the TAP, with an 802.1Q
-// tag for vlan unless it is 0.
-func (port *Port) Deliver(frame []byte, vlan uint16) {
+// tag for vlan unless it is 0. With co (and a TAP that takes virtio-net
+// headers) the frame may wait in co, merged with others of its TCP flow,
+// until co is flushed; frame is copied either way.
+func (port *Port) Deliver(frame []byte, vlan uint16, co *offload.Coalescer) {
 	if len(frame) < 14 || len(frame) > tunnel.MaxFrame {
 		port.drops.Add(1)
 		return
 	}
-	out := frame
-	if vlan != 0 {
-		port.wmu.Lock()
-		defer port.wmu.Unlock()
-		out = port.wbuf[:len(frame)+4]
-		copy(out, frame[:12])
-		binary.BigEndian.PutUint16(out[12:], 0x8100)
-		binary.BigEndian.PutUint16(out[14:], vlan&0x0fff)
-		copy(out[16:], frame[12:])
+	h := 0
+	if port.tap.vnet {
+		h = offload.VirtioHdrLen
 	}
-	if _, err := port.tap.Write(out); err != nil {
+	port.wmu.Lock()
+	defer port.wmu.Unlock()
+	out := port.wbuf[:h+len(frame)]
+	if vlan != 0 {
+		out = port.wbuf[:h+len(frame)+4]
+		copy(out[h:], frame[:12])
+		binary.BigEndian.PutUint16(out[h+12:], 0x8100)
+		binary.BigEndian.PutUint16(out[h+14:], vlan&0x0fff)
+		copy(out[h+16:], frame[12:])
+	} else if h > 0 {
+		copy(out[h:], frame)
+	}
+	var err error
+	switch {
+	case h > 0 && co != nil:
+		err = co.Add(port, out[h:])
+	case h > 0:
+		offload.VirtioHdr{}.Encode(out)
+		_, err = port.tap.Write(out)
+	case vlan != 0:
+		_, err = port.tap.Write(out)
+	default:
+		_, err = port.tap.Write(frame)
+	}
+	if err != nil {
 		port.drops.Add(1)
 		return
 	}
 	port.rxPackets.Add(1)
-	port.rxBytes.Add(uint64(len(out)))
+	port.rxBytes.Add(uint64(len(out) - h))
+}
+
+// WriteVirtio writes a frame with its virtio-net header to the TAP: a
+// Coalescer's output. A failed write counts one drop.
+func (port *Port) WriteVirtio(pkt []byte) error {
+	if _, err := port.tap.Write(pkt); err != nil {
+		port.drops.Add(1)
+		return err
+	}
+	return nil
 }
 
 // readLoop sends what the TAP's side (the bridge, the manager's own stack)
@@ -220,7 +251,19 @@ func (port *Port) Deliver(frame []byte, vlan uint16) {
 // and those already queued behind it (up to a batch), then a Flush.
 func (port *Port) readLoop() {
 	defer close(port.done)
-	buf := make([]byte, 65536)
+	buf := make([]byte, offload.VirtioHdrLen+65536)
+	scratch := make([]byte, 65536) // a segment cut from a TSO frame
+	var s Sender
+	emit := func(frame []byte) { port.toCAP(s, frame) }
+	toCAP := func(b []byte) {
+		if !port.tap.vnet {
+			port.toCAP(s, b)
+			return
+		}
+		if err := offload.Segment(b, scratch, emit); err != nil {
+			port.drops.Add(1)
+		}
+	}
 	for {
 		n, err := port.tap.read(buf, true)
 		if err != nil {
@@ -230,14 +273,14 @@ func (port *Port) readLoop() {
 			return
 		}
 		port.mu.Lock()
-		s := port.sender
+		s = port.sender
 		port.mu.Unlock()
-		port.toCAP(s, buf[:n])
+		toCAP(buf[:n])
 		for i := 1; i < maxBatch; i++ {
 			if n, err = port.tap.read(buf, false); err != nil || n == 0 {
 				break
 			}
-			port.toCAP(s, buf[:n])
+			toCAP(buf[:n])
 		}
 		if f, ok := s.(Flusher); ok {
 			if err := f.Flush(); err != nil {

@@ -151,7 +151,7 @@ func TestPlane(t *testing.T) {
 		// From the CAP: the kernel receives it, with the VLAN tag (its
 		// rx counter counts the 4 bytes).
 		frame := append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 0xa, 0x88, 0xb6}, bytes.Repeat([]byte{7}, 50)...)
-		port.Deliver(frame, 10)
+		port.Deliver(frame, 10, nil)
 		_ = raw.SetReadDeadline(time.Now().Add(5 * time.Second))
 		buf := make([]byte, 2048)
 		for {
