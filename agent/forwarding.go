@@ -36,7 +36,19 @@ func (a *Agent) startForwarding(ctx context.Context, data net.PacketConn, dataAd
 		if udp != nil && transport.EnableGRO(udp.UDPConn) != nil {
 			udp = nil
 		}
+		rc, _ := data.(*transport.RecordConn)
+		if rc != nil {
+			if transport.EnableGRO(rc.UDP()) != nil {
+				rc = nil // its ReadFrom opens one datagram at a time
+			}
+		}
 		packet := func(pkt []byte) {
+			if rc != nil {
+				var err error
+				if pkt, err = rc.Open(pkt); err != nil {
+					return
+				}
+			}
 			h, _, err := tunnel.Decode(pkt)
 			if err != nil {
 				return
@@ -50,13 +62,20 @@ func (a *Agent) startForwarding(ctx context.Context, data net.PacketConn, dataAd
 		for {
 			var n, seg int
 			var err error
-			if udp != nil {
+			switch {
+			case udp != nil || rc != nil:
+				var u *net.UDPConn
+				if rc != nil {
+					u = rc.UDP()
+				} else {
+					u = udp.UDPConn
+				}
 				var oobn int
-				n, oobn, _, _, err = udp.ReadMsgUDP(buf, oob)
+				n, oobn, _, _, err = u.ReadMsgUDP(buf, oob)
 				if err == nil {
 					seg = transport.GROSegment(oob[:oobn])
 				}
-			} else {
+			default:
 				n, _, err = data.ReadFrom(buf)
 			}
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -277,16 +278,36 @@ func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID, d
 	default:
 		return nil, nil, fmt.Errorf("data channel: unsupported address %v", c.addr)
 	}
+	// On UDP the handshake runs on a copy of the socket (fast), so that the
+	// socket outlives pion when the channel moves to the fast record path.
+	var fast *fastHandoff
 	if dtlsConfig != nil {
-		mux := transport.NewMux(conn, transport.MuxConfig{Logger: a.cfg.Logger})
+		muxConn := conn
+		if u, ok := conn.(*transport.ConnectedUDP); ok {
+			if dup, err := u.Dup(); err == nil {
+				fast = &fastHandoff{udp: u, dup: dup}
+				muxConn = dup
+			}
+		}
+		mux := transport.NewMux(muxConn, transport.MuxConfig{Logger: a.cfg.Logger})
 		peer := mux.Dial(dst)
 		dc, err := transport.Dial(ctx, peer, *dtlsConfig)
 		if err != nil {
 			peer.Close()
 			mux.Close()
+			if fast != nil {
+				fast.udp.Close()
+			}
 			return nil, nil, fmt.Errorf("DTLS data channel: %w", err)
 		}
-		conn = transport.NewDataConn(dc, dst, peer, mux)
+		closers := []io.Closer{peer, mux}
+		if fast != nil {
+			closers = append(closers, fast)
+		}
+		conn = transport.NewDataConn(dc, dst, closers...)
+		if fast != nil {
+			fast.dc = conn.(*transport.DataConn)
+		}
 	}
 	ka, err := (&wire.KeepAlive{SessionID: id}).AppendBinary(nil)
 	if err != nil {
@@ -309,6 +330,9 @@ func (a *Agent) dataCheck(ctx context.Context, c candidate, id wire.SessionID, d
 			p, err := wire.ParseData(buf[:n])
 			if err == nil && p.KeepAlive != nil && p.KeepAlive.SessionID == id {
 				_ = conn.SetReadDeadline(time.Time{})
+				if rc := fast.take(); rc != nil {
+					return rc, dst, nil
+				}
 				return conn, dst, nil
 			}
 		}

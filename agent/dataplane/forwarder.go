@@ -193,15 +193,27 @@ func (f *Forwarder) readLoop(p *port) {
 	buf := make([]byte, 65536)
 	read := frameReader(p.pc, buf)
 	var gso *transport.GSO
-	if c, ok := f.conn.(*transport.ConnectedUDP); ok {
-		gso = transport.NewGSO(c.UDPConn)
-	}
 	emit := func(pkt []byte) error {
 		if gso != nil {
 			return gso.Add(pkt)
 		}
 		_, err := f.conn.WriteTo(pkt, f.addr)
 		return err
+	}
+	switch c := f.conn.(type) {
+	case *transport.ConnectedUDP:
+		gso = transport.NewGSO(c.UDPConn)
+	case *transport.RecordConn:
+		// DTLS: each packet sealed into a datagram of the run.
+		gso = transport.NewGSO(c.UDP())
+		sealed := make([]byte, 0, 2048)
+		emit = func(pkt []byte) error {
+			d, err := c.Seal(sealed[:0], pkt)
+			if err != nil {
+				return err
+			}
+			return gso.Add(d)
+		}
 	}
 	for {
 		n, err := read(true)

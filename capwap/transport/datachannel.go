@@ -76,7 +76,8 @@ func (d *DataConn) PeerCertificates() [][]byte {
 // DataMTUOf is the largest CAPWAP data packet conn carries to addr:
 // DataMTU, and within DTLSDataMTU on a DTLS data channel.
 func DataMTUOf(conn net.PacketConn, addr net.Addr) int {
-	if _, ok := conn.(*DataConn); ok {
+	switch conn.(type) {
+	case *DataConn, *RecordConn:
 		return min(DTLSDataMTU, DataMTU(addr))
 	}
 	return DataMTU(addr)

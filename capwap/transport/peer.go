@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,7 +139,9 @@ func (p *Peer) WriteTo(b []byte, addr net.Addr) (int, error) {
 		p.mux.mu.Unlock()
 	}
 	if _, err := p.mux.conn.WriteTo(out, addr); err != nil {
-		if errors.Is(err, net.ErrClosed) {
+		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+			// Closed, or held back on purpose (a write deadline in the
+			// past: the data channel's fast path keeps pion silent).
 			return 0, err
 		}
 		// A datagram the kernel refused (a firewall's EPERM, ENOBUFS, an

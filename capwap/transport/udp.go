@@ -82,3 +82,24 @@ func (c *ConnectedUDP) ReadFrom(b []byte) (int, net.Addr, error) {
 
 // WriteTo implements net.PacketConn.
 func (c *ConnectedUDP) WriteTo(b []byte, _ net.Addr) (int, error) { return c.UDPConn.Write(b) }
+
+// Dup returns a second ConnectedUDP on the same socket (dup(2)): closing
+// one leaves the other open. A DTLS handshake runs on the copy, so that
+// the data channel's fast path keeps the socket after pion lets go.
+func (c *ConnectedUDP) Dup() (*ConnectedUDP, error) {
+	f, err := c.UDPConn.File()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pc, err := net.FilePacketConn(f)
+	if err != nil {
+		return nil, err
+	}
+	u, ok := pc.(*net.UDPConn)
+	if !ok {
+		pc.Close()
+		return nil, fmt.Errorf("dup of %v: not UDP", c.LocalAddr())
+	}
+	return &ConnectedUDP{UDPConn: u, peer: c.peer}, nil
+}

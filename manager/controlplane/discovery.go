@@ -152,6 +152,9 @@ func (d *dataReader) sender() net.Addr {
 func (d *dataReader) packet(ctx context.Context, pkt []byte) {
 	s, l := d.s, d.l
 	if typ, err := wire.ParsePreamble(pkt); err == nil && typ == wire.PreambleDTLS {
+		if d.udp != nil && d.fastPacket(d.ap, pkt) {
+			return
+		}
 		if !s.dataMux(ctx, l).Feed(pkt, d.sender()) {
 			s.metrics.dataPackets.WithLabelValues("rx", "dropped").Inc()
 		}

@@ -94,13 +94,27 @@ func (s *Server) serveDTLSData(ctx context.Context, l *listener, peer *transport
 			}
 			bound = c
 			_ = dc.SetReadDeadline(time.Time{})
+			rc := s.fastDTLS(l, dc, addr, c)
 			go func() {
 				select {
 				case <-c.closed:
 				case <-ctx.Done():
 				}
+				if rc != nil {
+					s.fastData.remove(rc)
+				}
 				dc.Close()
 			}()
+			if rc != nil {
+				// From now on the data reader opens this CAP's records
+				// itself; pion sees only what is not application data.
+				if _, err := rc.WriteTo(pkt, addr); err == nil {
+					s.metrics.dataPackets.WithLabelValues("rx", "keepalive").Inc()
+					s.metrics.dataPackets.WithLabelValues("tx", "keepalive").Inc()
+				}
+				c.dataSeen(rc, addr, false)
+				continue
+			}
 		}
 		if _, err := dc.WriteTo(pkt, addr); err != nil {
 			continue

@@ -31,14 +31,27 @@ type dataSender struct {
 
 func newDataSender(conn net.PacketConn, addr net.Addr) *dataSender {
 	d := &dataSender{conn: conn, addr: addr, enc: tunnel.NewEncoder(transport.DataMTUOf(conn, addr))}
-	if u, ok := conn.(*net.UDPConn); ok {
+	d.emit = d.write
+	switch c := conn.(type) {
+	case *net.UDPConn:
 		if ap, ok := udpKey(addr); ok {
-			d.udp, d.ap = u, ap
-			d.gso = transport.NewGSOTo(u, ap)
+			d.udp, d.ap = c, ap
+			d.gso = transport.NewGSOTo(c, ap)
 			d.add = d.gso.Add
 		}
+	case *transport.RecordConn:
+		// The DTLS fast path: each packet sealed into a datagram of the
+		// run; single packets through the RecordConn.
+		d.gso = transport.NewGSOTo(c.UDP(), c.PeerAddrPort())
+		sealed := make([]byte, 0, 2048)
+		d.add = func(p []byte) error {
+			b, err := c.Seal(sealed[:0], p)
+			if err != nil {
+				return err
+			}
+			return d.gso.Add(b)
+		}
 	}
-	d.emit = d.write
 	return d
 }
 

@@ -27,6 +27,7 @@ type Server struct {
 	caps      map[string]*session // joined CAPs by identity key
 	bySession map[wire.SessionID]*session
 	byData    *dataIndex // by the data channel's peer address
+	fastData  fastIndex  // DTLS data associations the data reader opens itself
 	ready     chan struct{}
 
 	provMu  sync.Mutex    // provisioning runs one CAP at a time
