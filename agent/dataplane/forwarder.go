@@ -184,14 +184,27 @@ func (f *Forwarder) Counters() Counters {
 	return Counters{ToManager: f.toManager.Load(), FromManager: f.fromManager.Load(), Drops: f.drops.Load()}
 }
 
-// readLoop sends the frames p's interface receives to the manager. After
-// each frame it waited for, it takes the frames already queued (up to a
-// batch) and sends their packets as runs of equal size with one system
-// call each (UDP GSO) where the data channel is a connected UDP socket.
+// readLoop sends the frames p's interface receives to the manager: the
+// frames queued on the raw socket, up to 32 per recvmmsg(2), whose
+// packets go as runs of equal size with one system call each (UDP GSO)
+// where the data channel is a UDP socket, sealed first on the DTLS fast
+// path.
 func (f *Forwarder) readLoop(p *port) {
 	defer close(p.done)
-	buf := make([]byte, 65536)
-	read := frameReader(p.pc, buf)
+	// A raw socket is read a batch per recvmmsg(2); anything else (a
+	// test's conn) a frame at a time.
+	var batch *batchReader
+	var buf []byte
+	var read func(bool) (int, error)
+	if sc, ok := p.pc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			batch = newBatchReader(rc)
+		}
+	}
+	if batch == nil {
+		buf = make([]byte, 65536)
+		read = frameReader(p.pc, buf)
+	}
 	var gso *transport.GSO
 	emit := func(pkt []byte) error {
 		if gso != nil {
@@ -216,17 +229,28 @@ func (f *Forwarder) readLoop(p *port) {
 		}
 	}
 	for {
-		n, err := read(true)
-		if err != nil {
-			return
-		}
-		f.sendMu.Lock()
-		f.toManagerFrame(p, buf[:n], emit)
-		for i := 1; i < maxBatch; i++ {
-			if n, err = read(false); err != nil || n == 0 {
-				break
+		if batch != nil {
+			n, err := batch.read()
+			if err != nil {
+				return
 			}
+			f.sendMu.Lock()
+			for i := range n {
+				f.toManagerFrame(p, batch.frame(i), emit)
+			}
+		} else {
+			n, err := read(true)
+			if err != nil {
+				return
+			}
+			f.sendMu.Lock()
 			f.toManagerFrame(p, buf[:n], emit)
+			for i := 1; i < maxBatch; i++ {
+				if n, err = read(false); err != nil || n == 0 {
+					break
+				}
+				f.toManagerFrame(p, buf[:n], emit)
+			}
 		}
 		if gso != nil {
 			if err := gso.Flush(); err != nil {
@@ -288,25 +312,17 @@ func frameWriter(pc frameConn) func([]byte) error {
 	}
 }
 
-// frameReader returns a function that reads one frame of pc into buf:
-// waiting for one when block, else returning 0 at once when none is
-// queued. On a raw socket it reads with read(2), which allocates nothing.
+// frameReader returns a function that reads one frame of pc, a conn
+// without a file descriptor (a test's), into buf: waiting for one when
+// block, else returning 0 at once.
 func frameReader(pc frameConn, buf []byte) func(block bool) (int, error) {
-	sc, ok := pc.(syscall.Conn)
-	var rc syscall.RawConn
-	if ok {
-		rc, _ = sc.SyscallConn()
-	}
-	if rc == nil {
-		return func(block bool) (int, error) {
-			if !block {
-				return 0, nil
-			}
-			n, _, err := pc.ReadFrom(buf)
-			return n, err
+	return func(block bool) (int, error) {
+		if !block {
+			return 0, nil
 		}
+		n, _, err := pc.ReadFrom(buf)
+		return n, err
 	}
-	return func(block bool) (int, error) { return transport.ReadPacket(rc, buf, block) }
 }
 
 // FromManager takes one data-channel packet that is not a keep-alive and
