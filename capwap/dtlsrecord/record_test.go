@@ -3,7 +3,6 @@ package dtlsrecord
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -32,7 +31,7 @@ func (h *hookConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	}
 }
 
-func listen(t *testing.T) *hookConn {
+func listen(t testing.TB) *hookConn {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -50,23 +49,23 @@ type pair struct {
 	cc, sc         *Channel
 }
 
-func establish(t *testing.T, suite dtls.CipherSuiteID, cid bool) *pair {
+func establish(t testing.TB, suite dtls.CipherSuiteID, cid bool) *pair {
 	t.Helper()
 	cert, err := selfsign.GenerateSelfSigned()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := &pair{cu: listen(t), su: listen(t)}
-	cconf := &dtls.Config{Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true, CipherSuites: []dtls.CipherSuiteID{suite}}
-	sconf := &dtls.Config{Certificates: []tls.Certificate{cert}, CipherSuites: []dtls.CipherSuiteID{suite}}
+	copts := []dtls.ClientOption{dtls.WithCertificates(cert), dtls.WithInsecureSkipVerify(true), dtls.WithCipherSuites(suite)}
+	sopts := []dtls.ServerOption{dtls.WithCertificates(cert), dtls.WithCipherSuites(suite)}
 	if cid {
-		cconf.ConnectionIDGenerator = dtls.OnlySendCIDGenerator()
-		sconf.ConnectionIDGenerator = dtls.RandomCIDGenerator(8)
+		copts = append(copts, dtls.WithConnectionIDGenerator(dtls.OnlySendCIDGenerator()))
+		sopts = append(sopts, dtls.WithConnectionIDGenerator(dtls.RandomCIDGenerator(8)))
 	}
-	if p.client, err = dtls.Client(p.cu, p.su.LocalAddr(), cconf); err != nil {
+	if p.client, err = dtls.ClientWithOptions(p.cu, p.su.LocalAddr(), copts...); err != nil {
 		t.Fatal(err)
 	}
-	if p.server, err = dtls.Server(p.su, p.cu.LocalAddr(), sconf); err != nil {
+	if p.server, err = dtls.ServerWithOptions(p.su, p.cu.LocalAddr(), sopts...); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.client.Close(); p.server.Close() })
@@ -87,7 +86,7 @@ func establish(t *testing.T, suite dtls.CipherSuiteID, cid bool) *pair {
 	return p
 }
 
-func export(t *testing.T, c *dtls.Conn) *Channel {
+func export(t testing.TB, c *dtls.Conn) *Channel {
 	t.Helper()
 	st, ok := c.ConnectionState()
 	if !ok {
@@ -104,7 +103,7 @@ func export(t *testing.T, c *dtls.Conn) *Channel {
 	return ch
 }
 
-func exchange(t *testing.T, from, to *dtls.Conn, msg string) {
+func exchange(t testing.TB, from, to *dtls.Conn, msg string) {
 	t.Helper()
 	if _, err := from.Write([]byte(msg)); err != nil {
 		t.Fatal(err)
@@ -112,7 +111,7 @@ func exchange(t *testing.T, from, to *dtls.Conn, msg string) {
 	readIs(t, to, msg)
 }
 
-func readIs(t *testing.T, c *dtls.Conn, msg string) {
+func readIs(t testing.TB, c *dtls.Conn, msg string) {
 	t.Helper()
 	buf := make([]byte, 2048)
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))

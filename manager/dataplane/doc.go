@@ -13,7 +13,13 @@
 //
 // The contract with the control plane is small so that a kernel fast path
 // can replace the userspace loop: Bind(name, bridge, Sender) and
-// Port.Deliver(frame, vlan) for frames from the CAP; which client a frame
-// may reach is the Sender's business (the control plane's). Creating TAPs needs
-// CAP_NET_ADMIN.
+// Port.Deliver(frame, vlan, coalescer) for frames from the CAP; which
+// client a frame may reach is the Sender's business (the control plane's).
+// Creating TAPs needs CAP_NET_ADMIN.
+//
+// A TAP is opened with virtio-net headers and TCP segmentation offload
+// where the kernel allows: the frames of a read batch from the CAPs are
+// merged per TCP flow into frames of up to 64 KiB (internal/offload's
+// Coalescer, which the caller flushes after its batch), and the stack's
+// large frames are cut back into segments before they go to a CAP.
 package dataplane
