@@ -19,13 +19,7 @@ import (
 // datagram with every byte in order, and a UDP datagram the stack sends
 // with a partial checksum reaches the Sender with the checksum complete.
 func TestPlaneOffloads(t *testing.T) {
-	inNetns(t, func() {
-		c, err := rtnetlink.Dial(nil)
-		if err != nil {
-			t.Errorf("rtnetlink: %v", err)
-			return
-		}
-		defer c.Close()
+	inNetns(t, func(c *rtnetlink.Conn) {
 		p := New(nil)
 		defer p.Close()
 		s := &fakeSender{}

@@ -45,8 +45,9 @@ func TestLinkName(t *testing.T) {
 }
 
 // inNetns runs f on a thread in a network namespace made for the test
-// (root only), so that its TAPs and bridge touch nothing else.
-func inNetns(t *testing.T, f func()) {
+// (root only), so that its TAPs and bridge touch nothing else, with a
+// netlink connection in that namespace.
+func inNetns(t *testing.T, f func(c *rtnetlink.Conn)) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: TAP interfaces in a network namespace of the test's own")
@@ -59,7 +60,13 @@ func inNetns(t *testing.T, f func()) {
 			t.Errorf("unshare: %v", err)
 			return
 		}
-		f()
+		c, err := rtnetlink.Dial(nil)
+		if err != nil {
+			t.Errorf("rtnetlink: %v", err)
+			return
+		}
+		defer c.Close()
+		f(c)
 	}()
 	<-done
 }
@@ -87,13 +94,7 @@ func (s *fakeSender) frames() [][]byte {
 // reaches the kernel tagged, a frame the kernel sends on the TAP reaches
 // the Sender, and Remove deletes the interface.
 func TestPlane(t *testing.T) {
-	inNetns(t, func() {
-		c, err := rtnetlink.Dial(nil)
-		if err != nil {
-			t.Errorf("rtnetlink: %v", err)
-			return
-		}
-		defer c.Close()
+	inNetns(t, func(c *rtnetlink.Conn) {
 		if err := c.Link.New(&rtnetlink.LinkMessage{Family: unix.AF_UNSPEC,
 			Attributes: &rtnetlink.LinkAttributes{Name: "br0", Info: &rtnetlink.LinkInfo{Kind: "bridge"}}}); err != nil {
 			t.Errorf("bridge: %v", err)
