@@ -86,11 +86,12 @@ func (a *Agent) startForwarding(ctx context.Context, data net.PacketConn, dataAd
 			}
 			if seg <= 0 || seg >= n {
 				packet(buf[:n])
-				continue
+			} else {
+				for off := 0; off < n; off += seg {
+					packet(buf[off:min(off+seg, n)])
+				}
 			}
-			for off := 0; off < n; off += seg {
-				packet(buf[off:min(off+seg, n)])
-			}
+			fwd.Flush()
 		}
 	}()
 	return fwd

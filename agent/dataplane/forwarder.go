@@ -26,6 +26,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/capwap/tunnel"
+	"github.com/capstan-wifi/capstan/internal/offload"
 )
 
 // EtherTypes hostapd owns on a WLAN interface.
@@ -58,6 +59,7 @@ type Forwarder struct {
 	mu    sync.Mutex
 	ports map[WLAN]*port
 	reasm *tunnel.Reassembler
+	co    *offload.Coalescer // frames for the vnet writers, until Flush
 
 	toManager, fromManager, drops atomic.Uint64
 }
@@ -67,6 +69,7 @@ type port struct {
 	pc    frameConn
 	done  chan struct{}
 	write func(frame []byte) error // frameWriter(pc), set by add
+	vnet  *vnetWriter              // TCP bursts merged, nil without
 }
 
 // frameConn is a raw socket on one interface: whole Ethernet frames.
@@ -83,7 +86,7 @@ func New(conn net.PacketConn, addr net.Addr, mtu int, log *slog.Logger) *Forward
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Forwarder{log: log.With("component", "dataplane"), conn: conn, addr: addr, enc: tunnel.NewEncoder(mtu),
-		ports: map[WLAN]*port{}, reasm: tunnel.NewReassembler()}
+		ports: map[WLAN]*port{}, reasm: tunnel.NewReassembler(), co: offload.NewCoalescer()}
 }
 
 // Set makes the forwarder carry exactly wlans: interfaces no longer
@@ -101,6 +104,9 @@ func (f *Forwarder) Set(wlans []WLAN) error {
 			stale = append(stale, p)
 			delete(f.ports, w)
 		}
+	}
+	if len(stale) > 0 {
+		_ = f.co.Flush() // nothing held for a port about to close
 	}
 	f.mu.Unlock()
 	for _, p := range stale {
@@ -158,7 +164,11 @@ func (f *Forwarder) open(w WLAN) (*port, error) {
 		// Frames the kernel coalesced are dropped and counted instead.
 		f.log.Warn("GRO stays on: coalesced frames will be dropped", "interface", w.Interface, "err", err)
 	}
-	return &port{w: w, pc: pc, done: make(chan struct{})}, nil
+	p := &port{w: w, pc: pc, done: make(chan struct{})}
+	if p.vnet, err = openVnetWriter(ifi); err != nil {
+		f.log.Info("frames to the clients go one by one", "interface", w.Interface, "err", err)
+	}
+	return p, nil
 }
 
 // add starts carrying p's frames.
@@ -172,6 +182,9 @@ func (f *Forwarder) add(p *port) {
 }
 
 func (p *port) close() {
+	if p.vnet != nil {
+		p.vnet.Close()
+	}
 	p.pc.Close()
 	<-p.done
 }
@@ -326,7 +339,8 @@ func frameReader(pc frameConn, buf []byte) func(block bool) (int, error) {
 }
 
 // FromManager takes one data-channel packet that is not a keep-alive and
-// sends its frame out of the interfaces of the WLANs it names. It reports
+// sends its frame out of the interfaces of the WLANs it names, or keeps
+// it, merged with the rest of its TCP burst, until Flush. It reports
 // whether the packet was used (a fragment kept for later counts).
 func (f *Forwarder) FromManager(pkt []byte) bool {
 	h, frame, err := tunnel.Decode(pkt)
@@ -354,7 +368,11 @@ func (f *Forwarder) FromManager(pkt []byte) bool {
 		if w.Radio != h.RadioID || h.WLANs&tunnel.WLANBit(w.ID) == 0 {
 			continue
 		}
-		if p.write(frame) == nil {
+		if p.vnet != nil {
+			if f.co.Add(p.vnet, frame) == nil {
+				sent = true
+			}
+		} else if p.write(frame) == nil {
 			sent = true
 		}
 	}
@@ -364,4 +382,14 @@ func (f *Forwarder) FromManager(pkt []byte) bool {
 	}
 	f.fromManager.Add(1)
 	return true
+}
+
+// Flush sends what FromManager kept back: the caller's batch of packets
+// from the manager is done.
+func (f *Forwarder) Flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.co.Flush(); err != nil {
+		f.drops.Add(1)
+	}
 }

@@ -27,7 +27,8 @@ const (
 // PSH, and its IPv4 and TCP checksums are right. Anything else goes
 // through as it came, after the frame of its own flow if one is open, so
 // that a flow's order is kept. A Coalescer holds up to 8 flows of 64 KiB
-// (512 KiB) and is used by one goroutine at a time.
+// (512 KiB, each allocated when first needed) and is used by one goroutine
+// at a time.
 type Coalescer struct {
 	flows  []*flow // open, oldest first
 	spare  []*flow
@@ -49,7 +50,7 @@ type flow struct {
 
 // NewCoalescer returns an empty Coalescer.
 func NewCoalescer() *Coalescer {
-	return &Coalescer{single: make([]byte, VirtioHdrLen+65536)}
+	return &Coalescer{single: make([]byte, VirtioHdrLen+2048)}
 }
 
 // Add takes frame for w, merging it into an open frame of its flow or
@@ -105,6 +106,9 @@ func (c *Coalescer) Flush() error {
 
 // through writes frame as it is, with a header that asks nothing.
 func (c *Coalescer) through(w Writer, frame []byte) error {
+	if len(c.single) < VirtioHdrLen+len(frame) {
+		c.single = make([]byte, VirtioHdrLen+len(frame))
+	}
 	n := copy(c.single[VirtioHdrLen:], frame)
 	VirtioHdr{}.Encode(c.single)
 	return w.WriteVirtio(c.single[:VirtioHdrLen+n])
