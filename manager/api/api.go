@@ -1,14 +1,15 @@
-// Package api is the manager's REST API (JSON over HTTP, bearer-token auth,
-// bound to localhost by default) and the client the CLI uses to reach it
-// through the state directory, where the server records its address and
-// token.
+// Package api is the manager's REST API (JSON over HTTP, bound to
+// localhost by default) and the client the CLI uses to reach it through
+// the state directory, where the server records its address and token.
+// A request is let in with that bearer token (the CLI, automation) or with
+// an administrator's session cookie (POST /api/v1/login; the web
+// console), whose changes need its CSRF token and group full.
 package api
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/capstan-wifi/capstan/manager/admin"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
@@ -62,6 +64,9 @@ type Server struct {
 	stateDir string
 	pki      *pki.Authority
 	token    string
+	admins   *admin.Store
+	sessions *admin.Sessions
+	logins   *admin.Logins
 	srv      *http.Server
 	ln       net.Listener
 }
@@ -86,8 +91,17 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 		ln.Close()
 		return nil, fmt.Errorf("api address: %w", err)
 	}
-	s := &Server{src: src, stateDir: stateDir, pki: auth, token: token, ln: ln}
+	admins, err := admin.Open(filepath.Join(stateDir, admin.FileName))
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s := &Server{src: src, stateDir: stateDir, pki: auth, token: token, ln: ln,
+		admins: admins, sessions: admin.NewSessions(), logins: admin.NewLogins()}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/session", s.session)
+	mux.HandleFunc("POST /api/v1/logout", s.logout)
+	s.routeUsers(mux)
 	mux.HandleFunc("GET /api/v1/remote-caps", s.remoteCaps)
 	s.routeRadios(mux)
 	s.routeResources(mux)
@@ -102,7 +116,8 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	top := http.NewServeMux()
 	top.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	top.Handle("/", s.auth(mux))
+	top.HandleFunc("POST /api/v1/login", s.login)
+	top.Handle("/", s.authenticate(mux))
 	s.srv = &http.Server{Handler: top, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	return s, nil
@@ -123,17 +138,6 @@ func (s *Server) Serve(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-func (s *Server) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
-			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

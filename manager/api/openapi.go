@@ -98,6 +98,23 @@ func OpenAPI() map[string]any {
 		map[string]any{"name": "id", "in": "path", "required": true, "schema": str("")},
 		map[string]any{"name": "action", "in": "path", "required": true, "schema": map[string]any{"type": "string", "enum": []string{"approve", "reject", "remove"}}},
 	}
+	user := jsonBody(obj(map[string]any{"name": str(""), "group": map[string]any{"type": "string", "enum": []string{"full", "read"}}, "password": str("12 to 256 characters")}))
+	session := jsonBody(obj(map[string]any{"user": str(""), "group": str(""), "csrf_token": str("send it as " + CSRFHeader + " with every change")}))
+	login := op("log in (sets the session cookie; at most 10 attempts per name, then one every 30 s)",
+		jsonBody(obj(map[string]any{"name": str(""), "password": str("")})), responses("200", session))
+	login["security"] = []any{}
+	paths["/api/v1/login"] = map[string]any{"post": login}
+	paths["/api/v1/session"] = map[string]any{"get": op("who is logged in, with the CSRF token", nil, ok200(session))}
+	paths["/api/v1/logout"] = map[string]any{"post": op("end the session", nil, responses("204", nil))}
+	paths["/api/v1/users"] = map[string]any{
+		"get":  op("administrators (no hashes)", nil, ok200(jsonBody(map[string]any{"type": "array"}))),
+		"post": op("add an administrator", user, responses("201", user)),
+	}
+	paths["/api/v1/users/{name}"] = map[string]any{
+		"parameters": []any{map[string]any{"name": "name", "in": "path", "required": true, "schema": str("")}},
+		"patch":      op("change group or password (ends the user's sessions)", user, ok200(user)),
+		"delete":     op("remove (409 for the last user of group full)", nil, responses("204", nil)),
+	}
 	paths["/api/v1/registration-table/remove"] = map[string]any{
 		"post": op("disconnect a client", jsonBody(obj(map[string]any{"mac": str("")})), ok200(jsonBody(map[string]any{}))),
 	}
@@ -106,10 +123,11 @@ func OpenAPI() map[string]any {
 		"info":    map[string]any{"title": "capstan-manager", "version": buildinfo.Version},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas":         schemas,
-			"securitySchemes": map[string]any{"token": map[string]any{"type": "http", "scheme": "bearer"}},
+			"schemas": schemas,
+			"securitySchemes": map[string]any{"token": map[string]any{"type": "http", "scheme": "bearer"},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": CookieName}},
 		},
-		"security": []any{map[string]any{"token": []any{}}},
+		"security": []any{map[string]any{"token": []any{}}, map[string]any{"session": []any{}}},
 	}
 }
 
