@@ -22,10 +22,11 @@ log() { printf 'deps: %s\n' "$*"; }
 # outside SCEP clients of the interop tests; dpkg-dev, lintian and systemd
 # build and check the Debian package (systemd-analyze verify), which a test
 # installs with dpkg; busybox (udhcpc), iperf3 and ethtool play the client of
-# a manager-forwarded WLAN in a namespace test.
+# a manager-forwarded WLAN in a namespace test; chromium runs the web
+# console in the browser test (driven by chromedp over DevTools).
 pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc scep openssl
 	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod freeradius certmonger dbus dpkg-dev lintian systemd
-	busybox iperf3 ethtool)
+	busybox iperf3 ethtool chromium)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/capstan-wifi/capstan/manager/admin"
+	"github.com/capstan-wifi/capstan/manager/console"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
@@ -117,7 +118,10 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 	top := http.NewServeMux()
 	top.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	top.HandleFunc("POST /api/v1/login", s.login)
-	top.Handle("/", s.authenticate(mux))
+	top.Handle("/api/", s.authenticate(mux))
+	ui := console.Handler()
+	top.Handle("GET /{$}", ui)
+	top.Handle("GET /assets/", ui)
 	s.srv = &http.Server{Handler: top, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	return s, nil

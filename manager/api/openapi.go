@@ -53,7 +53,8 @@ func OpenAPI() map[string]any {
 		"/api/v1/registration-table":     "wireless clients of every CAP",
 		"/api/v1/provisioned-interfaces": "interfaces of the running CAPs, static and dynamic",
 		"/api/v1/certificates":           "certificates of the PKI",
-		"/api/v1/enrollments":            "CAPs waiting for a certificate",
+		"/api/v1/enrollment-requests":    "CAPs waiting for a certificate",
+		"/api/v1/enrollment-passwords":   "one-time enrollment passwords (never the secrets)",
 		"/api/v1/enrollment-preapproved": "base MACs and patterns adopted without asking",
 		"/api/v1/openapi.json":           "this description",
 	} {

@@ -1,0 +1,362 @@
+// capstan's web console: every page is a view of the manager's API.
+// Nothing here is trusted: the API checks the session, the CSRF token and
+// the user's group on every change; the page only hides what would be
+// refused. All text from the API goes in as text, never as HTML.
+
+const session = { user: null, group: null, csrf: null };
+let schema = null; // the API's OpenAPI description, for the forms
+
+class APIError extends Error {
+  constructor(message, field, status) { super(message); this.field = field; this.status = status; }
+}
+
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: 'same-origin' };
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && session.csrf) opts.headers['X-CSRF-Token'] = session.csrf;
+  const r = await fetch(path, opts);
+  const text = await r.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (r.status === 401 && path !== '/api/v1/login') {
+    session.user = null;
+    showLogin('Your session ended: log in again.');
+    throw new APIError('not logged in', '', 401);
+  }
+  if (!r.ok) throw new APIError((data && data.error) || r.statusText, data && data.field, r.status);
+  return { data, total: r.headers.get('X-Total-Count') };
+}
+
+// h makes an element: attributes (on* as listeners) and children (text or
+// nodes).
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+const main = () => document.getElementById('main');
+const canChange = () => session.group === 'full';
+
+function toast(msg) {
+  const t = document.getElementById('toast');
+  t.textContent = msg;
+  setTimeout(() => { if (t.textContent === msg) t.textContent = ''; }, 4000);
+}
+
+function showLogin(note) {
+  document.getElementById('nav').hidden = true;
+  document.getElementById('who').hidden = true;
+  const err = h('p', { class: 'err', id: 'login-error', role: 'alert' }, note || '');
+  const form = h('form', { class: 'login', 'aria-labelledby': 'login-title' },
+    h('h1', { id: 'login-title' }, 'Log in to capstan'),
+    h('label', {}, 'Name', h('input', { name: 'name', autocomplete: 'username', required: true })),
+    h('label', {}, 'Password', h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+    err,
+    h('button', { type: 'submit' }, 'Log in'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try {
+      const { data } = await api('POST', '/api/v1/login', { name: f.get('name'), password: f.get('password') });
+      Object.assign(session, { user: data.user, group: data.group, csrf: data.csrf_token });
+      started();
+    } catch (ex) { err.textContent = ex.message; }
+  });
+  main().replaceChildren(form);
+  form.querySelector('input').focus();
+}
+
+// --- pages ---------------------------------------------------------------
+
+const pages = {
+  dashboard: { title: 'Dashboard', render: dashboard },
+  caps: { title: 'Remote CAPs', render: remoteCaps },
+  interfaces: { title: 'Interfaces', render: interfaces },
+  clients: { title: 'Registration table', render: clients },
+  config: { title: 'Configuration', render: configuration },
+  pki: { title: 'PKI', render: pki },
+  users: { title: 'Users', render: users },
+};
+
+function table(columns, rows, actions) {
+  const head = h('tr', {}, columns.map(c => h('th', { scope: 'col' }, c.label)), actions ? h('th', { scope: 'col' }, 'Actions') : null);
+  const body = rows.map(r => h('tr', {}, columns.map(c => {
+    const v = c.fmt ? c.fmt(r[c.key], r) : r[c.key];
+    return h('td', { class: c.cls ? c.cls(r) : null }, v === undefined || v === null ? '' : v);
+  }), actions ? h('td', {}, actions(r)) : null));
+  return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, head), h('tbody', {}, body)));
+}
+
+async function count(query) {
+  const { data } = await api('GET', '/api/v1/remote-caps?count-only=true' + (query ? '&' + query : ''));
+  return data.count;
+}
+
+async function dashboard() {
+  const [all, run, enroll, regs] = await Promise.all([count(''), count('state=run'),
+    api('GET', '/api/v1/enrollment-requests').then(r => r.data || []),
+    api('GET', '/api/v1/registration-table').then(r => r.data || [])]);
+  const card = (n, l, id) => h('div', { class: 'card', id }, h('div', { class: 'n' }, n), h('div', { class: 'l' }, l));
+  return [h('h1', {}, 'Dashboard'), h('div', { class: 'cards' },
+    card(all, 'CAPs', 'dash-caps'), card(run, 'in run', 'dash-run'), card(all - run, 'not in run', 'dash-notrun'),
+    card(enroll.filter(q => q.state === 'pending').length, 'pending adoptions', 'dash-pending'),
+    card(regs.length, 'clients', 'dash-clients'))];
+}
+
+async function remoteCaps(params) {
+  const pageSize = 50;
+  const offset = Number(params.get('offset') || 0);
+  const filter = new URLSearchParams();
+  for (const k of ['state', 'identity', 'board']) if (params.get(k)) filter.set(k, params.get(k));
+  filter.set('offset', offset); filter.set('limit', pageSize);
+  const { data, total } = await api('GET', '/api/v1/remote-caps?' + filter);
+  const rows = data || [];
+  const form = h('form', { class: 'bar', role: 'search' },
+    ['identity', 'state', 'board'].map(k => h('label', {}, k, h('input', { name: k, value: params.get(k) || '' }))),
+    h('button', { type: 'submit' }, 'Filter'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
+    location.hash = '#/caps?' + q;
+  });
+  const act = (name, label) => (r) => h('button', { type: 'button', class: 'quiet', disabled: !canChange(), onclick: async () => {
+    try { await api('POST', `/api/v1/remote-caps/${encodeURIComponent(r.identity)}/${name}`); toast(`${label}: ${r.identity}`); } catch (ex) { toast(ex.message); }
+  } }, label);
+  const pager = h('div', { class: 'bar' },
+    h('span', { class: 'muted', id: 'caps-range' }, `${rows.length ? offset + 1 : 0}–${offset + rows.length} of ${total || rows.length}`),
+    h('button', { type: 'button', class: 'quiet', disabled: offset === 0, onclick: () => go(params, 'offset', Math.max(0, offset - pageSize)) }, 'Previous'),
+    h('button', { type: 'button', class: 'quiet', disabled: offset + rows.length >= Number(total || 0), onclick: () => go(params, 'offset', offset + pageSize) }, 'Next'));
+  return [h('h1', {}, 'Remote CAPs'), form, pager, table([
+    { key: 'identity', label: 'Identity' }, { key: 'state', label: 'State', cls: r => r.state === 'run' ? 'state-run' : '' },
+    { key: 'address', label: 'Address' }, { key: 'base_mac', label: 'Base MAC' }, { key: 'board', label: 'Board' },
+    { key: 'version', label: 'Version' }, { key: 'radios', label: 'Radios' }, { key: 'clients', label: 'Clients' },
+    { key: 'common_name', label: 'Certificate' }, { key: 'config_error', label: 'Configuration error' },
+  ], rows, r => [act('provision', 'Provision')(r), ' ', act('reselect-channel', 'Reselect channel')(r)])];
+}
+
+function go(params, k, v) {
+  const q = new URLSearchParams(params); q.set(k, v);
+  location.hash = '#/caps?' + q;
+}
+
+function flags(r) {
+  // RouterOS-style: M master, D dynamic, B bound, X disabled, I inactive, R running.
+  let f = '';
+  if (!r.master_interface) f += 'M';
+  if (!r.static) f += 'D';
+  if (r.cap) f += 'B';
+  if (r.disabled) f += 'X';
+  f += r.error ? 'I' : 'R';
+  return f;
+}
+
+async function interfaces() {
+  const { data } = await api('GET', '/api/v1/provisioned-interfaces');
+  return [h('h1', {}, 'Interfaces'), table([
+    { key: 'flags', label: 'Flags', fmt: (_, r) => flags(r) }, { key: 'name', label: 'Name' }, { key: 'cap', label: 'CAP' },
+    { key: 'radio_id', label: 'Radio' }, { key: 'configuration', label: 'Configuration' },
+    { key: 'selected_channel_mhz', label: 'Channel (MHz)' }, { key: 'error', label: 'Error' },
+  ], data || [])];
+}
+
+async function clients() {
+  const { data } = await api('GET', '/api/v1/registration-table');
+  return [h('h1', {}, 'Registration table'), table([
+    { key: 'mac', label: 'MAC' }, { key: 'interface', label: 'Interface' }, { key: 'ssid', label: 'SSID' },
+    { key: 'signal', label: 'Signal (dBm)' }, { key: 'tx_rate_kbps', label: 'Tx rate', fmt: v => (v / 1000).toFixed(1) + ' Mbit/s' },
+    { key: 'rx_rate_kbps', label: 'Rx rate', fmt: v => (v / 1000).toFixed(1) + ' Mbit/s' }, { key: 'uptime', label: 'Uptime' },
+  ], data || [], r => h('button', { type: 'button', class: 'danger', disabled: !canChange(), onclick: async () => {
+    try { await api('POST', '/api/v1/registration-table/remove', { mac: r.mac }); toast('kicked ' + r.mac); route(); } catch (ex) { toast(ex.message); }
+  } }, 'Kick'))];
+}
+
+// --- configuration, from the schema ----------------------------------------
+
+async function loadSchema() {
+  if (!schema) schema = (await api('GET', '/api/v1/openapi.json')).data;
+  return schema;
+}
+
+function resources(s) {
+  return Object.keys(s.paths).filter(p => /^\/api\/v1\/[a-z-]+$/.test(p) && s.paths[p].post && s.paths[p].get &&
+    s.components.schemas[p.slice(8)]).map(p => p.slice(8)).sort();
+}
+
+function fieldInput(name, prop, value) {
+  const id = 'f-' + name;
+  const errId = id + '-err';
+  let input;
+  if (prop.enum) {
+    input = h('select', { name, id, 'aria-describedby': errId }, h('option', { value: '' }, '—'),
+      prop.enum.map(v => h('option', { value: v, selected: value === v }, v)));
+  } else if (prop.type === 'boolean') {
+    input = h('select', { name, id, 'aria-describedby': errId }, h('option', { value: '' }, '—'),
+      h('option', { value: 'true', selected: value === true }, 'yes'), h('option', { value: 'false', selected: value === false }, 'no'));
+  } else {
+    input = h('input', { name, id, 'aria-describedby': errId, type: prop.type === 'integer' ? 'number' : (prop.format === 'password' ? 'password' : 'text'),
+      autocomplete: prop.format === 'password' ? 'new-password' : 'off',
+      value: value === undefined || value === null ? '' : (Array.isArray(value) ? value.join(',') : value) });
+  }
+  return h('label', { for: id }, name, input, h('span', { class: 'err', id: errId }));
+}
+
+function formValue(prop, raw) {
+  if (raw === '') return undefined;
+  if (prop.type === 'integer') return Number(raw);
+  if (prop.type === 'boolean') return raw === 'true';
+  if (prop.type === 'array') return raw.split(',').map(s => s.trim()).filter(Boolean);
+  return raw;
+}
+
+async function configuration(params) {
+  const s = await loadSchema();
+  const names = resources(s);
+  const res = params.get('r') || names[0];
+  const props = s.components.schemas[res].properties || {};
+  const fields = Object.keys(props).filter(k => !props[k].readOnly);
+  const { data } = await api('GET', '/api/v1/' + res);
+  const items = data || [];
+  const picker = h('nav', { class: 'bar', 'aria-label': 'Resources' }, names.map(n =>
+    h('a', { href: '#/config?r=' + n, 'aria-current': n === res ? 'page' : null }, n)));
+  const form = h('form', { class: 'item', id: 'add-form', 'aria-label': 'Add ' + res, hidden: !canChange() },
+    fields.map(k => fieldInput(k, props[k])), h('div', {}, h('button', { type: 'submit' }, 'Add')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    form.querySelectorAll('.err').forEach(x => { x.textContent = ''; });
+    form.querySelectorAll('[aria-invalid]').forEach(x => x.removeAttribute('aria-invalid'));
+    const body = {};
+    for (const k of fields) {
+      const v = formValue(props[k], form.elements[k].value);
+      if (v !== undefined) body[k] = v;
+    }
+    try {
+      await api('POST', '/api/v1/' + res, body);
+      toast('added');
+      route();
+    } catch (ex) {
+      const input = ex.field && form.elements[ex.field];
+      if (input) {
+        input.setAttribute('aria-invalid', 'true');
+        document.getElementById('f-' + ex.field + '-err').textContent = ex.message;
+        input.focus();
+      } else toast(ex.message);
+    }
+  });
+  // Columns: the name, then the fields some item sets, at most eight.
+  const set = fields.filter(k => k !== 'name' && items.some(it => it[k] !== undefined && it[k] !== null && it[k] !== ''));
+  const shown = [...(props.name ? ['name'] : []), ...set].slice(0, 8);
+  const rows = table(shown.map(k => ({ key: k, label: k, fmt: v => typeof v === 'object' && v !== null ? JSON.stringify(v) : v })), items,
+    (r) => canChange() ? [
+      h('button', { type: 'button', class: 'quiet', onclick: async () => {
+        const i = items.indexOf(r);
+        if (i <= 0) return;
+        try { await api('POST', `/api/v1/${res}/*${r.id}/move`, { destination: '*' + items[i - 1].id }); route(); } catch (ex) { toast(ex.message); }
+      } }, 'Move up'), ' ',
+      h('button', { type: 'button', class: 'danger', onclick: async () => {
+        try { await api('DELETE', `/api/v1/${res}/*${r.id}`); route(); } catch (ex) { toast(ex.message); }
+      } }, 'Remove')] : null);
+  return [h('h1', {}, 'Configuration: ' + res), picker, rows, canChange() ? h('h2', {}, 'Add') : null, form];
+}
+
+// --- PKI and users -------------------------------------------------------------
+
+async function pki() {
+  const [certs, reqs] = await Promise.all([api('GET', '/api/v1/certificates').then(r => r.data || []).catch(() => []),
+    api('GET', '/api/v1/enrollment-requests').then(r => r.data || []).catch(() => [])]);
+  const otp = h('div', { id: 'otp' });
+  const mk = h('button', { type: 'button', disabled: !canChange(), onclick: async () => {
+    try {
+      const { data } = await api('POST', '/api/v1/enrollment-passwords', {});
+      otp.replaceChildren(h('p', {}, `One-time password ${data.id}, valid until ${data.expires}, shown once:`), h('p', { class: 'secret' }, data.password));
+    } catch (ex) { toast(ex.message); }
+  } }, 'New one-time password');
+  const reqAct = (a) => (r) => h('button', { type: 'button', class: 'quiet', disabled: !canChange(), onclick: async () => {
+    try { await api('POST', `/api/v1/enrollment-requests/${encodeURIComponent(r.id)}/${a}`, {}); route(); } catch (ex) { toast(ex.message); }
+  } }, a);
+  return [h('h1', {}, 'PKI'), h('h2', {}, 'Enrollment requests'),
+    table([{ key: 'id', label: 'ID' }, { key: 'common_name', label: 'Name' }, { key: 'state', label: 'State' }], reqs,
+      r => [reqAct('approve')(r), ' ', reqAct('reject')(r)]),
+    h('h2', {}, 'One-time passwords'), mk, otp,
+    h('h2', {}, 'Certificates'),
+    table([{ key: 'name', label: 'Name' }, { key: 'kind', label: 'Kind' }, { key: 'common_name', label: 'Common name' },
+      { key: 'serial', label: 'Serial' }, { key: 'not_after', label: 'Expires' }, { key: 'status', label: 'Status' }], certs)];
+}
+
+async function users() {
+  const { data } = await api('GET', '/api/v1/users');
+  const form = h('form', { class: 'item', id: 'user-form', hidden: !canChange() },
+    h('label', {}, 'Name', h('input', { name: 'name', required: true })),
+    h('label', {}, 'Group', h('select', { name: 'group' }, h('option', { value: 'read' }, 'read'), h('option', { value: 'full' }, 'full'))),
+    h('label', {}, 'Password', h('input', { name: 'password', type: 'password', autocomplete: 'new-password', required: true })),
+    h('div', {}, h('button', { type: 'submit' }, 'Add user')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try { await api('POST', '/api/v1/users', { name: f.get('name'), group: f.get('group'), password: f.get('password') }); route(); } catch (ex) { toast(ex.message); }
+  });
+  return [h('h1', {}, 'Users'), table([{ key: 'name', label: 'Name' }, { key: 'group', label: 'Group' }, { key: 'created', label: 'Created' }], data || [],
+    r => h('button', { type: 'button', class: 'danger', disabled: !canChange(), onclick: async () => {
+      try { await api('DELETE', '/api/v1/users/' + encodeURIComponent(r.name)); route(); } catch (ex) { toast(ex.message); }
+    } }, 'Remove')), canChange() ? h('h2', {}, 'Add') : null, form];
+}
+
+// --- routing ---------------------------------------------------------------
+
+async function route() {
+  if (!session.user) return;
+  const [path, query] = (location.hash.slice(2) || 'dashboard').split('?');
+  const page = pages[path] ? path : 'dashboard';
+  for (const a of document.querySelectorAll('#nav a')) a.setAttribute('aria-current', a.dataset.page === page ? 'page' : 'false');
+  document.title = pages[page].title + ' · capstan';
+  main().replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const nodes = await pages[page].render(new URLSearchParams(query || ''));
+    main().replaceChildren(...[nodes].flat());
+    main().dataset.page = page;
+  } catch (ex) {
+    if (ex.status !== 401) main().replaceChildren(h('p', { class: 'err', role: 'alert' }, ex.message));
+  }
+}
+
+function started() {
+  const nav = document.getElementById('nav');
+  nav.replaceChildren(...Object.entries(pages).map(([k, p]) => h('a', { href: '#/' + k, 'data-page': k }, p.title)));
+  nav.hidden = false;
+  document.getElementById('who').hidden = false;
+  document.getElementById('who-name').textContent = `${session.user} (${session.group})`;
+  route();
+}
+
+document.getElementById('logout').addEventListener('click', async () => {
+  try { await api('POST', '/api/v1/logout'); } catch { /* ended already */ }
+  Object.assign(session, { user: null, group: null, csrf: null });
+  showLogin('Logged out.');
+});
+window.addEventListener('hashchange', route);
+
+(async () => {
+  try {
+    const r = await fetch('/api/v1/session', { credentials: 'same-origin' });
+    if (r.ok) {
+      const d = await r.json();
+      Object.assign(session, { user: d.user, group: d.group, csrf: d.csrf_token });
+      started();
+      return;
+    }
+  } catch { /* not logged in */ }
+  showLogin();
+})();

@@ -1,0 +1,211 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/capstan-wifi/capstan/internal/testtool"
+	"github.com/capstan-wifi/capstan/manager/api"
+)
+
+// consoleArtifacts is where TestConsoleInBrowser keeps its screenshots.
+func consoleArtifacts(t *testing.T) string {
+	dir := os.Getenv("CAPSTAN_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "build", "artifacts")
+	}
+	dir = filepath.Join(dir, "console")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestConsoleInBrowser drives the web console in headless Chromium against
+// a real manager with a simulated CAP: log in, see the CAP on the
+// dashboard and in the CAP list, add a configuration, see a bad value's
+// error at its field, and, as a read-only user, find no form and a change
+// refused by the API itself. Every page is kept as a screenshot.
+func TestConsoleInBrowser(t *testing.T) {
+	chromium := testtool.Find(t, "chromium", "chromium")
+	m := startManagerProc(t)
+	m.cli(t, "user", "add", "name=admin", "group=full", "password=the admin's long password")
+	m.cli(t, "user", "add", "name=viewer", "group=read", "password=the viewer's password")
+	requestingAgent(t, 1, m.controlAddr(t), t.TempDir(), nil)
+	base := "http://" + m.file(api.AddressFile)
+	shots := consoleArtifacts(t)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	browser, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	// The first call starts the browser for the context's whole life; each
+	// step then gets a bound of its own.
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start %s: %v", chromium, err)
+	}
+	step := func() (context.Context, context.CancelFunc) { return context.WithTimeout(browser, 30*time.Second) }
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, done := step()
+		defer done()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			dctx, ddone := step()
+			defer ddone()
+			html, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`location.href + "\n" + document.getElementById("main").outerHTML`))
+			t.Fatalf("%s: %v\npage: %.3000s", what, err, html)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		ctx, done := step()
+		defer done()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	shot := func(name string) {
+		t.Helper()
+		ctx, done := step()
+		defer done()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	login := func(name, password string) {
+		t.Helper()
+		run("log in as "+name, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`input[name="name"]`)),
+			chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), name), chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+			chromedp.Click(chromedp.CSS(`form.login button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`#nav a[data-page="caps"]`)))
+	}
+	// page opens a page afresh (a new fragment each time, so that the
+	// console renders it again) and waits for ready.
+	visits := 0
+	page := func(hash, ready string) {
+		t.Helper()
+		visits++
+		sep := "?"
+		if strings.Contains(hash, "?") {
+			sep = "&"
+		}
+		run("open "+hash, chromedp.Navigate(fmt.Sprintf("%s/#/%s%svisit=%d", base, hash, sep, visits)), chromedp.WaitVisible(chromedp.CSS(ready)))
+	}
+
+	run("the login page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`form.login`)))
+	shot("login")
+	run("a wrong password", chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "admin"), chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "not it"),
+		chromedp.Click(chromedp.CSS(`form.login button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`#login-error:not(:empty)`)))
+	loginErr := text(`#login-error`)
+	if !strings.Contains(loginErr, "wrong name or password") {
+		t.Errorf("login error %q", loginErr)
+	}
+	login("admin", "the admin's long password")
+	// The CAP asks to be adopted (the manager's default policy is
+	// approval): the dashboard shows it pending, the PKI page approves it,
+	// and the dashboard then counts it in run.
+	dashboardShows := func(card, want string) {
+		t.Helper()
+		deadline := time.Now().Add(45 * time.Second)
+		for {
+			page("dashboard", card)
+			n := text(card + ` .n`)
+			if n == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("dashboard %s: %q, want %s\nremote caps: %s\nmanager log:\n%s", card, n, want, m.cli(t, "remote-cap", "print", "--json"), m.log.String())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	dashboardShows(`#dash-pending`, "1")
+	shot("dashboard-pending")
+	page("pki", `main h1`)
+	shot("pki-pending")
+	run("approve the CAP", chromedp.Click(`//button[text()="approve"]`), chromedp.WaitVisible(`//td[text()="approved"]`))
+	dashboardShows(`#dash-run`, "1")
+	shot("dashboard")
+	page("caps", `#caps-range`)
+	caps := text(`main table`)
+	if !strings.Contains(caps, "run") {
+		t.Errorf("remote CAPs page shows no CAP in run:\n%s", caps)
+	}
+	shot("remote-caps")
+	page("interfaces", `main h1`)
+	shot("interfaces")
+	page("clients", `main h1`)
+	shot("registration-table")
+	page("pki", `main h1`)
+	shot("pki")
+	page("users", `#user-form`)
+	shot("users")
+
+	// A configuration through the generated form, then the same name
+	// again: the API's error shows at the name field.
+	add := func(name string) {
+		t.Helper()
+		run("add configuration "+name, chromedp.Navigate(base+"/#/config?r=configuration"), chromedp.WaitVisible(chromedp.CSS(`#add-form`)),
+			chromedp.SetValue(chromedp.CSS(`#add-form input[name="name"]`), name), chromedp.SetValue(chromedp.CSS(`#add-form input[name="ssid"]`), "Office"),
+			chromedp.Click(chromedp.CSS(`#add-form button[type="submit"]`)))
+	}
+	add("office")
+	run("the new row", chromedp.WaitVisible(`//td[text()="office"]`))
+	shot("configuration")
+	add("office")
+	run("the field's error", chromedp.WaitVisible(chromedp.CSS(`#f-name-err:not(:empty)`)))
+	fieldErr := text(`#f-name-err`)
+	if !strings.Contains(fieldErr, "taken") {
+		t.Errorf("error at the name field: %q, want it taken", fieldErr)
+	}
+	actx2, done := step()
+	invalid, err := chromedp.Run(actx2, chromedp.AttributeValue(chromedp.CSS(`#add-form input[name="name"]`), "aria-invalid"))
+	done()
+	if err != nil || invalid.Value != "true" {
+		t.Errorf("name field aria-invalid=%q (%v), want true", invalid.Value, err)
+	}
+	shot("configuration-error")
+	run("log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`form.login`)))
+
+	// The read-only user: no form, and a change forced through the page's
+	// own session is refused by the API.
+	login("viewer", "the viewer's password")
+	run("the configuration page", chromedp.Navigate(base+"/#/config?r=configuration"), chromedp.WaitVisible(`//td[text()="office"]`))
+	ectx, done := step()
+	hidden, err := chromedp.Run(ectx, chromedp.Evaluate[bool](`document.getElementById('add-form').hidden`))
+	done()
+	if err != nil || !hidden {
+		t.Error("the read-only user sees the add form")
+	}
+	shot("configuration-read-only")
+	ectx, done = step()
+	status, err := chromedp.Run(ectx, chromedp.Evaluate[int](`(async () => {
+		const s = await (await fetch('/api/v1/session')).json();
+		const r = await fetch('/api/v1/configuration', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token}, body: JSON.stringify({name: 'sneaky'})});
+		return r.status;
+	})()`, chromedp.EvalAwaitPromise))
+	done()
+	if err != nil || status != 403 {
+		t.Errorf("the read-only user's forced POST: %d (%v), want 403", status, err)
+	}
+	if out := m.cli(t, "configuration", "print"); strings.Contains(out, "sneaky") {
+		t.Errorf("the read-only user's change was made:\n%s", out)
+	}
+	t.Logf("screenshots in %s", shots)
+}
