@@ -38,7 +38,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	m := startManagerProc(t)
 	m.cli(t, "user", "add", "name=admin", "group=full", "password=the admin's long password")
 	m.cli(t, "user", "add", "name=viewer", "group=read", "password=the viewer's password")
-	requestingAgent(t, 1, m.controlAddr(t), t.TempDir(), nil)
+	_, stopCAP := requestingAgent(t, 1, m.controlAddr(t), t.TempDir(), nil)
 	base := "http://" + m.file(api.AddressFile)
 	shots := consoleArtifacts(t)
 
@@ -181,6 +181,19 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("name field aria-invalid=%q (%v), want true", invalid.Value, err)
 	}
 	shot("configuration-error")
+	// The event log, live: the CAP stops and its loss shows up on the open
+	// page, less than a second after the manager logged it.
+	page("events", `#events`)
+	stopCAP()
+	run("the CAP's loss on the events page", chromedp.WaitVisible(`//tbody[@id="events"]/tr[td[text()="CAP session ended"]]`))
+	ectx0, done0 := step()
+	latency, err := chromedp.Run(ectx0, chromedp.Evaluate[int](`Number([...document.querySelectorAll('#events tr')].find(r => r.cells[2].textContent === 'CAP session ended').dataset.latencyMs)`))
+	done0()
+	if err != nil || latency > 1000 {
+		t.Errorf("the CAP loss reached the page %d ms after the manager logged it (%v), want under 1000", latency, err)
+	}
+	t.Logf("CAP loss on the events page %d ms after the manager logged it", latency)
+	shot("events")
 	run("log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`form.login`)))
 
 	// The read-only user: no form, and a change forced through the page's

@@ -29,6 +29,7 @@ import (
 	"github.com/capstan-wifi/capstan/manager/admin"
 	"github.com/capstan-wifi/capstan/manager/console"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/events"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
 	"github.com/capstan-wifi/capstan/pki"
@@ -68,6 +69,7 @@ type Server struct {
 	admins   *admin.Store
 	sessions *admin.Sessions
 	logins   *admin.Logins
+	events   *events.Bus
 	srv      *http.Server
 	ln       net.Listener
 }
@@ -103,6 +105,7 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 	mux.HandleFunc("GET /api/v1/session", s.session)
 	mux.HandleFunc("POST /api/v1/logout", s.logout)
 	s.routeUsers(mux)
+	s.routeEvents(mux)
 	mux.HandleFunc("GET /api/v1/remote-caps", s.remoteCaps)
 	s.routeRadios(mux)
 	s.routeResources(mux)

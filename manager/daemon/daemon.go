@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/capstan-wifi/capstan/manager/dataplane"
+	"github.com/capstan-wifi/capstan/manager/events"
 	"log/slog"
 	"net"
 	"os"
@@ -64,6 +65,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// The event log (the console's live view) is what the manager logs at
+	// INFO and above.
+	bus := events.NewBus(events.DefaultKeep)
+	log = slog.New(events.Handler(log.Handler(), bus))
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
@@ -111,6 +116,7 @@ func Run(ctx context.Context, cfg Config) error {
 		pub.close()
 		return err
 	}
+	srv.SetEvents(bus)
 	log.Info("manager started", "name", name, "common_name", cert.Leaf.Subject.CommonName, "ca", auth.CA().Subject.CommonName,
 		"ca_sha256", pki.Fingerprint(auth.CA()),
 		"require_peer_certificate", cfg.RequirePeerCertificate, "enrollment", auth.Policy(),

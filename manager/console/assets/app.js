@@ -89,7 +89,54 @@ const pages = {
   config: { title: 'Configuration', render: configuration },
   pki: { title: 'PKI', render: pki },
   users: { title: 'Users', render: users },
+  events: { title: 'Events', render: eventLog },
 };
+
+// --- the live event stream ---------------------------------------------------
+
+const listeners = new Set();
+let stream = null;
+let lastEvent = 0;
+
+function openStream() {
+  if (stream) return;
+  stream = new EventSource('/api/v1/events/stream?since=' + lastEvent);
+  stream.addEventListener('log', (m) => {
+    const e = JSON.parse(m.data);
+    if (e.id <= lastEvent) return;
+    lastEvent = e.id;
+    for (const f of listeners) f(e);
+  });
+}
+
+function closeStream() {
+  if (stream) stream.close();
+  stream = null;
+}
+
+function eventRow(e) {
+  const a = e.attrs || {};
+  const who = a.cap || a.peer || a.interface || a.common_name || '';
+  const detail = Object.entries(a).filter(([k]) => !['cap', 'peer'].includes(k)).map(([k, v]) => `${k}=${v}`).join(' ');
+  return h('tr', { 'data-id': e.id, 'data-latency-ms': Math.max(0, Date.now() - Date.parse(e.time)) },
+    h('td', {}, new Date(e.time).toLocaleTimeString()), h('td', {}, e.level), h('td', {}, e.message), h('td', {}, who), h('td', { class: 'muted' }, detail));
+}
+
+async function eventLog() {
+  const { data } = await api('GET', '/api/v1/events');
+  const list = data || [];
+  if (list.length) lastEvent = Math.max(lastEvent, list[list.length - 1].id);
+  const body = h('tbody', { id: 'events' }, list.slice().reverse().map(eventRow));
+  const live = (e) => {
+    if (!document.body.contains(body)) { listeners.delete(live); return; }
+    body.prepend(eventRow(e));
+    while (body.children.length > 1000) body.lastChild.remove();
+  };
+  listeners.add(live);
+  openStream();
+  return [h('h1', {}, 'Events'), h('p', { class: 'muted' }, 'Live: joins, losses, refusals and applied configurations as the manager logs them.'),
+    h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['Time', 'Level', 'Event', 'CAP', 'Detail'].map(x => h('th', { scope: 'col' }, x)))), body))];
+}
 
 function table(columns, rows, actions) {
   const head = h('tr', {}, columns.map(c => h('th', { scope: 'col' }, c.label)), actions ? h('th', { scope: 'col' }, 'Actions') : null);
@@ -110,6 +157,14 @@ async function dashboard() {
     api('GET', '/api/v1/enrollment-requests').then(r => r.data || []),
     api('GET', '/api/v1/registration-table').then(r => r.data || [])]);
   const card = (n, l, id) => h('div', { class: 'card', id }, h('div', { class: 'n' }, n), h('div', { class: 'l' }, l));
+  // Live: CAP and enrollment events re-render the dashboard.
+  let pending = null;
+  const live = (e) => {
+    if (main().dataset.page !== 'dashboard') { listeners.delete(live); return; }
+    if (/^(CAP|enrollment|certificate)/.test(e.message) && !pending) pending = setTimeout(() => { pending = null; listeners.delete(live); route(); }, 300);
+  };
+  listeners.add(live);
+  openStream();
   return [h('h1', {}, 'Dashboard'), h('div', { class: 'cards' },
     card(all, 'CAPs', 'dash-caps'), card(run, 'in run', 'dash-run'), card(all - run, 'not in run', 'dash-notrun'),
     card(enroll.filter(q => q.state === 'pending').length, 'pending adoptions', 'dash-pending'),
@@ -344,6 +399,7 @@ function started() {
 document.getElementById('logout').addEventListener('click', async () => {
   try { await api('POST', '/api/v1/logout'); } catch { /* ended already */ }
   Object.assign(session, { user: null, group: null, csrf: null });
+  closeStream();
   showLogin('Logged out.');
 });
 window.addEventListener('hashchange', route);

@@ -1,0 +1,83 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capstan-wifi/capstan/manager/events"
+	"github.com/capstan-wifi/capstan/manager/model"
+)
+
+// TestEventStream: a stream replays what came after Last-Event-ID, then
+// carries each new event as it is published (well within 1 s), and the
+// list endpoint answers the kept events.
+func TestEventStream(t *testing.T) {
+	dir := t.TempDir()
+	store, err := model.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Listen("127.0.0.1:0", dir, &fakeSource{store}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := events.NewBus(10)
+	srv.SetEvents(bus)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	bus.Publish(events.Event{Message: "before 1"})
+	bus.Publish(events.Event{Message: "before 2"})
+
+	req, _ := http.NewRequest("GET", "http://"+srv.Addr().String()+"/api/v1/events/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+srv.token)
+	req.Header.Set("Last-Event-ID", "1")
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer rcancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(rctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
+		t.Fatalf("stream: %s, %q", resp.Status, ct)
+	}
+	lines := bufio.NewScanner(resp.Body)
+	next := func() events.Event {
+		t.Helper()
+		for lines.Scan() {
+			if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
+				var e events.Event
+				if err := json.Unmarshal([]byte(data), &e); err != nil {
+					t.Fatal(err)
+				}
+				return e
+			}
+		}
+		t.Fatalf("stream ended: %v", lines.Err())
+		return events.Event{}
+	}
+	if e := next(); e.Message != "before 2" || e.ID != 2 {
+		t.Fatalf("replay after Last-Event-ID 1: %+v", e)
+	}
+	start := time.Now()
+	bus.Publish(events.Event{Message: "CAP session ended", Attrs: map[string]string{"cap": "cap1"}})
+	e := next()
+	if e.Message != "CAP session ended" || e.Attrs["cap"] != "cap1" {
+		t.Fatalf("live event %+v", e)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("event took %v to arrive, want under 1 s", d)
+	}
+	var list []events.Event
+	c, _ := NewClient(dir)
+	if err := c.Do(context.Background(), "GET", "/api/v1/events?since=1", nil, &list); err != nil || len(list) != 2 {
+		t.Errorf("GET events?since=1: %v, %v", list, err)
+	}
+}
