@@ -308,3 +308,33 @@ func TestCredentialsRenewalRecovery(t *testing.T) {
 		t.Error("renewal for another CommonName accepted")
 	}
 }
+
+// TestWebCertificate: the console's certificate names its hosts, is the
+// CA's, has serverAuth and no capstan role, is kept while it covers the
+// hosts asked for and made again when they change.
+func TestWebCertificate(t *testing.T) {
+	dir := t.TempDir()
+	a, err := OpenAuthority(AuthorityConfig{Dir: dir, BaseMAC: "02AA00000099", KeyType: ECDSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, err := a.WebCertificate([]string{"192.0.2.10", "manager.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := c1.Leaf
+	if leaf.VerifyHostname("192.0.2.10") != nil || leaf.VerifyHostname("manager.example") != nil || leaf.CheckSignatureFrom(a.CA()) != nil {
+		t.Fatalf("web certificate names %v %v, issuer %s", leaf.DNSNames, leaf.IPAddresses, leaf.Issuer)
+	}
+	if HasManagerRole(leaf) || len(leaf.ExtKeyUsage) != 1 || leaf.ExtKeyUsage[0] != x509.ExtKeyUsageServerAuth {
+		t.Fatalf("web certificate usage %v (manager role %v): want serverAuth only", leaf.ExtKeyUsage, HasManagerRole(leaf))
+	}
+	c2, _ := a.WebCertificate([]string{"manager.example"})
+	if !c2.Leaf.Equal(leaf) {
+		t.Error("a certificate that covers the hosts was made again")
+	}
+	c3, _ := a.WebCertificate([]string{"other.example"})
+	if c3.Leaf.Equal(leaf) || c3.Leaf.VerifyHostname("other.example") != nil {
+		t.Error("a new host did not get a new certificate")
+	}
+}

@@ -41,6 +41,7 @@ const (
 	UsageCAP     Usage = iota // DTLS client of a CAP: clientAuth and the CAP role, never serverAuth
 	UsageManager              // DTLS server of a manager: serverAuth and the manager role
 	UsageRA                   // SCEP registration authority: signs and decrypts, no TLS role
+	UsageWeb                  // HTTPS of the web console: serverAuth and its names, no capstan role
 )
 
 // Role markers, extended key usages under capstan's enterprise number
@@ -131,6 +132,10 @@ type IssueOptions struct {
 	Usage      Usage
 	Now        time.Time
 	CRLURL     string // CRL distribution point, when the manager serves one
+	// DNSNames and IPAddresses are the subject alternative names a browser
+	// checks (UsageWeb).
+	DNSNames    []string
+	IPAddresses []net.IP
 }
 
 // Issue signs a certificate for pub.
@@ -168,6 +173,9 @@ func (ca *CA) Issue(pub crypto.PublicKey, o IssueOptions) (*x509.Certificate, er
 		tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{OIDManagerRole}
 	case UsageRA:
 		tmpl.KeyUsage |= x509.KeyUsageDataEncipherment
+	case UsageWeb:
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.DNSNames, tmpl.IPAddresses = o.DNSNames, o.IPAddresses
 	}
 	if o.CRLURL != "" {
 		tmpl.CRLDistributionPoints = []string{o.CRLURL}

@@ -27,6 +27,7 @@ const (
 	RoleCAP     = "cap"
 	RoleManager = "manager"
 	RoleRA      = "scep-ra"
+	RoleWeb     = "web"
 )
 
 // DefaultSupersedeGrace is how long a CAP certificate stays valid after a

@@ -10,6 +10,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,6 +41,9 @@ import (
 const (
 	AddressFile = "api-address"
 	TokenFile   = "api-token"
+	// CAFile holds the CA that issued the listener's certificate, when the
+	// API is served with TLS (a listener that is not loopback only).
+	CAFile = "api-ca.pem"
 )
 
 // Source is what the API serves.
@@ -86,11 +91,32 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 	if err != nil {
 		return nil, fmt.Errorf("api listen: %w", err)
 	}
+	// Plain HTTP only on loopback: anywhere else passwords and session
+	// cookies travel, so the listener speaks TLS with a certificate from
+	// the manager's CA that names the listener's addresses.
+	var caPEM []byte
+	if !isLoopback(ln.Addr()) {
+		if auth == nil {
+			ln.Close()
+			return nil, fmt.Errorf("api listen %s: a listener beyond loopback needs TLS, and so the manager's PKI", addr)
+		}
+		cert, err := auth.WebCertificate(webHosts(ln.Addr()))
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("api TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		caPEM = pki.EncodeCertsPEM(auth.CA())
+	}
+	if err := writeOrRemove(filepath.Join(stateDir, CAFile), caPEM); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("api CA: %w", err)
+	}
 	if err := pki.WriteFileAtomic(filepath.Join(stateDir, TokenFile), []byte(token+"\n"), 0o600); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("api token: %w", err)
 	}
-	if err := pki.WriteFileAtomic(filepath.Join(stateDir, AddressFile), []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+	if err := pki.WriteFileAtomic(filepath.Join(stateDir, AddressFile), []byte(dialAddr(ln.Addr())+"\n"), 0o644); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("api address: %w", err)
 	}
@@ -174,11 +200,23 @@ func NewClient(stateDir string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api token: %w", err)
 	}
-	return &Client{
+	c := &Client{
 		base:  "http://" + strings.TrimSpace(string(addr)),
 		token: strings.TrimSpace(string(token)),
 		http:  &http.Client{Timeout: 10 * time.Second},
-	}, nil
+	}
+	switch ca, err := os.ReadFile(filepath.Join(stateDir, CAFile)); {
+	case err == nil:
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(ca) {
+			return nil, fmt.Errorf("api CA %s: no certificate", filepath.Join(stateDir, CAFile))
+		}
+		c.base = "https://" + strings.TrimSpace(string(addr))
+		c.http.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("api CA: %w", err)
+	}
+	return c, nil
 }
 
 // Get fetches path and decodes the JSON answer into v.
