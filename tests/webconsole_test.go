@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/capstan-wifi/capstan/agent"
+	"github.com/capstan-wifi/capstan/hal/sim"
 	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/manager/api"
 )
@@ -38,7 +41,16 @@ func TestConsoleInBrowser(t *testing.T) {
 	m := startManagerProc(t)
 	m.cli(t, "user", "add", "name=admin", "group=full", "password=the admin's long password")
 	m.cli(t, "user", "add", "name=viewer", "group=read", "password=the viewer's password")
-	_, stopCAP := requestingAgent(t, 1, m.controlAddr(t), t.TempDir(), nil)
+	// The CAP's simulated radios have one client, associated as soon as
+	// the first radio serves a WLAN.
+	const clientMAC = "02:00:00:00:01:00"
+	radios, err := sim.New(net.HardwareAddr{0x02, 0xca, 0x57, 0, 0, 0x10}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac, _ := net.ParseMAC(clientMAC)
+	radios.SetStations([]net.HardwareAddr{mac})
+	_, stopCAP := requestingAgent(t, 1, m.controlAddr(t), t.TempDir(), func(c *agent.Config) { c.HAL = radios })
 	base := "http://" + m.file(api.AddressFile)
 	shots := consoleArtifacts(t)
 
@@ -117,6 +129,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("login error %q", loginErr)
 	}
 	login("admin", "the admin's long password")
+	var deadline time.Time
 	// The CAP asks to be adopted (the manager's default policy is
 	// approval): the dashboard shows it pending, the PKI page approves it,
 	// and the dashboard then counts it in run.
@@ -181,6 +194,47 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("name field aria-invalid=%q (%v), want true", invalid.Value, err)
 	}
 	shot("configuration-error")
+
+	// A provisioning rule through its generated form: the CAP's interface
+	// comes up, its client shows in the registration table and is kicked.
+	run("add a provisioning rule", chromedp.Navigate(base+"/#/config?r=provisioning"), chromedp.WaitVisible(chromedp.CSS(`#add-form`)),
+		chromedp.SetValue(chromedp.CSS(`#add-form select[name="action"]`), "create-dynamic-enabled"),
+		chromedp.SetValue(chromedp.CSS(`#add-form input[name="master-configuration"]`), "office"),
+		chromedp.Click(chromedp.CSS(`#add-form button[type="submit"]`)), chromedp.WaitVisible(`//td[text()="create-dynamic-enabled"]`))
+	shot("provisioning")
+	until := func(what, hash, ready, xpath string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			page(hash, ready)
+			ctx, done := step()
+			n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.evaluate(%q, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null).snapshotLength`, xpath)))
+			done()
+			if err == nil && n > 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not shown after 30 s (%v)", what, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	until("the CAP's interface, running", "interfaces", `main h1`, `//tr[td[text()="cap1"] and td[contains(text(),"R")]]`)
+	shot("interfaces-up")
+	until("the client", "clients", `main h1`, `//td[text()="`+clientMAC+`"]`)
+	shot("registration-table-client")
+	run("kick the client", chromedp.Click(`//tr[td[text()="`+clientMAC+`"]]//button`))
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		page("clients", `main h1`)
+		if !strings.Contains(text(`main`), clientMAC) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the kicked client is still in the registration table after 30 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	// The event log, live: the CAP stops and its loss shows up on the open
 	// page, less than a second after the manager logged it.
 	page("events", `#events`)

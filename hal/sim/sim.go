@@ -3,6 +3,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -120,8 +121,17 @@ func (h *HAL) Stations(context.Context) ([]hal.Station, error) {
 // Events implements hal.Stations: simulated radios send no events.
 func (h *HAL) Events(context.Context) <-chan hal.Event { return nil }
 
-// Kick implements hal.Actions: there is never a client to kick.
+// Kick implements hal.Actions: a client of SetStations leaves (and stays
+// away); any other is not associated.
 func (h *HAL) Kick(_ context.Context, mac net.HardwareAddr, _ time.Duration) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, m := range h.stations {
+		if bytes.Equal(m, mac) {
+			h.stations = append(h.stations[:i:i], h.stations[i+1:]...)
+			return nil
+		}
+	}
 	return fmt.Errorf("sim: station %s is not associated", mac)
 }
 
