@@ -154,6 +154,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	shot("pki-pending")
 	run("approve the CAP", chromedp.Click(`//button[text()="approve"]`), chromedp.WaitVisible(`//td[text()="approved"]`))
 	dashboardShows(`#dash-run`, "1")
+	ectxc, donec := step()
+	label, err := chromedp.Run(ectxc, chromedp.Evaluate[string](`document.getElementById('chart-clients').getAttribute('aria-label')`))
+	donec()
+	if err != nil || !strings.Contains(label, "samples") {
+		t.Errorf("the dashboard's client chart: %q, %v", label, err)
+	}
 	shot("dashboard")
 	page("caps", `#caps-range`)
 	caps := text(`main table`)

@@ -32,6 +32,7 @@ import (
 	"github.com/capstan-wifi/capstan/manager/console"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/events"
+	"github.com/capstan-wifi/capstan/manager/history"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
 	"github.com/capstan-wifi/capstan/pki"
@@ -75,6 +76,7 @@ type Server struct {
 	sessions *admin.Sessions
 	logins   *admin.Logins
 	events   *events.Bus
+	history  *history.Recorder
 	srv      *http.Server
 	ln       net.Listener
 }
@@ -132,6 +134,7 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 	mux.HandleFunc("POST /api/v1/logout", s.logout)
 	s.routeUsers(mux)
 	s.routeEvents(mux)
+	s.routeHistory(mux)
 	mux.HandleFunc("GET /api/v1/remote-caps", s.remoteCaps)
 	s.routeRadios(mux)
 	s.routeResources(mux)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/capstan-wifi/capstan/manager/dataplane"
 	"github.com/capstan-wifi/capstan/manager/events"
+	"github.com/capstan-wifi/capstan/manager/history"
 	"log/slog"
 	"net"
 	"os"
@@ -117,6 +118,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	srv.SetEvents(bus)
+	rec := history.New(func() history.Sample { return fleetSample(cp) }, history.Every, history.Keep)
+	srv.SetHistory(rec)
 	log.Info("manager started", "name", name, "common_name", cert.Leaf.Subject.CommonName, "ca", auth.CA().Subject.CommonName,
 		"ca_sha256", pki.Fingerprint(auth.CA()),
 		"require_peer_certificate", cfg.RequirePeerCertificate, "enrollment", auth.Policy(),
@@ -124,6 +127,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make(chan error, 2)
+	go rec.Run(ctx)
 	go func() { errs <- srv.Serve(ctx) }()
 	go func() { errs <- pub.serve(ctx) }()
 	err = cp.Serve(ctx)
@@ -185,4 +189,20 @@ func mustResource(name string) *model.Resource {
 		panic("no resource " + name)
 	}
 	return r
+}
+
+// fleetSample is one history sample of the control plane's fleet.
+func fleetSample(cp *controlplane.Server) history.Sample {
+	var s history.Sample
+	for _, c := range cp.RemoteCaps() {
+		s.CAPs++
+		if c.State == "run" {
+			s.InRun++
+		}
+	}
+	for _, r := range cp.RegistrationTable() {
+		s.Clients++
+		s.Bytes += r.TxBytes + r.RxBytes
+	}
+	return s
 }

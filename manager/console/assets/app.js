@@ -152,10 +152,46 @@ async function count(query) {
   return data.count;
 }
 
+// chart draws points ({t: ms, v}) as an SVG line with its peak, start and
+// end marked; its label says the same in words.
+function chart(id, title, unit, points) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const el = (tag, attrs, text) => {
+    const e = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const W = 520, H = 170, L = 48, B = 24, T = 10, R = 10;
+  const peak = Math.max(0, ...points.map(p => p.v));
+  const top = peak > 0 ? peak * 1.1 : 1;
+  const t0 = points.length ? points[0].t : 0, t1 = points.length ? points[points.length - 1].t : 1;
+  const x = t => L + (t1 > t0 ? (t - t0) / (t1 - t0) : 1) * (W - L - R);
+  const y = v => H - B - (v / top) * (H - B - T);
+  const last = points.length ? points[points.length - 1].v : 0;
+  const fmt = v => (Math.round(v * 100) / 100).toString();
+  const svg = el('svg', { id, viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'chart',
+    'aria-label': `${title}: ${fmt(last)} ${unit} now, peak ${fmt(peak)} ${unit}, ${points.length} samples` });
+  svg.append(el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, class: 'axis' }), el('line', { x1: L, y1: T, x2: L, y2: H - B, class: 'axis' }),
+    el('text', { x: L - 4, y: y(peak) + 4, 'text-anchor': 'end' }, fmt(peak)), el('text', { x: L - 4, y: H - B + 4, 'text-anchor': 'end' }, '0'));
+  if (points.length) {
+    svg.append(el('text', { x: L, y: H - 6 }, new Date(t0).toLocaleTimeString()), el('text', { x: W - R, y: H - 6, 'text-anchor': 'end' }, 'now'),
+      el('polyline', { points: points.map(p => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' '), class: 'line' }));
+  }
+  return h('figure', { class: 'card' }, h('figcaption', {}, `${title} (${unit}), last hours`), svg);
+}
+
 async function dashboard() {
-  const [all, run, enroll, regs] = await Promise.all([count(''), count('state=run'),
+  const [all, run, enroll, regs, hist] = await Promise.all([count(''), count('state=run'),
     api('GET', '/api/v1/enrollment-requests').then(r => r.data || []),
-    api('GET', '/api/v1/registration-table').then(r => r.data || [])]);
+    api('GET', '/api/v1/registration-table').then(r => r.data || []),
+    api('GET', '/api/v1/history?hours=6').then(r => r.data).catch(() => ({ samples: [] }))]);
+  const samples = (hist && hist.samples) || [];
+  const clientPts = samples.map(s => ({ t: Date.parse(s.time), v: s.clients }));
+  const trafficPts = samples.slice(1).map((s, i) => {
+    const p = samples[i], dt = (Date.parse(s.time) - Date.parse(p.time)) / 1000;
+    return { t: Date.parse(s.time), v: dt > 0 && s.bytes >= p.bytes ? (s.bytes - p.bytes) * 8 / dt / 1e6 : 0 };
+  });
   const card = (n, l, id) => h('div', { class: 'card', id }, h('div', { class: 'n' }, n), h('div', { class: 'l' }, l));
   // Live: CAP and enrollment events re-render the dashboard.
   let pending = null;
@@ -168,7 +204,8 @@ async function dashboard() {
   return [h('h1', {}, 'Dashboard'), h('div', { class: 'cards' },
     card(all, 'CAPs', 'dash-caps'), card(run, 'in run', 'dash-run'), card(all - run, 'not in run', 'dash-notrun'),
     card(enroll.filter(q => q.state === 'pending').length, 'pending adoptions', 'dash-pending'),
-    card(regs.length, 'clients', 'dash-clients'))];
+    card(regs.length, 'clients', 'dash-clients')),
+    h('div', { class: 'charts' }, chart('chart-clients', 'Clients', 'clients', clientPts), chart('chart-traffic', 'Client traffic', 'Mbit/s', trafficPts))];
 }
 
 async function remoteCaps(params) {

@@ -1,0 +1,46 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capstan-wifi/capstan/manager/history"
+	"github.com/capstan-wifi/capstan/manager/model"
+)
+
+// TestHistory: the samples the recorder kept, and hours checked.
+func TestHistory(t *testing.T) {
+	dir := t.TempDir()
+	store, err := model.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Listen("127.0.0.1:0", dir, &fakeSource{store}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	rec := history.New(func() history.Sample { n++; return history.Sample{Clients: n, Bytes: uint64(1000 * n)} }, time.Minute, 10)
+	rec.Record()
+	rec.Record()
+	srv.SetHistory(rec)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- srv.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	c, err := NewClient(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h History
+	if err := c.Get(context.Background(), "/api/v1/history?hours=1", &h); err != nil || h.EverySeconds != 60 || len(h.Samples) != 2 || h.Samples[1].Clients != 2 {
+		t.Fatalf("history: %+v, %v", h, err)
+	}
+	for _, bad := range []string{"0", "25", "x"} {
+		if err := c.Get(context.Background(), "/api/v1/history?hours="+bad, &h); err == nil || !strings.Contains(err.Error(), "1 to 24") {
+			t.Errorf("hours=%s: %v", bad, err)
+		}
+	}
+}
