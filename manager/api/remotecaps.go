@@ -70,22 +70,35 @@ func (s *Server) remoteCaps(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	all := s.src.RemoteCaps()
-	rows := all[:0:0]
-	for _, c := range all {
-		keep := true
+	match := func(c controlplane.RemoteCap) bool {
 		for _, cd := range where {
 			if cd.get(c) != cd.want {
-				keep = false
-				break
+				return false
 			}
 		}
-		if keep {
-			rows = append(rows, c)
-		}
+		return true
 	}
 	if countOnly {
-		writeJSON(w, http.StatusOK, Count{Count: len(rows)})
+		n := len(all)
+		if len(where) > 0 {
+			n = 0
+			for _, c := range all {
+				if match(c) {
+					n++
+				}
+			}
+		}
+		writeJSON(w, http.StatusOK, Count{Count: n})
 		return
+	}
+	rows := all // unfiltered: no copy of the whole table
+	if len(where) > 0 {
+		rows = all[:0:0]
+		for _, c := range all {
+			if match(c) {
+				rows = append(rows, c)
+			}
+		}
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
 	rows = rows[min(offset, len(rows)):]
