@@ -243,6 +243,18 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	// The event log, live: the CAP stops and its loss shows up on the open
 	// page, less than a second after the manager logged it.
+	// A second tab keeps the remote-CAP page open: it must drop the CAP
+	// by itself, from the event stream, without being reloaded.
+	tab, closeTab := chromedp.NewContext(browser)
+	defer closeTab()
+	if err := chromedp.Do(tab); err != nil { // opens the tab for its context's life
+		t.Fatalf("second tab: %v", err)
+	}
+	tctx, tdone := context.WithTimeout(tab, 30*time.Second)
+	if err := chromedp.Do(tctx, chromedp.Navigate(base+"/#/caps"), chromedp.WaitVisible(`//td[text()="cap1"]`)); err != nil {
+		t.Fatalf("second tab: %v", err)
+	}
+	tdone()
 	page("events", `#events`)
 	stopCAP()
 	run("the CAP's loss on the events page", chromedp.WaitVisible(`//tbody[@id="events"]/tr[td[text()="CAP session ended"]]`))
@@ -254,6 +266,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	t.Logf("CAP loss on the events page %d ms after the manager logged it", latency)
 	shot("events")
+	tctx, tdone = context.WithTimeout(tab, 30*time.Second)
+	_, err = chromedp.Run(tctx, chromedp.Poll[bool](`document.getElementById('caps-range') !== null && !document.evaluate('//td[text()="cap1"]', document, null, XPathResult.BOOLEAN_TYPE, null).booleanValue`))
+	tdone()
+	if err != nil {
+		dctx, ddone := context.WithTimeout(tab, 5*time.Second)
+		html, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`document.getElementById("main").outerHTML.slice(0, 2000) + " stream=" + (typeof EventSource)`))
+		ddone()
+		t.Errorf("the open remote-CAP page still shows the stopped CAP: %v\n%s\nremote-cap print:\n%s", err, html, m.cli(t, "remote-cap", "print"))
+	}
 	run("log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`form.login`)))
 
 	// The read-only user: no form, and a change forced through the page's

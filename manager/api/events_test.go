@@ -81,3 +81,38 @@ func TestEventStream(t *testing.T) {
 		t.Errorf("GET events?since=1: %v, %v", list, err)
 	}
 }
+
+// TestAudit: logins, failed ones and every change through the API land in
+// the event log with who did what.
+func TestAudit(t *testing.T) {
+	dir := t.TempDir()
+	store, err := model.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Listen("127.0.0.1:0", dir, &fakeSource{store}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := events.NewBus(100)
+	srv.SetEvents(bus)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- srv.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	c, _ := NewClient(dir)
+	if err := c.Do(context.Background(), "POST", "/api/v1/users", UserChange{Name: "alice", Group: "full", Password: "alice's long password"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, base: "http://" + srv.Addr().String()}
+	b.login("alice", "not alice's password")
+	b.login("alice", "alice's long password")
+	var got []string
+	for _, e := range bus.Since(0) {
+		got = append(got, e.Message+" "+e.Attrs["user"]+" "+e.Attrs["method"]+" "+e.Attrs["path"]+" "+e.Attrs["status"])
+	}
+	want := []string{"API change token POST /api/v1/users 201", "login failed alice   ", "login alice   "}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("audit events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

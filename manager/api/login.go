@@ -7,9 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/capstan-wifi/capstan/manager/admin"
+	"github.com/capstan-wifi/capstan/manager/events"
 )
 
 // CookieName is the web console's session cookie.
@@ -39,7 +42,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 				return
 			}
-			next.ServeHTTP(w, r)
+			s.serveAudited(w, r, next, "token")
 			return
 		}
 		c, err := r.Cookie(CookieName)
@@ -66,9 +69,38 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(withSession(r.Context(), ses, c.Value)))
+		s.serveAudited(w, r.WithContext(withSession(r.Context(), ses, c.Value)), next, ses.User)
 	})
 }
+
+// serveAudited serves r and, for a change (any method but GET and HEAD),
+// puts it in the event log: who, what and how it ended.
+func (s *Server) serveAudited(w http.ResponseWriter, r *http.Request, next http.Handler, who string) {
+	if s.events == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
+		next.ServeHTTP(w, r)
+		return
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	next.ServeHTTP(rec, r)
+	level := "INFO"
+	if rec.status >= 400 {
+		level = "WARN"
+	}
+	s.audit(level, "API change", "user", who, "method", r.Method, "path", r.URL.Path, "status", strconv.Itoa(rec.status))
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // crossOrigin says why a change is refused as another site's, "" if it is
 // not: browsers send Origin (and Sec-Fetch-Site) with every POST.
@@ -102,15 +134,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		source = r.RemoteAddr
 	}
 	if !s.logins.Allow(source, in.Name) {
+		s.audit("WARN", "login refused: too many attempts", "user", in.Name, "source", source)
 		w.Header().Set("Retry-After", "30")
 		writeError(w, http.StatusTooManyRequests, "too many login attempts: wait and try again")
 		return
 	}
 	u, ok := s.admins.Verify(in.Name, in.Password)
 	if !ok {
+		s.audit("WARN", "login failed", "user", in.Name, "source", source)
 		writeError(w, http.StatusUnauthorized, "wrong name or password")
 		return
 	}
+	s.audit("INFO", "login", "user", u.Name, "source", source)
 	token, ses, err := s.sessions.New(u)
 	if err != nil {
 		status := http.StatusInternalServerError
@@ -144,4 +179,20 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// audit puts an entry in the event log, if there is one; kv are
+// attribute names and values.
+func (s *Server) audit(level, msg string, kv ...string) {
+	if s.events == nil {
+		return
+	}
+	attrs := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if len(kv[i+1]) > 64 {
+			kv[i+1] = kv[i+1][:64]
+		}
+		attrs[kv[i]] = kv[i+1]
+	}
+	s.events.Publish(events.Event{Time: time.Now().UTC(), Level: level, Message: msg, Attrs: attrs})
 }

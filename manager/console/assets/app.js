@@ -424,12 +424,25 @@ async function route() {
   }
 }
 
+// Pages without forms follow the event log: a CAP, a client, an
+// enrollment or a change by anyone renders the page again (at most every
+// 500 ms). The dashboard and the events page follow it themselves; pages
+// with forms wait for the user.
+const followers = new Set(['caps', 'interfaces', 'clients', 'pki']);
+let refresh = null;
+listeners.add(() => {
+  const page = main().dataset.page;
+  if (!followers.has(page) || refresh) return;
+  refresh = setTimeout(() => { refresh = null; if (followers.has(main().dataset.page)) route(); }, 500);
+});
+
 function started() {
   const nav = document.getElementById('nav');
   nav.replaceChildren(...Object.entries(pages).map(([k, p]) => h('a', { href: '#/' + k, 'data-page': k }, p.title)));
   nav.hidden = false;
   document.getElementById('who').hidden = false;
   document.getElementById('who-name').textContent = `${session.user} (${session.group})`;
+  openStream();
   route();
 }
 
