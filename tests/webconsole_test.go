@@ -275,6 +275,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		ddone()
 		t.Errorf("the open remote-CAP page still shows the stopped CAP: %v\n%s\nremote-cap print:\n%s", err, html, m.cli(t, "remote-cap", "print"))
 	}
+	// The CAP's certificate revoked from the PKI page (a second click
+	// confirms).
+	page("pki", `main h1`)
+	run("revoke the CAP's certificate", chromedp.Click(`//tr[td[text()="cap"]]//button[text()="Revoke"]`),
+		chromedp.WaitVisible(`//button[starts-with(text(),"Revoke ") and contains(text(),"Click again")]`),
+		chromedp.Click(`//button[contains(text(),"Click again")]`), chromedp.WaitVisible(`//tr[td[text()="cap"] and td[text()="revoked"]]`))
+	shot("pki-revoked")
 	run("log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`form.login`)))
 
 	// The read-only user: no form, and a change forced through the page's

@@ -385,7 +385,27 @@ async function pki() {
     h('h2', {}, 'One-time passwords'), mk, otp,
     h('h2', {}, 'Certificates'),
     table([{ key: 'name', label: 'Name' }, { key: 'kind', label: 'Kind' }, { key: 'common_name', label: 'Common name' },
-      { key: 'serial', label: 'Serial' }, { key: 'not_after', label: 'Expires' }, { key: 'status', label: 'Status' }], certs)];
+      { key: 'serial', label: 'Serial' }, { key: 'not_after', label: 'Expires' }, { key: 'status', label: 'Status' }], certs,
+      r => r.kind === 'cap' && r.status === 'valid' ? revokeButton(r) : null)];
+}
+
+// revokeButton asks once more before it revokes (the CAP is disconnected
+// and cannot join again with that certificate).
+function revokeButton(r) {
+  const b = h('button', { type: 'button', class: 'danger', disabled: !canChange() }, 'Revoke');
+  b.addEventListener('click', async () => {
+    if (b.dataset.armed !== 'yes') {
+      b.dataset.armed = 'yes';
+      b.textContent = 'Revoke ' + r.serial.slice(0, 8) + '…? Click again';
+      return;
+    }
+    try {
+      const { data } = await api('POST', '/api/v1/certificates/revoke', { ref: r.serial });
+      toast(`revoked ${(data.revoked || []).length}, disconnected ${data.disconnected || 0}`);
+      route();
+    } catch (ex) { toast(ex.message); }
+  });
+  return b;
 }
 
 async function users() {
