@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -80,4 +81,25 @@ func tlsPair(chain []*x509.Certificate, key crypto.Signer) tls.Certificate {
 		t.Certificate = append(t.Certificate, x.Raw)
 	}
 	return t
+}
+
+// NamedTLSCertificate returns a certificate of the store (imported with
+// its key) for an HTTPS server: it must have its key, be valid now and
+// allow serverAuth.
+func (a *Authority) NamedTLSCertificate(name string) (tls.Certificate, error) {
+	chain, key, err := a.loadNamed(name)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("certificate %s: %w", name, err)
+	}
+	if key == nil {
+		return tls.Certificate{}, fmt.Errorf("certificate %s: no private key in the store", name)
+	}
+	leaf, now := chain[0], a.cfg.Now()
+	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return tls.Certificate{}, fmt.Errorf("certificate %s: not valid now (%s to %s)", name, leaf.NotBefore.Format(time.RFC3339), leaf.NotAfter.Format(time.RFC3339))
+	}
+	if len(leaf.ExtKeyUsage) > 0 && !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageServerAuth) && !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageAny) {
+		return tls.Certificate{}, fmt.Errorf("certificate %s: not for a server (no serverAuth)", name)
+	}
+	return tlsPair(chain, key), nil
 }

@@ -84,6 +84,13 @@ type Server struct {
 // Listen opens addr, makes a token and records both in stateDir (the token
 // file 0600). auth may be nil: the PKI resources then answer 404.
 func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, error) {
+	return ListenWith(addr, stateDir, src, auth, "")
+}
+
+// ListenWith is Listen with the name of an imported certificate (with
+// its key, in the PKI's store) for a listener beyond loopback; "" has the
+// manager's CA issue one.
+func ListenWith(addr, stateDir string, src Source, auth *pki.Authority, certName string) (*Server, error) {
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, err
@@ -102,13 +109,26 @@ func Listen(addr, stateDir string, src Source, auth *pki.Authority) (*Server, er
 			ln.Close()
 			return nil, fmt.Errorf("api listen %s: a listener beyond loopback needs TLS, and so the manager's PKI", addr)
 		}
-		cert, err := auth.WebCertificate(webHosts(ln.Addr()))
+		var cert tls.Certificate
+		if certName != "" {
+			cert, err = auth.NamedTLSCertificate(certName)
+		} else {
+			cert, err = auth.WebCertificate(webHosts(ln.Addr()))
+		}
 		if err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("api TLS certificate: %w", err)
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		// The CLI trusts the chain's last certificate: the manager's CA, or
+		// the imported certificate's issuer as imported.
 		caPEM = pki.EncodeCertsPEM(auth.CA())
+		if certName != "" {
+			last, err := x509.ParseCertificate(cert.Certificate[len(cert.Certificate)-1])
+			if err == nil {
+				caPEM = pki.EncodeCertsPEM(last)
+			}
+		}
 	}
 	if err := writeOrRemove(filepath.Join(stateDir, CAFile), caPEM); err != nil {
 		ln.Close()

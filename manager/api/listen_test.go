@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/pki"
@@ -64,5 +66,54 @@ func TestTLSBeyondLoopback(t *testing.T) {
 	lo.ln.Close()
 	if _, err := os.Stat(filepath.Join(dir, CAFile)); !os.IsNotExist(err) {
 		t.Errorf("%s left behind by a loopback listener: %v", CAFile, err)
+	}
+}
+
+// TestImportedConsoleCertificate: an imported certificate with its key
+// serves a listener beyond loopback, and the CLI trusts its issuer.
+func TestImportedConsoleCertificate(t *testing.T) {
+	dir := t.TempDir()
+	store, err := model.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: filepath.Join(dir, "pki"), BaseMAC: "02AA000000AB", KeyType: pki.ECDSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A company CA of its own, and a server certificate for 127.0.0.1.
+	caKey, _ := pki.GenerateKey(pki.ECDSA)
+	company, err := pki.NewCA("Example Corp CA", caKey, 24*time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := pki.GenerateKey(pki.ECDSA)
+	leaf, err := company.Issue(key.Public(), pki.IssueOptions{CommonName: "manager.example", Lifetime: time.Hour, Usage: pki.UsageWeb,
+		Now: time.Now(), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, _ := pki.EncodeKeyPEM(key)
+	if _, err := auth.Import("corp-web", append(pki.EncodeCertsPEM(leaf, company.Cert), keyPEM...), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ListenWith("0.0.0.0:0", dir, &fakeSource{store}, auth, "no-such-cert"); err == nil {
+		t.Fatal("a missing certificate name was taken")
+	}
+	srv, err := ListenWith("0.0.0.0:0", dir, &fakeSource{store}, auth, "corp-web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- srv.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	c, err := NewClient(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []any
+	if err := c.Get(context.Background(), "/api/v1/users", &users); err != nil {
+		t.Fatalf("over TLS with the imported certificate: %v", err)
 	}
 }

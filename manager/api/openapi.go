@@ -66,7 +66,7 @@ func OpenAPI() map[string]any {
 		map[string]any{"name": "count-only", "in": "query", "description": "answer {\"count\": N} alone", "schema": map[string]any{"type": "boolean"}},
 	}
 	for _, k := range slices.Sorted(maps.Keys(capFields)) {
-		capParams = append(capParams, map[string]any{"name": k, "in": "query", "description": "keep rows whose " + k + " equals this", "schema": map[string]any{"type": "string"}})
+		capParams = append(capParams, map[string]any{"name": k, "in": "query", "description": "keep rows whose " + k + " equals this (\"*\": is set at all)", "schema": map[string]any{"type": "string"}})
 	}
 	paths["/api/v1/remote-caps"].(map[string]any)["get"].(map[string]any)["parameters"] = capParams
 	for action, help := range map[string]string{

@@ -33,7 +33,8 @@ type Count struct {
 }
 
 // remoteCaps lists the CAPs: every query parameter named after a field
-// keeps the rows whose field equals it (state=run); offset and limit
+// keeps the rows whose field equals it (state=run), or for "*" is set at
+// all (config_error=*); offset and limit
 // (at most MaxPage, the default) page the result, whose full length is in
 // X-Total-Count; count-only=true answers {"count": N} alone.
 func (s *Server) remoteCaps(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +73,7 @@ func (s *Server) remoteCaps(w http.ResponseWriter, r *http.Request) {
 	all := s.src.RemoteCaps()
 	match := func(c controlplane.RemoteCap) bool {
 		for _, cd := range where {
-			if cd.get(c) != cd.want {
+			if v := cd.get(c); v != cd.want && (cd.want != "*" || v == "") {
 				return false
 			}
 		}

@@ -30,8 +30,11 @@ type Config struct {
 	ListenAddress string
 	L2Interfaces  []string
 	APIAddress    string
-	EchoInterval  time.Duration
-	CAPTimeout    time.Duration
+	// APICertificate names an imported certificate (with its key) for an
+	// API listener beyond loopback; "" has the manager's CA issue one.
+	APICertificate string
+	EchoInterval   time.Duration
+	CAPTimeout     time.Duration
 	// MaxCAPs bounds the CAPs joined at once (0: the control plane's default).
 	MaxCAPs int
 	// SSID, if set, is given to every radio: see QuickStart.
@@ -112,7 +115,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	srv, err := api.Listen(cfg.APIAddress, cfg.StateDir, cp, auth)
+	srv, err := api.ListenWith(cfg.APIAddress, cfg.StateDir, cp, auth, cfg.APICertificate)
 	if err != nil {
 		pub.close()
 		return err

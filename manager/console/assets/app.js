@@ -182,7 +182,9 @@ function chart(id, title, unit, points) {
 }
 
 async function dashboard() {
-  const [all, run, enroll, regs, hist] = await Promise.all([count(''), count('state=run'),
+  const states = ['join', 'configure', 'data-check', 'image-data'];
+  const [all, run, errors, byState, enroll, regs, hist] = await Promise.all([count(''), count('state=run'), count('config_error=*'),
+    Promise.all(states.map(st => count('state=' + st))),
     api('GET', '/api/v1/enrollment-requests').then(r => r.data || []),
     api('GET', '/api/v1/registration-table').then(r => r.data || []),
     api('GET', '/api/v1/history?hours=6').then(r => r.data).catch(() => ({ samples: [] }))]);
@@ -203,6 +205,8 @@ async function dashboard() {
   openStream();
   return [h('h1', {}, 'Dashboard'), h('div', { class: 'cards' },
     card(all, 'CAPs', 'dash-caps'), card(run, 'in run', 'dash-run'), card(all - run, 'not in run', 'dash-notrun'),
+    states.map((st, i) => card(byState[i], st === 'image-data' ? 'upgrading' : 'in ' + st, 'dash-' + st)),
+    card(errors, 'configuration errors', 'dash-errors'),
     card(enroll.filter(q => q.state === 'pending').length, 'pending adoptions', 'dash-pending'),
     card(regs.length, 'clients', 'dash-clients')),
     h('div', { class: 'charts' }, chart('chart-clients', 'Clients', 'clients', clientPts), chart('chart-traffic', 'Client traffic', 'Mbit/s', trafficPts))];
@@ -265,8 +269,13 @@ async function interfaces() {
   ], data || [])];
 }
 
+let clientsTimer = null;
+
 async function clients() {
   const { data } = await api('GET', '/api/v1/registration-table');
+  // Signal and rates change without an event: refresh every 5 s while shown.
+  clearTimeout(clientsTimer);
+  clientsTimer = setTimeout(() => { if (main().dataset.page === 'clients') route(); }, 5000);
   return [h('h1', {}, 'Registration table'), table([
     { key: 'mac', label: 'MAC' }, { key: 'interface', label: 'Interface' }, { key: 'ssid', label: 'SSID' },
     { key: 'signal', label: 'Signal (dBm)' }, { key: 'tx_rate_kbps', label: 'Tx rate', fmt: v => (v / 1000).toFixed(1) + ' Mbit/s' },
