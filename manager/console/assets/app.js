@@ -437,8 +437,13 @@ async function users() {
 
 // --- routing ---------------------------------------------------------------
 
+// routing counts its renders: a page that finishes after the user moved on
+// is thrown away instead of painting over the newer one.
+let routeGen = 0;
+
 async function route() {
   if (!session.user) return;
+  const gen = ++routeGen;
   const [path, query] = (location.hash.slice(2) || 'dashboard').split('?');
   const page = pages[path] ? path : 'dashboard';
   for (const a of document.querySelectorAll('#nav a')) a.setAttribute('aria-current', a.dataset.page === page ? 'page' : 'false');
@@ -446,10 +451,11 @@ async function route() {
   main().replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
   try {
     const nodes = await pages[page].render(new URLSearchParams(query || ''));
+    if (gen !== routeGen) return;
     main().replaceChildren(...[nodes].flat());
     main().dataset.page = page;
   } catch (ex) {
-    if (ex.status !== 401) main().replaceChildren(h('p', { class: 'err', role: 'alert' }, ex.message));
+    if (gen === routeGen && ex.status !== 401) main().replaceChildren(h('p', { class: 'err', role: 'alert' }, ex.message));
   }
 }
 
