@@ -163,6 +163,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	shot("dashboard")
 	page("caps", `#caps-range`)
 	caps := text(`main table`)
+	if !strings.Contains(caps, "current") {
+		t.Errorf("remote CAPs page: the CAP's upgrade state is not current (same build as the manager):\n%s", caps)
+	}
 	if !strings.Contains(caps, "run") {
 		t.Errorf("remote CAPs page shows no CAP in run:\n%s", caps)
 	}
@@ -227,6 +230,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	until("the CAP's interface, running", "interfaces", `main h1`, `//tr[td[text()="cap1"] and td[contains(text(),"R")]]`)
 	shot("interfaces-up")
+	until("the client counted on its interface", "interfaces", `main h1`, `//tr[td[3][text()="cap1"] and td[7][text()="1"]]`)
 	until("the client", "clients", `main h1`, `//td[text()="`+clientMAC+`"]`)
 	shot("registration-table-client")
 	run("kick the client", chromedp.Click(`//tr[td[text()="`+clientMAC+`"]]//button`))

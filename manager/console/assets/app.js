@@ -218,8 +218,12 @@ async function remoteCaps(params) {
   const filter = new URLSearchParams();
   for (const k of ['state', 'identity', 'board']) if (params.get(k)) filter.set(k, params.get(k));
   filter.set('offset', offset); filter.set('limit', pageSize);
-  const { data, total } = await api('GET', '/api/v1/remote-caps?' + filter);
+  const [{ data, total }, s] = await Promise.all([api('GET', '/api/v1/remote-caps?' + filter), loadSchema()]);
   const rows = data || [];
+  const mine = s.info && s.info.version;
+  // Upgrade: delivering an image now, or a version other than the
+  // manager's (which the upgrade policy offers at the next join).
+  const upgrade = r => r.state === 'image-data' ? 'upgrading' : (mine && r.version !== mine ? 'differs from ' + mine : 'current');
   const form = h('form', { class: 'bar', role: 'search' },
     ['identity', 'state', 'board'].map(k => h('label', {}, k, h('input', { name: k, value: params.get(k) || '' }))),
     h('button', { type: 'submit' }, 'Filter'));
@@ -239,7 +243,8 @@ async function remoteCaps(params) {
   return [h('h1', {}, 'Remote CAPs'), form, pager, table([
     { key: 'identity', label: 'Identity' }, { key: 'state', label: 'State', cls: r => r.state === 'run' ? 'state-run' : '' },
     { key: 'address', label: 'Address' }, { key: 'base_mac', label: 'Base MAC' }, { key: 'board', label: 'Board' },
-    { key: 'version', label: 'Version' }, { key: 'radios', label: 'Radios' }, { key: 'clients', label: 'Clients' },
+    { key: 'version', label: 'Version' }, { key: 'upgrade', label: 'Upgrade', fmt: (_, r) => upgrade(r) },
+    { key: 'radios', label: 'Radios' }, { key: 'clients', label: 'Clients' },
     { key: 'common_name', label: 'Certificate' }, { key: 'config_error', label: 'Configuration error' },
   ], rows, r => [act('provision', 'Provision')(r), ' ', act('reselect-channel', 'Reselect channel')(r)])];
 }
@@ -261,11 +266,14 @@ function flags(r) {
 }
 
 async function interfaces() {
-  const { data } = await api('GET', '/api/v1/provisioned-interfaces');
+  const [{ data }, regs] = await Promise.all([api('GET', '/api/v1/provisioned-interfaces'),
+    api('GET', '/api/v1/registration-table').then(r => r.data || [])]);
+  const clientsOf = r => regs.filter(c => c.cap === r.cap && c.radio_id === r.radio_id && c.wlan_id === r.wlan_id).length;
   return [h('h1', {}, 'Interfaces'), table([
     { key: 'flags', label: 'Flags', fmt: (_, r) => flags(r) }, { key: 'name', label: 'Name' }, { key: 'cap', label: 'CAP' },
     { key: 'radio_id', label: 'Radio' }, { key: 'configuration', label: 'Configuration' },
-    { key: 'selected_channel_mhz', label: 'Channel (MHz)' }, { key: 'error', label: 'Error' },
+    { key: 'selected_channel_mhz', label: 'Channel (MHz)' }, { key: 'clients', label: 'Clients', fmt: (_, r) => clientsOf(r) },
+    { key: 'error', label: 'Error' },
   ], data || [])];
 }
 
