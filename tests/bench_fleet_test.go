@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/internal/fleetsim"
+	"github.com/capstan-wifi/capstan/manager/api"
 )
 
 // procStat is a process's CPU time and resident memory, from /proc.
@@ -206,11 +207,13 @@ func fleetRun(b *testing.B, bin string, n int, steady time.Duration) {
 				n, f.sum().Run, time.Since(began).Round(time.Second), func() float64 { c, _ := procStat(pid); return (c - cpu0).Seconds() }(),
 				f.cpu().Seconds(), f.sum().Errors)
 			b.ReportMetric(float64(f.sum().Run), "in-run-at-limit")
+			fleetConsole(b, m, n)
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	storm := time.Since(began)
+	fleetConsole(b, m, n)
 	cpu1, _ := procStat(pid)
 	simStorm := f.cpu()
 	joins := f.sum().Joins
@@ -259,4 +262,20 @@ func controlAddrOf(log string) string {
 		}
 	}
 	return ""
+}
+
+// fleetConsole times the web console's remote-CAP page against the
+// fleet's manager (skipped without Chromium).
+func fleetConsole(b *testing.B, m *managerProc, n int) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		return
+	}
+	if out, err := m.try("user", "add", "name=bench", "group=read", "password=a benchmark's password"); err != nil {
+		b.Fatalf("user add: %v\n%s", err, out)
+	}
+	count := strings.TrimSpace(func() string { out, _ := m.try("remote-cap", "print", "count-only"); return out }())
+	mean, worst := consoleFirstPaint(b, chromium, "http://"+m.file(api.AddressFile), "bench", "a benchmark's password", 10)
+	fmt.Printf("fleet %d: console remote-CAP page to first rows painted %.0f ms mean, %.0f ms worst of 10, %s CAPs in the table (target < 1000 ms)\n",
+		n, float64(mean.Milliseconds()), float64(worst.Milliseconds()), count)
 }
