@@ -10,28 +10,20 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/manager/events"
-	"github.com/capstan-wifi/capstan/manager/model"
 )
 
 // TestEventStream: a stream replays what came after Last-Event-ID, then
 // carries each new event as it is published (well within 1 s), and the
 // list endpoint answers the kept events.
 func TestEventStream(t *testing.T) {
-	dir := t.TempDir()
-	store, err := model.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store := newStore(t)
 	srv, err := Listen("127.0.0.1:0", dir, &fakeSource{store}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bus := events.NewBus(10)
 	srv.SetEvents(bus)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	serveUntilDone(t, srv)
 	bus.Publish(events.Event{Message: "before 1"})
 	bus.Publish(events.Event{Message: "before 2"})
 
@@ -85,21 +77,14 @@ func TestEventStream(t *testing.T) {
 // TestAudit: logins, failed ones and every change through the API land in
 // the event log with who did what.
 func TestAudit(t *testing.T) {
-	dir := t.TempDir()
-	store, err := model.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store := newStore(t)
 	srv, err := Listen("127.0.0.1:0", dir, &fakeSource{store}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bus := events.NewBus(100)
 	srv.SetEvents(bus)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- srv.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
+	serveUntilDone(t, srv)
 	c, _ := NewClient(dir)
 	if err := c.Do(context.Background(), "POST", "/api/v1/users", UserChange{Name: "alice", Group: "full", Password: "alice's long password"}, nil); err != nil {
 		t.Fatal(err)

@@ -7,16 +7,11 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/manager/history"
-	"github.com/capstan-wifi/capstan/manager/model"
 )
 
 // TestHistory: the samples the recorder kept, and hours checked.
 func TestHistory(t *testing.T) {
-	dir := t.TempDir()
-	store, err := model.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store := newStore(t)
 	srv, err := Listen("127.0.0.1:0", dir, &fakeSource{store}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -26,10 +21,7 @@ func TestHistory(t *testing.T) {
 	rec.Record()
 	rec.Record()
 	srv.SetHistory(rec)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- srv.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
+	serveUntilDone(t, srv)
 	c, err := NewClient(dir)
 	if err != nil {
 		t.Fatal(err)

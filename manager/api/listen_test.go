@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/pki"
 )
 
@@ -19,11 +18,7 @@ import (
 // api-ca.pem), refuses plain HTTP, and needs the PKI at all; a loopback
 // listener stays plain.
 func TestTLSBeyondLoopback(t *testing.T) {
-	dir := t.TempDir()
-	store, err := model.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store := newStore(t)
 	if _, err := Listen("0.0.0.0:0", dir, &fakeSource{store}, nil); err == nil || !strings.Contains(err.Error(), "TLS") {
 		t.Fatalf("a listener beyond loopback without the PKI: %v, want refused", err)
 	}
@@ -72,11 +67,7 @@ func TestTLSBeyondLoopback(t *testing.T) {
 // TestImportedConsoleCertificate: an imported certificate with its key
 // serves a listener beyond loopback, and the CLI trusts its issuer.
 func TestImportedConsoleCertificate(t *testing.T) {
-	dir := t.TempDir()
-	store, err := model.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store := newStore(t)
 	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: filepath.Join(dir, "pki"), BaseMAC: "02AA000000AB", KeyType: pki.ECDSA})
 	if err != nil {
 		t.Fatal(err)
@@ -104,10 +95,7 @@ func TestImportedConsoleCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- srv.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
+	serveUntilDone(t, srv)
 	c, err := NewClient(dir)
 	if err != nil {
 		t.Fatal(err)

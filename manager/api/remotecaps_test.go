@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/capstan-wifi/capstan/manager/controlplane"
-	"github.com/capstan-wifi/capstan/manager/model"
 )
 
 type capsSource struct {
@@ -17,21 +16,14 @@ func (c *capsSource) RemoteCaps() []controlplane.RemoteCap { return c.caps }
 
 // TestRemoteCapsFilters: equality, "*" for set at all, counts and pages.
 func TestRemoteCapsFilters(t *testing.T) {
-	dir := t.TempDir()
-	store, err := model.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store := newStore(t)
 	src := &capsSource{fakeSource: fakeSource{store}, caps: []controlplane.RemoteCap{
 		{Identity: "cap1", State: "run"}, {Identity: "cap2", State: "run", ConfigError: "no such channel"}, {Identity: "cap3", State: "join"}}}
 	srv, err := Listen("127.0.0.1:0", dir, src, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- srv.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
+	serveUntilDone(t, srv)
 	c, _ := NewClient(dir)
 	for q, want := range map[string]int{"": 3, "state=run": 2, "state=join": 1, "config_error=*": 1, "config_error=*&state=join": 0} {
 		var n Count

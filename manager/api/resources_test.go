@@ -40,21 +40,33 @@ func (f *fakeSource) ReselectChannels(_ context.Context, ref string) ([]provisio
 	return nil, fmt.Errorf("%w: %q", controlplane.ErrNoCAP, ref)
 }
 
-func serve(t *testing.T) (*Client, string) {
+// newStore is a state directory with an empty configuration model.
+func newStore(t *testing.T) (string, *model.Store) {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := model.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Listen("127.0.0.1:0", dir, &fakeSource{store}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return dir, store
+}
+
+// serveUntilDone serves srv until the test ends.
+func serveUntilDone(t *testing.T, srv *Server) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- srv.Serve(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
+}
+
+func serve(t *testing.T) (*Client, string) {
+	t.Helper()
+	dir, store := newStore(t)
+	srv, err := Listen("127.0.0.1:0", dir, &fakeSource{store}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveUntilDone(t, srv)
 	c, err := NewClient(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -103,15 +103,18 @@ func fail(stderr io.Writer, err error) int {
 }
 
 // passphrase reads passphrase= or passphrase-file= (keeps it out of ps).
-func (c *command) passphrase() (string, error) {
-	if f, ok := c.params["passphrase-file"]; ok {
+func (c *command) passphrase() (string, error) { return c.secret("passphrase") }
+
+// secret reads key= or, from a file, key-file= (keeps it out of ps).
+func (c *command) secret(key string) (string, error) {
+	if f, ok := c.params[key+"-file"]; ok {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", err
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
-	return c.params["passphrase"], nil
+	return c.params[key], nil
 }
 
 func certificate(args []string, stdout, stderr io.Writer) int {

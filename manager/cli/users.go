@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/capstan-wifi/capstan/manager/admin"
@@ -28,7 +26,7 @@ func user(args []string, stdout, stderr io.Writer) int {
 	if c == nil {
 		return code
 	}
-	password, err := c.password()
+	password, err := c.secret("password")
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -81,16 +79,4 @@ func user(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: group %s; its sessions ended\n", u.Name, u.Group)
 	return 0
-}
-
-// password reads password= or password-file= (keeps it out of ps).
-func (c *command) password() (string, error) {
-	if f, ok := c.params["password-file"]; ok {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", err
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	return c.params["password"], nil
 }
