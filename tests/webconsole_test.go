@@ -161,6 +161,17 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("the dashboard's client chart: %q, %v", label, err)
 	}
 	shot("dashboard")
+	// On a phone (390 px wide): the page wraps instead of scrolling sideways.
+	run("a phone's viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	page("dashboard", `#dash-run`)
+	ectxp, donep := step()
+	overflow, err := chromedp.Run(ectxp, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	donep()
+	if err != nil || overflow > 0 {
+		t.Errorf("dashboard on a 390 px phone is %d px too wide (%v)", overflow, err)
+	}
+	shot("dashboard-phone")
+	run("back to a desktop", chromedp.EmulateReset())
 	page("caps", `#caps-range`)
 	caps := text(`main table`)
 	if !strings.Contains(caps, "current") {
