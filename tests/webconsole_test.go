@@ -131,8 +131,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	login("admin", "the admin's long password")
 	var deadline time.Time
 	// The CAP asks to be adopted (the manager's default policy is
-	// approval): the dashboard shows it pending, the PKI page approves it,
-	// and the dashboard then counts it in run.
+	// approval): the dashboard shows it pending, the remote-CAP page
+	// adopts it, and the dashboard then counts it in run.
 	dashboardShows := func(card, want string) {
 		t.Helper()
 		deadline := time.Now().Add(45 * time.Second)
@@ -152,7 +152,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	shot("dashboard-pending")
 	page("pki", `main h1`)
 	shot("pki-pending")
-	run("approve the CAP", chromedp.Click(`//button[text()="approve"]`), chromedp.WaitVisible(`//td[text()="approved"]`))
+	page("caps", `#caps-range`)
+	shot("remote-caps-pending")
+	run("adopt the CAP", chromedp.Click(`//button[text()="Adopt"]`))
 	dashboardShows(`#dash-run`, "1")
 	ectxc, donec := step()
 	label, err := chromedp.Run(ectxc, chromedp.Evaluate[string](`document.getElementById('chart-clients').getAttribute('aria-label')`))

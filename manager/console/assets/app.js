@@ -218,8 +218,10 @@ async function remoteCaps(params) {
   const filter = new URLSearchParams();
   for (const k of ['state', 'identity', 'board']) if (params.get(k)) filter.set(k, params.get(k));
   filter.set('offset', offset); filter.set('limit', pageSize);
-  const [{ data, total }, s] = await Promise.all([api('GET', '/api/v1/remote-caps?' + filter), loadSchema()]);
+  const [{ data, total }, s, reqs] = await Promise.all([api('GET', '/api/v1/remote-caps?' + filter), loadSchema(),
+    api('GET', '/api/v1/enrollment-requests').then(r => r.data || []).catch(() => [])]);
   const rows = data || [];
+  const pending = reqs.filter(q => q.state === 'pending');
   const mine = s.info && s.info.version;
   // Upgrade: delivering an image now, or a version other than the
   // manager's (which the upgrade policy offers at the next join).
@@ -240,7 +242,10 @@ async function remoteCaps(params) {
     h('span', { class: 'muted', id: 'caps-range' }, `${rows.length ? offset + 1 : 0}–${offset + rows.length} of ${total || rows.length}`),
     h('button', { type: 'button', class: 'quiet', disabled: offset === 0, onclick: () => go(params, 'offset', Math.max(0, offset - pageSize)) }, 'Previous'),
     h('button', { type: 'button', class: 'quiet', disabled: offset + rows.length >= Number(total || 0), onclick: () => go(params, 'offset', offset + pageSize) }, 'Next'));
-  return [h('h1', {}, 'Remote CAPs'), form, pager, table([
+  const adopt = pending.length ? [h('h2', {}, 'Waiting to be adopted'),
+    table([{ key: 'common_name', label: 'CAP' }, { key: 'address', label: 'Address' }, { key: 'requested_at', label: 'Asked' }], pending,
+      r => [enrollmentAction('approve', 'Adopt')(r), ' ', enrollmentAction('reject', 'Reject')(r)]), h('h2', {}, 'Joined')] : [];
+  return [h('h1', {}, 'Remote CAPs'), ...adopt, form, pager, table([
     { key: 'identity', label: 'Identity' }, { key: 'state', label: 'State', cls: r => r.state === 'run' ? 'state-run' : '' },
     { key: 'address', label: 'Address' }, { key: 'base_mac', label: 'Base MAC' }, { key: 'board', label: 'Board' },
     { key: 'version', label: 'Version' }, { key: 'upgrade', label: 'Upgrade', fmt: (_, r) => upgrade(r) },
@@ -383,6 +388,14 @@ async function configuration(params) {
 
 // --- PKI and users -------------------------------------------------------------
 
+// enrollmentAction is a button that approves, rejects or removes an
+// enrollment request.
+function enrollmentAction(action, label) {
+  return (r) => h('button', { type: 'button', class: 'quiet', disabled: !canChange(), onclick: async () => {
+    try { await api('POST', `/api/v1/enrollment-requests/${encodeURIComponent(r.id)}/${action}`, {}); route(); } catch (ex) { toast(ex.message); }
+  } }, label);
+}
+
 async function pki() {
   const [certs, reqs] = await Promise.all([api('GET', '/api/v1/certificates').then(r => r.data || []).catch(() => []),
     api('GET', '/api/v1/enrollment-requests').then(r => r.data || []).catch(() => [])]);
@@ -393,9 +406,7 @@ async function pki() {
       otp.replaceChildren(h('p', {}, `One-time password ${data.id}, valid until ${data.expires}, shown once:`), h('p', { class: 'secret' }, data.password));
     } catch (ex) { toast(ex.message); }
   } }, 'New one-time password');
-  const reqAct = (a) => (r) => h('button', { type: 'button', class: 'quiet', disabled: !canChange(), onclick: async () => {
-    try { await api('POST', `/api/v1/enrollment-requests/${encodeURIComponent(r.id)}/${a}`, {}); route(); } catch (ex) { toast(ex.message); }
-  } }, a);
+  const reqAct = (a) => enrollmentAction(a, a);
   return [h('h1', {}, 'PKI'), h('h2', {}, 'Enrollment requests'),
     table([{ key: 'id', label: 'ID' }, { key: 'common_name', label: 'Name' }, { key: 'state', label: 'State' }], reqs,
       r => [reqAct('approve')(r), ' ', reqAct('reject')(r)]),
