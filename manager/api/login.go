@@ -126,6 +126,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
+	// Another site's page must not log a browser in either (login CSRF).
+	if why := crossOrigin(r); why != "" {
+		writeError(w, http.StatusForbidden, why)
+		return
+	}
 	if !decodeBody(w, r, &in, "{name, password}", false, false, true) {
 		return
 	}

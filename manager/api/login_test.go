@@ -108,6 +108,10 @@ func TestBrowserSessions(t *testing.T) {
 	if code := anon.login("admin", "not the password"); code != http.StatusUnauthorized {
 		t.Errorf("wrong password: %d, want 401", code)
 	}
+	if code, _, _ := anon.do("POST", "/api/v1/login", map[string]string{"name": "admin", "password": "an admin's long password"},
+		map[string]string{"Origin": "http://evil.example"}); code != http.StatusForbidden {
+		t.Errorf("a login posted by another site: %d, want 403", code)
+	}
 
 	a := &browser{t: t, base: base}
 	a.login("admin", "an admin's long password")
