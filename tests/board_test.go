@@ -434,6 +434,13 @@ func (b *board) testStation() {
 	// The access list: a reject rule for the station removes it and keeps
 	// it out (the CAP bans it for 30 s; each new association is refused).
 	waitStationOn(t, b, sta, "capstan-renamed")
+	// Connected in full again after hostapd's restart: a station still in
+	// its handshake is refused at association (status 53), not
+	// deauthenticated, which is not what this step measures.
+	b.waitFor(t, 60*time.Second, "the station connected again after hostapd's restart", func() bool {
+		out, _ := b.con.run("wpa_cli -i wlan1 status", 30*time.Second)
+		return strings.Contains(out, "ssid=capstan-renamed") && strings.Contains(out, "wpa_state=COMPLETED")
+	})
 	before = b.deauths()
 	refused := time.Now()
 	b.cli("access-list", "add", "mac-address="+sta, "action=reject")
