@@ -144,17 +144,7 @@ func (f *Forwarder) open(w WLAN) (*port, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manager forwarding on %s: %w", w.Interface, err)
 	}
-	rc, err := pc.SyscallConn()
-	if err == nil {
-		var serr error
-		err = rc.Control(func(fd uintptr) {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1)
-		})
-		if err == nil {
-			err = serr
-		}
-	}
-	if err != nil {
+	if err := setPacketOption(pc, unix.PACKET_IGNORE_OUTGOING); err != nil {
 		pc.Close()
 		return nil, fmt.Errorf("manager forwarding on %s: PACKET_IGNORE_OUTGOING: %w", w.Interface, err)
 	}

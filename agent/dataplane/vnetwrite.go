@@ -25,21 +25,24 @@ func openVnetWriter(ifi *net.Interface) (*vnetWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := pc.SyscallConn()
-	if err == nil {
-		var serr error
-		err = rc.Control(func(fd uintptr) {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_PACKET, unix.PACKET_VNET_HDR, 1)
-		})
-		if err == nil {
-			err = serr
-		}
-	}
-	if err != nil {
+	if err := setPacketOption(pc, unix.PACKET_VNET_HDR); err != nil {
 		pc.Close()
 		return nil, err
 	}
 	return &vnetWriter{pc: pc, write: frameWriter(pc)}, nil
+}
+
+// setPacketOption turns SOL_PACKET option opt on for pc.
+func setPacketOption(pc *packet.Conn, opt int) error {
+	rc, err := pc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_PACKET, opt, 1) }); err != nil {
+		return err
+	}
+	return serr
 }
 
 // WriteVirtio implements offload.Writer.
