@@ -422,6 +422,7 @@ func (b *board) testStation() {
 	t.Logf("%s: WPA3-SAE → station associated with SAE and registered in %.1f s", b.spec.name, time.Since(changed).Seconds())
 
 	// hostapd killed behind the agent's back: the agent restarts it.
+	connectsBefore := b.connects()
 	killed := time.Now()
 	b.con.must("killall -9 hostapd", 30*time.Second)
 	b.con.must(`i=0; sleep 1; while ! hostapd_cli -p /var/run/capstan/hostapd -i wlan0 status 2>/dev/null | grep -q '^state=ENABLED'; do `+
@@ -433,14 +434,19 @@ func (b *board) testStation() {
 
 	// The access list: a reject rule for the station removes it and keeps
 	// it out (the CAP bans it for 30 s; each new association is refused).
-	waitStationOn(t, b, sta, "capstan-renamed")
-	// Connected in full again after hostapd's restart: a station still in
-	// its handshake is refused at association (status 53), not
-	// deauthenticated, which is not what this step measures.
+	// Connected anew to the restarted hostapd, in full: until the station
+	// notices the old AP is gone it still says COMPLETED to a hostapd that
+	// does not know it, and a station still in its handshake is refused at
+	// association (status 53); neither is deauthenticated, which is what
+	// this step measures.
 	b.waitFor(t, 60*time.Second, "the station connected again after hostapd's restart", func() bool {
+		if b.connects() <= connectsBefore {
+			return false
+		}
 		out, _ := b.con.run("wpa_cli -i wlan1 status", 30*time.Second)
 		return strings.Contains(out, "ssid=capstan-renamed") && strings.Contains(out, "wpa_state=COMPLETED")
 	})
+	waitStationOn(t, b, sta, "capstan-renamed")
 	before = b.deauths()
 	refused := time.Now()
 	b.cli("access-list", "add", "mac-address="+sta, "action=reject")
@@ -509,6 +515,13 @@ func waitStationOn(t testing.TB, b *board, mac, ssid string) {
 		}
 		return false
 	})
+}
+
+// connects counts the station's completed connections.
+func (b *board) connects() int {
+	out, _ := b.con.run("grep -c 'CTRL-EVENT-CONNECTED' /tmp/wpa.log", 30*time.Second)
+	n, _ := strconv.Atoi(strings.TrimSpace(out))
+	return n
 }
 
 // deauths counts the station's disconnections with reason 1 (unspecified),
