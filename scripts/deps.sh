@@ -23,10 +23,12 @@ log() { printf 'deps: %s\n' "$*"; }
 # build and check the Debian package (systemd-analyze verify), which a test
 # installs with dpkg; busybox (udhcpc), iperf3 and ethtool play the client of
 # a manager-forwarded WLAN in a namespace test; chromium runs the web
-# console in the browser test (driven by chromedp over DevTools).
+# console in the browser test (driven by chromedp over DevTools); etcd-server
+# is the fleet store of several managers in the etcd tests (which start their
+# own members; the packaged service is stopped and disabled like freeradius).
 pkgs=(ca-certificates curl unzip git make gcc libc6-dev tshark iproute2 dnsmasq-base nftables bc scep openssl
 	qemu-system-mips qemu-system-arm ipxe-qemu cpio kmod freeradius certmonger dbus dpkg-dev lintian systemd
-	busybox iperf3 ethtool chromium)
+	busybox iperf3 ethtool chromium etcd-server)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -42,9 +44,12 @@ if ((${#missing[@]})); then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	if [[ " ${missing[*]} " == *" freeradius "* ]]; then
-		systemctl disable --now freeradius >/dev/null 2>&1 || service freeradius stop >/dev/null 2>&1 || true
-	fi
+	for svc in freeradius etcd; do
+		pkg=$svc; [[ $svc == etcd ]] && pkg=etcd-server
+		if [[ " ${missing[*]} " == *" $pkg "* ]]; then
+			systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
+		fi
+	done
 fi
 
 # --- Go toolchain ------------------------------------------------------------

@@ -132,7 +132,7 @@ func bootBoard(t testing.TB, spec boardSpec, kernel, base string) *board {
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("== %s console (tail)\n%s", spec.name, b.con.tail())
-			if out, rc := b.tryRun("tail -n 40 /tmp/agent.log; tail -n 20 /tmp/wpa.log", 20*time.Second); rc >= 0 {
+			if out, rc := b.tryRun("tail -n 40 /tmp/agent.log; tail -n 80 /tmp/wpa.log", 20*time.Second); rc >= 0 {
 				t.Logf("== %s agent and wpa_supplicant logs\n%s", spec.name, out)
 			}
 		}
