@@ -202,7 +202,11 @@ func (a *Agent) lockTo(st *sessionTrust) {
 		return
 	}
 	old, locked, err := pki.ReadLock(a.cfg.StateDir)
-	if err != nil || (locked && old.ManagerKey != "") {
+	// A lock is completed (an older capstan's names only the CommonName)
+	// or widened to the fleet when the locked manager itself now shows the
+	// fleet role; it is never moved to another manager.
+	widen := locked && !old.Fleet && old.ManagerKey == st.id.KeySHA256 && st.id.CA != nil && pki.HasFleetRole(st.id.Leaf)
+	if err != nil || (locked && old.ManagerKey != "" && !widen) {
 		return
 	}
 	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
@@ -212,12 +216,13 @@ func (a *Agent) lockTo(st *sessionTrust) {
 	l := pki.Lock{CommonName: st.cn, ManagerKey: st.id.KeySHA256, LockedAt: time.Now().UTC()}
 	if st.id.CA != nil {
 		l.CA = pki.Fingerprint(st.id.CA)
+		l.Fleet = pki.HasFleetRole(st.id.Leaf)
 	}
 	if err := pki.WriteLock(a.cfg.StateDir, l); err != nil {
 		a.warn("cannot record the manager lock", "err", err)
 		return
 	}
-	a.cfg.Logger.Info("locked to manager", "common_name", st.cn, "manager_key_sha256", l.ManagerKey, "ca_sha256", l.CA)
+	a.cfg.Logger.Info("locked to manager", "common_name", st.cn, "manager_key_sha256", l.ManagerKey, "ca_sha256", l.CA, "fleet", l.Fleet)
 }
 
 // certificateRequest is the element a CAP without a certificate adds to

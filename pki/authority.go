@@ -42,6 +42,9 @@ type AuthorityConfig struct {
 	SupersedeGrace time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Fleet, when set, holds the CA (with CA "auto") and the records that
+	// every manager of the fleet shares; nil keeps them in Dir.
+	Fleet Fleet
 }
 
 // Auto names the automatically generated certificates.
@@ -209,6 +212,15 @@ func (a *Authority) loadCA() error {
 	if name == Auto {
 		name = "capstan-CA-" + a.cfg.BaseMAC
 	}
+	if a.cfg.Fleet != nil && a.cfg.CA == Auto {
+		return a.joinFleet(func() (*CA, error) {
+			key, err := GenerateKey(a.cfg.KeyType)
+			if err != nil {
+				return nil, err
+			}
+			return NewCA(name, key, CALifetime, a.cfg.Now())
+		})
+	}
 	a.caName = name
 	chain, key, err := a.loadNamed(name)
 	if err == nil {
@@ -250,7 +262,12 @@ func (a *Authority) loadManager() error {
 	}
 	a.mgrName = name
 	chain, key, err := a.loadNamed(name)
+	usage := UsageManager
+	if a.cfg.Fleet != nil {
+		usage = UsageFleetManager
+	}
 	if err == nil && (a.cfg.Certificate != Auto || (chain[0].CheckSignatureFrom(a.ca.Cert) == nil && HasManagerRole(chain[0]) &&
+		HasFleetRole(chain[0]) == (usage == UsageFleetManager) &&
 		!a.IsRevoked(chain[0].SerialNumber) && !DueForRenewal(chain[0], 2, 3, a.cfg.Now()))) {
 		a.manager, a.mgrKey = chain[0], key
 		return nil
@@ -263,7 +280,7 @@ func (a *Authority) loadManager() error {
 			return err
 		}
 	}
-	c, err := a.ca.Issue(key.Public(), IssueOptions{CommonName: name, Lifetime: ManagerLifetime, Usage: UsageManager, Now: a.cfg.Now()})
+	c, err := a.ca.Issue(key.Public(), IssueOptions{CommonName: name, Lifetime: ManagerLifetime, Usage: usage, Now: a.cfg.Now()})
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,10 @@ const (
 	UsageManager              // DTLS server of a manager: serverAuth and the manager role
 	UsageRA                   // SCEP registration authority: signs and decrypts, no TLS role
 	UsageWeb                  // HTTPS of the web console: serverAuth and its names, no capstan role
+	// UsageFleetManager is UsageManager of a manager that shares its fleet
+	// (CA, configuration, CAPs) with others: a CAP locked to one manager of
+	// the fleet accepts the others.
+	UsageFleetManager
 )
 
 // Role markers, extended key usages under capstan's enterprise number
@@ -51,6 +55,7 @@ const (
 var (
 	OIDManagerRole = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1, 1}
 	OIDCAPRole     = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1, 2}
+	OIDFleetRole   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1, 3}
 )
 
 // CA is an issuing certificate authority: its certificate and key.
@@ -171,6 +176,9 @@ func (ca *CA) Issue(pub crypto.PublicKey, o IssueOptions) (*x509.Certificate, er
 	case UsageManager:
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{OIDManagerRole}
+	case UsageFleetManager:
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{OIDManagerRole, OIDFleetRole}
 	case UsageRA:
 		tmpl.KeyUsage |= x509.KeyUsageDataEncipherment
 	case UsageWeb:
@@ -270,6 +278,12 @@ func CheckCAPName(cn string) error {
 func HasManagerRole(c *x509.Certificate) bool {
 	return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageServerAuth) &&
 		slices.ContainsFunc(c.UnknownExtKeyUsage, OIDManagerRole.Equal)
+}
+
+// HasFleetRole reports whether c is the manager certificate of a manager
+// that shares its fleet with others.
+func HasFleetRole(c *x509.Certificate) bool {
+	return HasManagerRole(c) && slices.ContainsFunc(c.UnknownExtKeyUsage, OIDFleetRole.Equal)
 }
 
 // CheckCAPRole refuses a certificate that is not a CAP's: a CA, one

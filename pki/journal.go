@@ -35,6 +35,15 @@ type superseded struct {
 
 // appendJournalLocked makes entries durable and applies them; a.mu is held.
 func (a *Authority) appendJournalLocked(entries []journalEntry) error {
+	if a.cfg.Fleet != nil {
+		if err := a.commitFleetLocked(entries); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			a.applyLocked(e)
+		}
+		return nil
+	}
 	var buf bytes.Buffer
 	for _, e := range entries {
 		b, err := json.Marshal(e)

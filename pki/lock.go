@@ -22,7 +22,10 @@ type Lock struct {
 	ManagerKey string `json:"manager_key_sha256,omitempty"`
 	// CA is the SHA-256 of the issuing CA certificate (DER), "" when the
 	// manager presented no CA.
-	CA       string    `json:"ca_sha256,omitempty"`
+	CA string `json:"ca_sha256,omitempty"`
+	// Fleet is a lock to every manager of the locked manager's fleet: a
+	// manager certificate of the fleet role (HasFleetRole) from the same CA.
+	Fleet    bool      `json:"fleet,omitempty"`
 	LockedAt time.Time `json:"locked_at"`
 }
 
@@ -94,6 +97,9 @@ func (l Lock) Check(id ManagerIdentity) error {
 			return fmt.Errorf("locked to manager %q, refusing %q (capstan-agent unlock clears the lock)", l.CommonName, id.Leaf.Subject.CommonName)
 		}
 		return nil
+	}
+	if l.Fleet && l.CA != "" && id.CA != nil && Fingerprint(id.CA) == l.CA && HasFleetRole(id.Leaf) {
+		return nil // another manager of the fleet
 	}
 	if l.ManagerKey != id.KeySHA256 {
 		return fmt.Errorf("locked to the manager with key SHA-256 %s (%q), refusing key %s (%q) (capstan-agent unlock clears the lock)",

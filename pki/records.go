@@ -226,7 +226,18 @@ func (a *Authority) Revoke(ref string) ([]string, error) {
 	if len(serials) == 0 {
 		return nil, fmt.Errorf("revoke %q: no unrevoked certificate with that serial number or CommonName (ISSUER:SERIAL revokes one without a record)", ref)
 	}
-	if err := a.saveIssuedLocked(next); err != nil {
+	if a.cfg.Fleet != nil {
+		var recs []Issued
+		for _, r := range next.Issued {
+			if slices.Contains(serials, r.Serial) {
+				recs = append(recs, r)
+			}
+		}
+		if err := a.cfg.Fleet.Commit(recs, next.Revoked[len(a.issued.Revoked):]); err != nil {
+			return nil, fmt.Errorf("revoke: %w", err)
+		}
+		a.setIssuedLocked(next)
+	} else if err := a.saveIssuedLocked(next); err != nil {
 		return nil, fmt.Errorf("revoke: %w", err)
 	}
 	a.crl = nil
@@ -274,6 +285,13 @@ func (a *Authority) CRL() ([]byte, error) {
 	}
 	next := a.issued
 	next.CRLNumber++
+	if a.cfg.Fleet != nil {
+		n, err := a.cfg.Fleet.NextCRLNumber(next.CRLNumber)
+		if err != nil {
+			return nil, fmt.Errorf("CRL number: %w", err)
+		}
+		next.CRLNumber = n
+	}
 	tmpl := &x509.RevocationList{
 		Number:     big.NewInt(next.CRLNumber),
 		ThisUpdate: now.Add(-clockSkew),
@@ -311,7 +329,9 @@ func (a *Authority) CRL() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CRL: %w", err)
 	}
-	if err := a.saveIssuedLocked(next); err != nil {
+	if a.cfg.Fleet != nil {
+		a.issued.CRLNumber = next.CRLNumber
+	} else if err := a.saveIssuedLocked(next); err != nil {
 		return nil, fmt.Errorf("CRL number: %w", err)
 	}
 	a.crl, a.crlTime = der, now

@@ -116,6 +116,11 @@ func serve(args []string, stderr io.Writer) int {
 	fs.DurationVar(&cfg.CAPCertificateLifetime, "cap-certificate-lifetime", pki.CAPLifetime, "lifetime of certificates issued to CAPs")
 	fs.StringVar(&cfg.HTTPAddress, "http", ":5248", "public HTTP listener for /crl and /scep; empty: none")
 	fs.StringVar(&cfg.HTTPURL, "http-url", "", "base URL CAPs reach the HTTP listener at (CRL distribution point), e.g. http://192.0.2.1:5248")
+	fs.StringVar(&cfg.Store.URL, "store", "", "share configuration, PKI and the CAP directory with other managers in etcd: etcd://host:port[,host:port…][/prefix], etcds:// for TLS; default: the state directory only")
+	fs.StringVar(&cfg.Store.KeyFile, "store-key-file", "", "with --store: file with the 64-hex-digit key that seals the fleet CA's key in etcd (the same on every manager; mode 0600)")
+	fs.StringVar(&cfg.Store.CAFile, "store-ca", "", "with etcds://: CA certificate (PEM) that verifies the etcd members")
+	fs.StringVar(&cfg.Store.CertFile, "store-cert", "", "with etcds://: this manager's client certificate for etcd (PEM)")
+	fs.StringVar(&cfg.Store.CertKeyFile, "store-cert-key", "", "with etcds://: the client certificate's key (PEM)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -113,7 +113,7 @@ func (s *Server) routePKI(mux *http.ServeMux) {
 		}
 		serials, err := s.pki.Revoke(in.Ref)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
+			writeError(w, storeStatus(err, http.StatusBadRequest), err.Error())
 			return
 		}
 		writeJSON(w, http.StatusOK, RevokeResult{Revoked: serials, Disconnected: s.src.Disconnect(serials)})

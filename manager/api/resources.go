@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"github.com/capstan-wifi/capstan/manager/fleetstore"
 	"net/http"
 
 	"github.com/capstan-wifi/capstan/manager/model"
@@ -230,7 +231,13 @@ func writeModelError(w http.ResponseWriter, err error) {
 	var nf *model.ErrNotFound
 	var cf *conflict
 	var se *model.SaveError
+	var fc *fleetstore.ConflictError
+	var fu *fleetstore.UnavailableError
 	switch {
+	case errors.As(err, &fc):
+		writeJSON(w, http.StatusConflict, Error{Error: err.Error()})
+	case errors.As(err, &fu):
+		writeJSON(w, http.StatusServiceUnavailable, Error{Error: err.Error()})
 	case errors.As(err, &se):
 		writeJSON(w, http.StatusInternalServerError, Error{Error: err.Error()})
 	case errors.As(err, &nf):
@@ -242,4 +249,18 @@ func writeModelError(w http.ResponseWriter, err error) {
 	default:
 		writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
 	}
+}
+
+// storeStatus is 503 for a change the fleet store could not take (no
+// quorum), 409 for one another manager's change overtook, else otherwise.
+func storeStatus(err error, otherwise int) int {
+	var fc *fleetstore.ConflictError
+	var fu *fleetstore.UnavailableError
+	switch {
+	case errors.As(err, &fu):
+		return http.StatusServiceUnavailable
+	case errors.As(err, &fc):
+		return http.StatusConflict
+	}
+	return otherwise
 }

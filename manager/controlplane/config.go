@@ -57,7 +57,10 @@ type Config struct {
 	Version string
 	// MaxCAPs is announced in the AC Descriptor and enforced at Join.
 	MaxCAPs int
-	Logger  *slog.Logger
+	// Directory records the CAPs this manager holds for the other managers
+	// of the fleet, and lists theirs; nil when the manager is alone.
+	Directory Directory
+	Logger    *slog.Logger
 }
 
 // Defaults.

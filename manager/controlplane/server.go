@@ -7,6 +7,7 @@ import (
 	"net"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -282,16 +283,43 @@ type RemoteCap struct {
 	ConfigError string    `json:"config_error,omitempty"`
 	Uptime      string    `json:"uptime"`
 	JoinedAt    time.Time `json:"joined_at"`
+	// Manager names the manager that holds the CAP; set when several
+	// managers share one fleet store.
+	Manager string `json:"manager,omitempty"`
+}
+
+// Directory is the fleet's record of which manager holds which CAP, when
+// several managers share one fleet store.
+type Directory interface {
+	// Held records that this manager runs the CAP's session.
+	Held(RemoteCap)
+	// Released records that it no longer does.
+	Released(RemoteCap)
+	// Others lists the CAPs other managers hold.
+	Others() []RemoteCap
 }
 
 // RemoteCaps lists the CAPs with a session past Join, by identity.
 func (s *Server) RemoteCaps() []RemoteCap {
 	s.mu.Lock()
 	out := make([]RemoteCap, 0, len(s.caps))
+	mine := make(map[string]bool, len(s.caps))
 	for _, c := range s.caps {
-		out = append(out, c.row())
+		r := c.row()
+		if s.cfg.Directory != nil {
+			r.Manager = s.cfg.Name
+			mine[strings.ToUpper(r.BaseMAC)] = true
+		}
+		out = append(out, r)
 	}
 	s.mu.Unlock()
+	if s.cfg.Directory != nil {
+		for _, r := range s.cfg.Directory.Others() {
+			if !mine[strings.ToUpper(r.BaseMAC)] {
+				out = append(out, r)
+			}
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Identity+out[i].BaseMAC < out[j].Identity+out[j].BaseMAC })
 	return out
 }

@@ -194,6 +194,10 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	doneJoining()
 	c.setState("run")
 	c.log.Info("CAP running")
+	if d := s.cfg.Directory; d != nil {
+		d.Held(c.row())
+		defer func() { d.Released(c.row()) }()
+	}
 	pushCtx, cancelPush := context.WithCancel(ctx)
 	defer cancelPush()
 	go c.push(pushCtx)

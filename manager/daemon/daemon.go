@@ -19,6 +19,7 @@ import (
 	"github.com/capstan-wifi/capstan/manager/api"
 	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/fleetstore"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/pki"
 )
@@ -53,7 +54,10 @@ type Config struct {
 	// the CRL distribution point (derived from HTTPAddress when its host is
 	// specific).
 	HTTPAddress, HTTPURL string
-	Logger               *slog.Logger
+	// Store shares the fleet's state with other managers (etcd); its zero
+	// value keeps everything in StateDir.
+	Store  StoreConfig
+	Logger *slog.Logger
 }
 
 // HTTPAddressFile records the public HTTP listener's address in the state
@@ -76,10 +80,27 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	name := cfg.Name
+	if name == "" {
+		name, _ = os.Hostname()
+	}
+	var fleet *fleetstore.Store
+	var fleetPKI pki.Fleet
+	var err error
+	if cfg.Store.URL != "" {
+		var kek *fleetstore.KEK
+		if fleet, kek, err = openFleet(ctx, cfg.Store); err != nil {
+			return err
+		}
+		defer fleet.Close()
+		fleetPKI = fleetstore.NewPKI(ctx, fleet, kek)
+	}
 	auth, err := pki.OpenAuthority(pki.AuthorityConfig{
 		Dir: filepath.Join(cfg.StateDir, "pki"), BaseMAC: baseMACName(), KeyType: cfg.KeyType,
 		CA: cfg.CACertificate, Certificate: cfg.Certificate, CAPLifetime: cfg.CAPCertificateLifetime, Policy: cfg.Enrollment,
-		PreApproved: cfg.PreApproved, Trusted: cfg.TrustedCAs,
+		PreApproved: cfg.PreApproved, Trusted: cfg.TrustedCAs, Fleet: fleetPKI,
 	})
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
@@ -87,6 +108,17 @@ func Run(ctx context.Context, cfg Config) error {
 	store, err := model.Open(cfg.StateDir)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
+	}
+	var dir controlplane.Directory
+	if fleet != nil {
+		if store, err = fleetstore.OpenConfig(ctx, fleet, store.Config(), log); err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+		d, err := fleetstore.OpenDirectory(ctx, fleet, name, log)
+		if err != nil {
+			return fmt.Errorf("fleet directory: %w", err)
+		}
+		dir = d
 	}
 	saved, err := channel.OpenSaved(cfg.StateDir)
 	if err != nil {
@@ -98,18 +130,19 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 	cert := auth.TLSCertificate()
-	name := cfg.Name
-	if name == "" {
-		name, _ = os.Hostname()
-	}
 	plane := dataplane.New(log)
 	defer plane.Close()
 	cp, err := controlplane.New(controlplane.Config{
 		Plane: plane, Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
-		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, MaxCAPs: cfg.MaxCAPs, Store: store, Channels: saved, Logger: log,
+		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, MaxCAPs: cfg.MaxCAPs, Store: store, Channels: saved, Directory: dir, Logger: log,
 	})
 	if err != nil {
 		return err
+	}
+	if fleet != nil {
+		if err := fleetstore.FollowPKI(ctx, fleet, auth, func(serials []string) { cp.Disconnect(serials) }, log); err != nil {
+			return fmt.Errorf("fleet PKI: %w", err)
+		}
 	}
 	pub, err := listenPublic(cfg, auth, log)
 	if err != nil {
@@ -126,9 +159,7 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("manager started", "name", name, "common_name", cert.Leaf.Subject.CommonName, "ca", auth.CA().Subject.CommonName,
 		"ca_sha256", pki.Fingerprint(auth.CA()),
 		"require_peer_certificate", cfg.RequirePeerCertificate, "enrollment", auth.Policy(),
-		"api", srv.Addr(), "http", pub.addr(), "state_dir", cfg.StateDir)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+		"api", srv.Addr(), "http", pub.addr(), "state_dir", cfg.StateDir, "store", cfg.Store.URL)
 	errs := make(chan error, 2)
 	go rec.Run(ctx)
 	go func() { errs <- srv.Serve(ctx) }()

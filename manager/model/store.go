@@ -18,7 +18,9 @@ const File = "configuration.json"
 // then made current and announced, so that what the API acknowledged is on
 // disk and a crash at any moment leaves the old or the new file whole.
 type Store struct {
-	path string
+	path    string
+	backend Backend // a shared store; nil keeps the file at path
+	rev     int64   // the backend's revision of cfg
 
 	update sync.Mutex // one change at a time, announcements in order
 	mu     sync.RWMutex
@@ -81,6 +83,17 @@ func (s *Store) Update(fn func(*Config) error) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.backend != nil {
+		rev, err := s.backend.Save(data, s.rev)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		s.cfg, s.rev = next, max(s.rev, rev)
+		s.mu.Unlock()
+		s.announce(next)
+		return next, nil
+	}
 	if s.path != "" { // "" is a Memory store
 		if err := pki.WriteFileAtomic(s.path, data, 0o600); err != nil {
 			return nil, &SaveError{Path: s.path, Err: err}
@@ -89,10 +102,66 @@ func (s *Store) Update(fn func(*Config) error) (*Config, error) {
 	s.mu.Lock()
 	s.cfg = next
 	s.mu.Unlock()
-	for _, fn := range s.subs {
-		fn(next)
-	}
+	s.announce(next)
 	return next, nil
+}
+
+func (s *Store) announce(cfg *Config) {
+	for _, fn := range s.subs {
+		fn(cfg)
+	}
+}
+
+// Backend keeps the configuration where several managers share it (the
+// fleet store). Save commits data only if the stored revision is still
+// base, the revision this manager's configuration came from, and returns
+// the new revision; a change committed by another manager in between is a
+// conflict error, and nothing is written.
+type Backend interface {
+	Save(data []byte, base int64) (int64, error)
+}
+
+// Shared returns a store whose changes go to b; data is the configuration b
+// holds at rev (nil when it holds none). Changes committed by other
+// managers arrive through Replace.
+func Shared(b Backend, data []byte, rev int64) (*Store, error) {
+	s := &Store{backend: b, cfg: New(), rev: rev}
+	if data != nil {
+		cfg, err := Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("fleet store, revision %d: %w", rev, err)
+		}
+		s.cfg = cfg
+	}
+	return s, nil
+}
+
+// Revision is the shared store's revision of the current configuration (0
+// for a file store).
+func (s *Store) Revision() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.rev
+}
+
+// Replace installs the configuration another manager committed at rev and
+// announces it. An older revision than the one held is ignored; one that
+// does not parse or validate is refused and the current one kept.
+func (s *Store) Replace(data []byte, rev int64) (bool, error) {
+	s.update.Lock()
+	defer s.update.Unlock()
+	if rev <= s.Revision() {
+		return false, nil
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return false, fmt.Errorf("configuration of revision %d: %w", rev, err)
+	}
+	s.mu.Lock()
+	s.cfg, s.rev = cfg, rev
+	s.mu.Unlock()
+	s.announce(cfg)
+	return true, nil
 }
 
 // Memory returns a store that keeps cfg in memory only: for tests and

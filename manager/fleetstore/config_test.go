@@ -1,0 +1,173 @@
+package fleetstore_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/capstan-wifi/capstan/manager/fleetstore"
+	"github.com/capstan-wifi/capstan/manager/fleetstore/fleetstoretest"
+	"github.com/capstan-wifi/capstan/manager/model"
+	"github.com/capstan-wifi/capstan/pki"
+)
+
+func setSSID(ssid string) func(*model.Config) error {
+	return func(c *model.Config) error {
+		r, _ := model.Lookup("configuration")
+		ch, err := model.ParseChange(r, map[string]any{"name": "office", "ssid": ssid})
+		if err != nil {
+			return err
+		}
+		if i, err := c.Find("configuration", "office"); err == nil {
+			c.Set("configuration", i, model.Change{"ssid": ch["ssid"]})
+			return nil
+		}
+		_, err = c.Add("configuration", ch, -1)
+		return err
+	}
+}
+
+func ssidOf(s *model.Store) string {
+	i, err := s.Config().Find("configuration", "office")
+	if err != nil {
+		return ""
+	}
+	return s.Config().Items("configuration")[i].String("ssid")
+}
+
+// TestConfigurationSharedByTwoManagers: the first manager seeds the
+// fleet's configuration, the second takes it; a change on either reaches
+// the other; two changes on the same revision give one conflict and no
+// lost update.
+func TestConfigurationSharedByTwoManagers(t *testing.T) {
+	c := fleetstoretest.Start(t, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	open := func() *fleetstore.Store {
+		s, err := fleetstore.Open(ctx, c.Config("cfg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	seed := model.Memory(nil)
+	if _, err := seed.Update(setSSID("Seeded")); err != nil {
+		t.Fatal(err)
+	}
+	a, err := fleetstore.OpenConfig(ctx, open(), seed.Config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fleetstore.OpenConfig(ctx, open(), model.New(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ssidOf(a) != "Seeded" || ssidOf(b) != "Seeded" {
+		t.Fatalf("after seeding: A %q, B %q", ssidOf(a), ssidOf(b))
+	}
+	var mu sync.Mutex
+	var seen []string
+	b.Subscribe(func(cfg *model.Config) {
+		mu.Lock()
+		seen = append(seen, ssidOf(b))
+		mu.Unlock()
+	})
+	if _, err := a.Update(setSSID("From A")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "B to get A's change", func() bool { return ssidOf(b) == "From A" })
+	if b.Revision() != a.Revision() {
+		t.Fatalf("revisions A %d, B %d", a.Revision(), b.Revision())
+	}
+
+	// Two managers change on the same revision: B2 is a manager that
+	// stopped following (its watch context ended) at the current revision.
+	bctx, bcancel := context.WithCancel(ctx)
+	b2, err := fleetstore.OpenConfig(bctx, open(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bcancel()
+	_, errA := a.Update(setSSID("A wins"))
+	_, errB := b2.Update(setSSID("B loses"))
+	var ce *fleetstore.ConflictError
+	if errA != nil || !errors.As(errB, &ce) || ce.Base != b2.Revision() {
+		t.Fatalf("A: %v; B on the stale revision: %v", errA, errB)
+	}
+	t.Logf("the second change: %v", errB)
+	if ssidOf(b2) == "B loses" {
+		t.Fatal("the refused change took effect on its manager")
+	}
+	waitFor(t, "B to get A's winning change", func() bool { return ssidOf(b) == "A wins" })
+	if ssidOf(a) != "A wins" {
+		t.Fatalf("A has %q", ssidOf(a))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 2 || seen[len(seen)-1] != "A wins" {
+		t.Fatalf("B's subscribers saw %q", seen)
+	}
+}
+
+// TestPKISealedCA: the CA's key is in etcd only sealed; a manager with
+// another store key is refused with both key IDs; one with the right key
+// gets the same CA.
+func TestPKISealedCA(t *testing.T) {
+	c := fleetstoretest.Start(t, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := fleetstore.Open(ctx, c.Config("pki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	kek, _ := fleetstore.ParseKEK(strings.Repeat("ab", 32))
+	other, _ := fleetstore.ParseKEK(strings.Repeat("cd", 32))
+	open := func(k *fleetstore.KEK, mac string) (*pki.Authority, error) {
+		return pki.OpenAuthority(pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: mac, Fleet: fleetstore.NewPKI(ctx, s, k)})
+	}
+	a, err := open(kek, "02000000000A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.Get(ctx, "pki/ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(e.Value), "PRIVATE KEY") {
+		t.Fatal("the CA key is in etcd in clear")
+	}
+	if _, err := open(other, "02000000000B"); err == nil || !strings.Contains(err.Error(), other.ID()) || !strings.Contains(err.Error(), kek.ID()) {
+		t.Fatalf("a manager with another store key: %v", err)
+	}
+	b, err := open(kek, "02000000000B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pki.Fingerprint(a.CA()) != pki.Fingerprint(b.CA()) {
+		t.Fatal("two managers, two CAs")
+	}
+}
+
+func TestReadKEKRefusesOpenFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kek")
+	if err := os.WriteFile(p, []byte(strings.Repeat("ab", 32)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fleetstore.ReadKEK(p); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("a world-readable key: %v", err)
+	}
+	os.Chmod(p, 0o600)
+	if _, err := fleetstore.ReadKEK(p); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, []byte("short"), 0o600)
+	if _, err := fleetstore.ReadKEK(p); err == nil {
+		t.Fatal("a short key accepted")
+	}
+}
