@@ -29,7 +29,11 @@ type Agent struct {
 	status   Status
 	applied  map[uint8]hal.RadioState // what the radios run, across sessions
 	restarts map[uint8]int
-	creds    *pki.Credentials // nil under certificate=none
+	// lostManager is the address of the manager just lost: the next
+	// discovery round does not wait for its answer (a fleet's other
+	// managers answer at once), though it still takes one if it comes.
+	lostManager string
+	creds       *pki.Credentials // nil under certificate=none
 	// fwd is the session's data plane, nil outside Run.
 	fwd *dataplane.Forwarder
 	// dataAlive is when the manager last echoed a data channel keep-alive

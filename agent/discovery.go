@@ -139,6 +139,13 @@ func (a *Agent) discover(ctx context.Context) []candidate {
 	}
 	if expect == 0 {
 		expect = len(via)
+		a.mu.Lock()
+		lost := a.lostManager
+		a.lostManager = ""
+		a.mu.Unlock()
+		if _, ok := via[lost]; ok && expect > 1 {
+			expect--
+		}
 	}
 	return a.collect(ctx, seq, via, expect)
 }

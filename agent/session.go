@@ -216,6 +216,7 @@ func (a *Agent) run(ctx context.Context, cc *transport.ControlConn, echo time.Du
 func (a *Agent) lost(e *lostError) error {
 	a.setState("discovery", func(s *Status) {
 		s.LastManagerLoss = &LossReport{At: time.Now(), Silent: e.silent.Round(time.Millisecond).String(), Reason: e.Error()}
+		a.lostManager = s.ManagerAddress // a.mu is held
 	})
 	return e
 }

@@ -151,20 +151,22 @@ func (d *Directory) flushOne(ctx context.Context, sess *concurrency.Session, k s
 	d.mu.Lock()
 	c, held := d.held[k]
 	d.mu.Unlock()
-	cctx, cancel := d.s.timeout(ctx)
-	defer cancel()
 	full := d.s.Key(k)
 	if !held {
 		// Delete only our own entry: another manager may hold the CAP now.
-		_, err := d.s.cli.Txn(cctx).If(clientv3.Compare(clientv3.LeaseValue(full), "=", sess.Lease())).Then(clientv3.OpDelete(full)).Commit()
-		return err
+		return d.s.do(ctx, func(ctx context.Context) error {
+			_, err := d.s.cli.Txn(ctx).If(clientv3.Compare(clientv3.LeaseValue(full), "=", sess.Lease())).Then(clientv3.OpDelete(full)).Commit()
+			return err
+		})
 	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
-	_, err = d.s.cli.Put(cctx, full, string(b), clientv3.WithLease(sess.Lease()))
-	return err
+	return d.s.do(ctx, func(ctx context.Context) error {
+		_, err := d.s.cli.Put(ctx, full, string(b), clientv3.WithLease(sess.Lease()))
+		return err
+	})
 }
 
 func (d *Directory) wait(ctx context.Context, t time.Duration) {

@@ -109,41 +109,42 @@ func (p *PKI) Seed(records []pki.Issued) error {
 // what the fleet holds: a revocation or supersession there stays.
 func (p *PKI) Commit(records []pki.Issued, outside []pki.Revocation) error {
 	for range commitTries {
-		ctx, cancel := p.s.timeout(p.ctx)
-		var cmps []clientv3.Cmp
-		var ops []clientv3.Op
-		var err error
-		for _, r := range records {
-			full := p.s.Key(issuedDir + r.Serial)
-			var cur *clientv3.GetResponse
-			if cur, err = p.s.cli.Get(ctx, full); err != nil {
-				break
-			}
-			var rev int64
-			if len(cur.Kvs) > 0 {
-				rev = cur.Kvs[0].ModRevision
-				var old pki.Issued
-				if json.Unmarshal(cur.Kvs[0].Value, &old) == nil {
-					r = mergeIssued(old, r)
+		var succeeded bool
+		err := p.s.do(p.ctx, func(ctx context.Context) error {
+			var cmps []clientv3.Cmp
+			var ops []clientv3.Op
+			for _, r := range records {
+				full := p.s.Key(issuedDir + r.Serial)
+				cur, err := p.s.cli.Get(ctx, full)
+				if err != nil {
+					return err
 				}
+				var rev int64
+				if len(cur.Kvs) > 0 {
+					rev = cur.Kvs[0].ModRevision
+					var old pki.Issued
+					if json.Unmarshal(cur.Kvs[0].Value, &old) == nil {
+						r = mergeIssued(old, r)
+					}
+				}
+				b, _ := json.Marshal(r)
+				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(full), "=", rev))
+				ops = append(ops, clientv3.OpPut(full, string(b)))
 			}
-			b, _ := json.Marshal(r)
-			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(full), "=", rev))
-			ops = append(ops, clientv3.OpPut(full, string(b)))
-		}
-		for _, o := range outside {
-			b, _ := json.Marshal(o)
-			ops = append(ops, clientv3.OpPut(p.s.Key(revokedName(o)), string(b)))
-		}
-		var tr *clientv3.TxnResponse
-		if err == nil {
-			tr, err = p.s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
-		}
-		cancel()
+			for _, o := range outside {
+				b, _ := json.Marshal(o)
+				ops = append(ops, clientv3.OpPut(p.s.Key(revokedName(o)), string(b)))
+			}
+			tr, err := p.s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
+			if err == nil {
+				succeeded = tr.Succeeded
+			}
+			return err
+		})
 		if err != nil {
 			return p.s.unavailable("commit certificate records", err)
 		}
-		if tr.Succeeded {
+		if succeeded {
 			return nil
 		}
 	}

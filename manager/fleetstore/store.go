@@ -16,10 +16,15 @@ import (
 // another path.
 const DefaultPrefix = "/capstan/"
 
-// Timeout bounds one request to etcd: a store without quorum does not
-// answer linearizable requests, and a change must be refused with a reason
-// rather than hang the administrator's request.
-const Timeout = 2 * time.Second
+// Timeout bounds one request to etcd, retries included: a store without
+// quorum does not answer linearizable requests, and a change must be
+// refused with a reason rather than hang the administrator's request. It
+// outlasts a leader election (etcd's election timeout is 1 s by default)
+// and the client's move to another member.
+const Timeout = 5 * time.Second
+
+// attemptTimeout bounds one try within Timeout.
+const attemptTimeout = 1500 * time.Millisecond
 
 // Config is where the fleet store is and how to reach it.
 type Config struct {
@@ -155,15 +160,40 @@ func (s *Store) unavailable(op string, err error) error {
 	return &UnavailableError{Op: op, Endpoints: s.eps, Err: err}
 }
 
-func (s *Store) timeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(clientv3.WithRequireLeader(ctx), Timeout)
+// do runs f until it succeeds or Timeout passes: a member that died or a
+// leader election in progress fails a try, and the next goes to another
+// member. f must be safe to repeat (conditional writes are).
+func (s *Store) do(ctx context.Context, f func(context.Context) error) error {
+	deadline := time.Now().Add(Timeout)
+	for {
+		actx, cancel := context.WithDeadline(clientv3.WithRequireLeader(ctx), earliest(deadline, time.Now().Add(attemptTimeout)))
+		err := f(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil || !time.Now().Add(100*time.Millisecond).Before(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // Get reads one key.
 func (s *Store) Get(ctx context.Context, name string) (Entry, error) {
-	ctx, cancel := s.timeout(ctx)
-	defer cancel()
-	r, err := s.cli.Get(ctx, s.Key(name))
+	var r *clientv3.GetResponse
+	err := s.do(ctx, func(ctx context.Context) (err error) {
+		r, err = s.cli.Get(ctx, s.Key(name))
+		return err
+	})
 	if err != nil {
 		return Entry{}, s.unavailable("get "+name, err)
 	}
@@ -176,9 +206,11 @@ func (s *Store) Get(ctx context.Context, name string) (Entry, error) {
 // List reads every key under dir ("pki/issued/"), and the store's revision
 // at that moment, from which a watch continues.
 func (s *Store) List(ctx context.Context, dir string) ([]Entry, int64, error) {
-	ctx, cancel := s.timeout(ctx)
-	defer cancel()
-	r, err := s.cli.Get(ctx, s.Key(dir), clientv3.WithPrefix())
+	var r *clientv3.GetResponse
+	err := s.do(ctx, func(ctx context.Context) (err error) {
+		r, err = s.cli.Get(ctx, s.Key(dir), clientv3.WithPrefix())
+		return err
+	})
 	if err != nil {
 		return nil, 0, s.unavailable("list "+dir, err)
 	}
@@ -190,34 +222,45 @@ func (s *Store) List(ctx context.Context, dir string) ([]Entry, int64, error) {
 }
 
 // Put writes name if its revision is still base (0: only if it does not
-// exist) and returns the new revision; otherwise a *ConflictError.
+// exist) and returns the new revision; otherwise a *ConflictError. A try
+// whose answer was lost may have committed: a retry that then finds the
+// key changed to exactly this value counts it as done.
 func (s *Store) Put(ctx context.Context, name string, value []byte, base int64, opts ...clientv3.OpOption) (int64, error) {
-	ctx, cancel := s.timeout(ctx)
-	defer cancel()
 	key := s.Key(name)
-	r, err := s.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.ModRevision(key), "=", base)).
-		Then(clientv3.OpPut(key, string(value), opts...)).
-		Else(clientv3.OpGet(key, clientv3.WithKeysOnly())).
-		Commit()
+	var r *clientv3.TxnResponse
+	tries := 0
+	err := s.do(ctx, func(ctx context.Context) (err error) {
+		tries++
+		r, err = s.cli.Txn(ctx).
+			If(clientv3.Compare(clientv3.ModRevision(key), "=", base)).
+			Then(clientv3.OpPut(key, string(value), opts...)).
+			Else(clientv3.OpGet(key)).
+			Commit()
+		return err
+	})
 	if err != nil {
 		return 0, s.unavailable("put "+name, err)
 	}
-	if !r.Succeeded {
-		var now int64
-		if kvs := r.Responses[0].GetResponseRange().GetKvs(); len(kvs) > 0 {
-			now = kvs[0].ModRevision
-		}
-		return 0, &ConflictError{Name: name, Base: base, Now: now}
+	if r.Succeeded {
+		return r.Header.Revision, nil
 	}
-	return r.Header.Revision, nil
+	var now int64
+	if kvs := r.Responses[0].GetResponseRange().GetKvs(); len(kvs) > 0 {
+		now = kvs[0].ModRevision
+		if tries > 1 && string(kvs[0].Value) == string(value) {
+			return now, nil // an earlier try committed
+		}
+	}
+	return 0, &ConflictError{Name: name, Base: base, Now: now}
 }
 
 // Set writes name whatever its revision: for keys only one writer owns.
 func (s *Store) Set(ctx context.Context, name string, value []byte, opts ...clientv3.OpOption) (int64, error) {
-	ctx, cancel := s.timeout(ctx)
-	defer cancel()
-	r, err := s.cli.Put(ctx, s.Key(name), string(value), opts...)
+	var r *clientv3.PutResponse
+	err := s.do(ctx, func(ctx context.Context) (err error) {
+		r, err = s.cli.Put(ctx, s.Key(name), string(value), opts...)
+		return err
+	})
 	if err != nil {
 		return 0, s.unavailable("put "+name, err)
 	}
@@ -227,18 +270,24 @@ func (s *Store) Set(ctx context.Context, name string, value []byte, opts ...clie
 // Delete removes name if its revision is still base (any revision when
 // base is negative).
 func (s *Store) Delete(ctx context.Context, name string, base int64) error {
-	ctx, cancel := s.timeout(ctx)
-	defer cancel()
 	key := s.Key(name)
-	if base < 0 {
-		_, err := s.cli.Delete(ctx, key)
-		return s.unavailable("delete "+name, err)
-	}
-	r, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", base)).Then(clientv3.OpDelete(key)).Commit()
+	var ok bool
+	err := s.do(ctx, func(ctx context.Context) error {
+		if base < 0 {
+			_, err := s.cli.Delete(ctx, key)
+			ok = true
+			return err
+		}
+		r, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", base)).Then(clientv3.OpDelete(key)).Commit()
+		if err == nil {
+			ok = r.Succeeded
+		}
+		return err
+	})
 	if err != nil {
 		return s.unavailable("delete "+name, err)
 	}
-	if !r.Succeeded {
+	if !ok {
 		return &ConflictError{Name: name, Base: base}
 	}
 	return nil
