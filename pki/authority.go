@@ -95,6 +95,7 @@ type Authority struct {
 	// journalLines is how many lines issued.log holds.
 	journalLines int
 	enroll       enrollmentFile
+	enrollRev    int64 // the fleet's revision of enroll
 	crlURL       string
 	crl          []byte
 	crlTime      time.Time

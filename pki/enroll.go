@@ -150,7 +150,7 @@ func (a *Authority) Enroll(r EnrollRequest) ([]*x509.Certificate, error) {
 			}
 			next := a.enroll
 			next.Requests = slices.Delete(slices.Clone(next.Requests), i, i+1)
-			if err := writeJSON(a.path(enrollmentName), next); err != nil {
+			if err := a.saveEnrollLocked(next); err != nil {
 				return nil, err
 			}
 			a.enroll = next
@@ -179,7 +179,7 @@ func (a *Authority) Enroll(r EnrollRequest) ([]*x509.Certificate, error) {
 			State: RequestPending, RequestedAt: a.cfg.Now().UTC(), KeyHash: keyHash, Transaction: r.Transaction, CSR: csr.Raw}
 		next := a.enroll
 		next.Requests = append(slices.Clip(next.Requests), q)
-		if err := writeJSON(a.path(enrollmentName), next); err != nil {
+		if err := a.saveEnrollLocked(next); err != nil {
 			return nil, err
 		}
 		a.enroll = next
@@ -234,7 +234,7 @@ func (a *Authority) usePasswordLocked(secret, by string) error {
 		next.Passwords = slices.Clone(next.Passwords)
 		t := now.UTC()
 		next.Passwords[i].UsedAt, next.Passwords[i].UsedBy = &t, by
-		if err := writeJSON(a.path(enrollmentName), next); err != nil {
+		if err := a.saveEnrollLocked(next); err != nil {
 			return err
 		}
 		a.enroll = next
@@ -279,7 +279,7 @@ func (a *Authority) AddPassword(valid time.Duration, comment string) (Password, 
 	defer a.mu.Unlock()
 	next := a.enroll
 	next.Passwords = append(slices.Clip(next.Passwords), p)
-	if err := writeJSON(a.path(enrollmentName), next); err != nil {
+	if err := a.saveEnrollLocked(next); err != nil {
 		return Password{}, "", err
 	}
 	a.enroll = next
@@ -320,7 +320,7 @@ func (a *Authority) Decide(id, state string) (Request, error) {
 	default:
 		return Request{}, fmt.Errorf("enrollment request state %q: want approved, rejected or removed", state)
 	}
-	if err := writeJSON(a.path(enrollmentName), next); err != nil {
+	if err := a.saveEnrollLocked(next); err != nil {
 		return Request{}, err
 	}
 	a.enroll = next
@@ -397,7 +397,7 @@ func (a *Authority) PreApprove(pattern string, remove bool) error {
 	default:
 		next.PreApproved = append(slices.Clip(next.PreApproved), pattern)
 	}
-	if err := writeJSON(a.path(enrollmentName), next); err != nil {
+	if err := a.saveEnrollLocked(next); err != nil {
 		return err
 	}
 	a.enroll = next
@@ -428,7 +428,7 @@ func (a *Authority) ApproveAll() ([]Request, error) {
 	if len(out) == 0 {
 		return nil, nil
 	}
-	if err := writeJSON(a.path(enrollmentName), next); err != nil {
+	if err := a.saveEnrollLocked(next); err != nil {
 		return nil, err
 	}
 	a.enroll = next

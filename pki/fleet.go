@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 )
@@ -24,6 +25,43 @@ type Fleet interface {
 	// at least atLeast: CRL numbers stay monotonic across the fleet
 	// (RFC 5280 §5.2.3).
 	NextCRLNumber(atLeast int64) (int64, error)
+	// SaveEnrollment commits the enrollment document (one-time passwords,
+	// requests and their decisions, pre-approved MACs) if the fleet's is
+	// still revision base (0: it has none), returning the new revision.
+	SaveEnrollment(data []byte, base int64) (int64, error)
+}
+
+// saveEnrollLocked makes next the enrollment state, in the fleet or in
+// Dir; a.mu is held.
+func (a *Authority) saveEnrollLocked(next enrollmentFile) error {
+	if a.cfg.Fleet == nil {
+		return writeJSON(a.path(enrollmentName), next)
+	}
+	b, err := json.Marshal(next)
+	if err != nil {
+		return err
+	}
+	rev, err := a.cfg.Fleet.SaveEnrollment(b, a.enrollRev)
+	if err != nil {
+		return err
+	}
+	a.enrollRev = max(a.enrollRev, rev)
+	return nil
+}
+
+// MergeEnrollment installs the enrollment document another manager
+// committed at rev; an older revision than the one held is ignored.
+func (a *Authority) MergeEnrollment(data []byte, rev int64) error {
+	var f enrollmentFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return fmt.Errorf("enrollment of revision %d: %w", rev, err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if rev > a.enrollRev {
+		a.enroll, a.enrollRev = f, rev
+	}
+	return nil
 }
 
 // commitLocked stores entries' effect in the fleet; a.mu is held.
@@ -110,6 +148,15 @@ func (a *Authority) joinFleet(generate func() (*CA, error)) error {
 		if err := a.cfg.Fleet.Seed(mine); err != nil {
 			return fmt.Errorf("fleet records: %w", err)
 		}
+	}
+	// This manager's enrollment state becomes the fleet's if the fleet has
+	// none; otherwise the fleet's arrives with MergeEnrollment.
+	b, err := json.Marshal(a.enroll)
+	if err != nil {
+		return err
+	}
+	if rev, err := a.cfg.Fleet.SaveEnrollment(b, 0); err == nil {
+		a.enrollRev = rev
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -12,11 +13,13 @@ import (
 // test hands to the others with MergeFleet, as the fleet store's watch
 // does.
 type memFleet struct {
-	mu      sync.Mutex
-	ca      *CA
-	records map[string]Issued
-	outside []Revocation
-	crl     int64
+	mu        sync.Mutex
+	ca        *CA
+	records   map[string]Issued
+	outside   []Revocation
+	crl       int64
+	enroll    []byte
+	enrollRev int64
 }
 
 func (f *memFleet) CA(make func() (*CA, error)) (*CA, error) {
@@ -61,6 +64,17 @@ func (f *memFleet) NextCRLNumber(atLeast int64) (int64, error) {
 	defer f.mu.Unlock()
 	f.crl = max(f.crl+1, atLeast)
 	return f.crl, nil
+}
+
+func (f *memFleet) SaveEnrollment(data []byte, base int64) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if base != f.enrollRev {
+		return 0, fmt.Errorf("conflict: revision %d, not %d", f.enrollRev, base)
+	}
+	f.enrollRev++
+	f.enroll = append([]byte(nil), data...)
+	return f.enrollRev, nil
 }
 
 func (f *memFleet) all() []Issued {
@@ -179,5 +193,49 @@ func TestFleetSharesCAAndRecords(t *testing.T) {
 	solo.Fleet = false
 	if err := solo.Check(idOf(b)); err == nil {
 		t.Error("a lock to one manager accepted another manager of its fleet")
+	}
+}
+
+// TestFleetSharesEnrollment: a one-time password made on A enrolls a CAP
+// on B, and is then used on A too; a decision on a stale enrollment state
+// is refused instead of overwriting the newer one.
+func TestFleetSharesEnrollment(t *testing.T) {
+	f := &memFleet{records: map[string]Issued{}}
+	open := func(mac string) *Authority {
+		a, err := OpenAuthority(AuthorityConfig{Dir: t.TempDir(), BaseMAC: mac, Policy: PolicyOTP, Fleet: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a, b := open("02000000000A"), open("02000000000B")
+	sync := func(x *Authority) {
+		f.mu.Lock()
+		data, rev := f.enroll, f.enrollRev
+		f.mu.Unlock()
+		if err := x.MergeEnrollment(data, rev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, secret, err := a.AddPassword(time.Hour, "for cap 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync(b)
+	csr, _ := csrFor(t, "CAP-02AABB000001")
+	if _, err := b.Enroll(EnrollRequest{CSR: csr, Password: secret, Via: "in-band"}); err != nil {
+		t.Fatalf("A's password on B: %v", err)
+	}
+	sync(a)
+	csr2, _ := csrFor(t, "CAP-02AABB000002")
+	if _, err := a.Enroll(EnrollRequest{CSR: csr2, Password: secret, Via: "in-band"}); err == nil {
+		t.Fatal("the password B used was accepted again on A")
+	}
+	// B has not seen A's latest state: its change is refused.
+	if _, _, err := a.AddPassword(time.Hour, "another"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.AddPassword(time.Hour, "stale"); err == nil || !strings.Contains(err.Error(), "conflict") {
+		t.Fatalf("a change on a stale enrollment state: %v", err)
 	}
 }

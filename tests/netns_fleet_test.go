@@ -75,6 +75,7 @@ func (l *lab) etcdMember(ns, name, ip, cluster string) *proc {
 //   - a manager killed: its CAPs run on the others within 3 s, their
 //     radios not restarted;
 //   - a revoke on one manager ends the session of a CAP another holds;
+//   - a one-time password made on one manager enrolls a CAP on another;
 //   - an etcd member killed: nothing noticed, changes still work;
 //   - quorum lost: CAPs keep serving, a change is refused with the
 //     reason; quorum back: the change goes through and reaches the CAPs.
@@ -108,7 +109,7 @@ func TestNetnsFleetOnEtcd(t *testing.T) {
 	startManager := func(name string) {
 		var p *proc
 		p, mstate[name] = l.manager(mns[name], name, "--listen", ":5246", "--store", store, "--store-key-file", kek,
-			"--require-peer-certificate=true", "--enrollment", "auto")
+			"--require-peer-certificate=true", "--enrollment", "otp", "--adopt", "02:80:00:00:*")
 		mproc[name] = p
 	}
 	for i, name := range names {
@@ -235,6 +236,20 @@ func TestNetnsFleetOnEtcd(t *testing.T) {
 		return st.State != "run" || st.Joins > joins
 	})
 	fmt.Printf("fleet: revoke of %s on m3 ended its session on m1 after %v\n", cn, time.Since(revoked).Round(time.Millisecond))
+
+	// A one-time password made on m1 enrolls a CAP that only knows m3.
+	pw := strings.Fields(cli("m1")("enrollment-password", "add", "comment=fleet test"))[0]
+	otpNS := l.node("c-otp", "10.80.2.1/16")
+	_, otpRun := l.agent(otpNS, "cap-otp", "--base_mac", "02:81:00:00:01:00", "--manager_addresses", "10.80.0.3",
+		"--certificate", "request", "--enrollment_password", pw)
+	waitFor(t, 30*time.Second, "the CAP with m1's one-time password in run on m3", func() bool {
+		st := fetchFleetStatus(otpRun)
+		return st.State == "run" && st.Manager == "m3"
+	})
+	if out := cli("m1")("enrollment-password", "print"); !strings.Contains(out, "cap-otp") && !strings.Contains(out, "CAP-028100000100") {
+		t.Errorf("m1 does not show its password used by the CAP on m3:\n%s", out)
+	}
+	fmt.Println("fleet: a one-time password made on m1 enrolled a CAP on m3")
 
 	// One etcd member down: nothing noticed; a change still works.
 	joinsBefore := map[int]int{}

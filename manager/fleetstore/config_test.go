@@ -3,6 +3,7 @@ package fleetstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,10 +132,27 @@ func TestPKISealedCA(t *testing.T) {
 	open := func(k *fleetstore.KEK, mac string) (*pki.Authority, error) {
 		return pki.OpenAuthority(pki.AuthorityConfig{Dir: t.TempDir(), BaseMAC: mac, Fleet: fleetstore.NewPKI(ctx, s, k)})
 	}
-	a, err := open(kek, "02000000000A")
-	if err != nil {
-		t.Fatal(err)
+	// Four managers start at once on an empty store: one CA for all.
+	var wg sync.WaitGroup
+	firsts := make([]*pki.Authority, 4)
+	errs := make([]error, 4)
+	for i := range firsts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			firsts[i], errs[i] = open(kek, fmt.Sprintf("0200000000F%d", i))
+		}()
 	}
+	wg.Wait()
+	for i := range firsts {
+		if errs[i] != nil {
+			t.Fatalf("manager %d of 4 started at once: %v", i, errs[i])
+		}
+		if pki.Fingerprint(firsts[i].CA()) != pki.Fingerprint(firsts[0].CA()) {
+			t.Fatalf("managers started at once made different CAs")
+		}
+	}
+	a := firsts[0]
 	e, err := s.Get(ctx, "pki/ca")
 	if err != nil {
 		t.Fatal(err)

@@ -33,12 +33,11 @@ type Directory struct {
 	name string
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	held    map[string]controlplane.RemoteCap // what this manager holds, by base MAC
-	dirty   map[string]bool                   // base MACs to write or delete
-	wake    chan struct{}
-	others  map[string]controlplane.RemoteCap // the whole directory, from the watch
-	session *concurrency.Session
+	mu     sync.Mutex
+	held   map[string]controlplane.RemoteCap // what this manager holds, by base MAC
+	dirty  map[string]bool                   // base MACs to write or delete
+	wake   chan struct{}
+	others map[string]controlplane.RemoteCap // the whole directory, from the watch
 }
 
 // OpenDirectory follows the directory and starts writing this manager's

@@ -21,6 +21,7 @@ const (
 	issuedDir    = "pki/issued/"
 	revokedDir   = "pki/revoked/"
 	crlNumberKey = "pki/crl-number"
+	enrollKey    = "pki/enrollment"
 	commitTries  = 8
 )
 
@@ -46,25 +47,42 @@ type sealedCA struct {
 func (p *PKI) CA(make func() (*pki.CA, error)) (*pki.CA, error) {
 	e, err := p.s.Get(p.ctx, caKey)
 	if errors.Is(err, ErrNotFound) {
-		ca, err := make()
-		if err != nil {
-			return nil, err
+		var made bool
+		if e, made, err = p.makeCA(make); made {
+			return p.open(e)
 		}
-		keyPEM, err := pki.EncodeKeyPEM(ca.Key)
-		if err != nil {
-			return nil, err
-		}
-		b, _ := json.Marshal(sealedCA{Certificate: string(pki.EncodeCertsPEM(ca.Cert)), Key: p.kek.Seal(caKey, keyPEM), KEK: p.kek.ID()})
-		if _, err := p.s.Put(p.ctx, caKey, b, 0); err == nil {
-			return ca, nil
-		} else if !isConflict(err) {
-			return nil, err
-		}
-		e, err = p.s.Get(p.ctx, caKey)
 	}
 	if err != nil {
 		return nil, err
 	}
+	return p.open(e)
+}
+
+// makeCA stores a new CA; when another manager stored one first it
+// returns that one's entry instead.
+func (p *PKI) makeCA(make func() (*pki.CA, error)) (Entry, bool, error) {
+	ca, err := make()
+	if err != nil {
+		return Entry{}, false, err
+	}
+	keyPEM, err := pki.EncodeKeyPEM(ca.Key)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	b, _ := json.Marshal(sealedCA{Certificate: string(pki.EncodeCertsPEM(ca.Cert)), Key: p.kek.Seal(caKey, keyPEM), KEK: p.kek.ID()})
+	rev, err := p.s.Put(p.ctx, caKey, b, 0)
+	if err == nil {
+		return Entry{Name: caKey, Value: b, Rev: rev}, true, nil
+	}
+	if !isConflict(err) {
+		return Entry{}, false, err
+	}
+	e, err := p.s.Get(p.ctx, caKey)
+	return e, false, err
+}
+
+// open unseals the CA of e.
+func (p *PKI) open(e Entry) (*pki.CA, error) {
 	var sc sealedCA
 	if err := json.Unmarshal(e.Value, &sc); err != nil {
 		return nil, fmt.Errorf("%s: %w", caKey, err)
@@ -184,6 +202,11 @@ func (p *PKI) NextCRLNumber(atLeast int64) (int64, error) {
 	return 0, errors.New("CRL number: other managers kept taking the next one; try again")
 }
 
+// SaveEnrollment commits the enrollment document on revision base.
+func (p *PKI) SaveEnrollment(data []byte, base int64) (int64, error) {
+	return p.s.Put(p.ctx, enrollKey, data, base)
+}
+
 // FollowPKI keeps a's records equal to the fleet's until ctx ends and
 // calls revoked with the serials that other managers revoked, whose
 // sessions this manager must end.
@@ -221,10 +244,25 @@ func (f *pkiFollower) decode(name string, value []byte) (rec *pki.Issued, out *p
 	return nil, nil
 }
 
+func (f *pkiFollower) enrollment(e Event) bool {
+	if e.Name != enrollKey {
+		return false
+	}
+	if !e.Deleted {
+		if err := f.a.MergeEnrollment(e.Value, e.Rev); err != nil {
+			f.log.Warn("unreadable enrollment state in the fleet store", "err", err)
+		}
+	}
+	return true
+}
+
 func (f *pkiFollower) Load(es []Entry, _ int64) {
 	var recs []pki.Issued
 	var outs []pki.Revocation
 	for _, e := range es {
+		if f.enrollment(Event{Name: e.Name, Value: e.Value, Rev: e.Rev}) {
+			continue
+		}
 		r, o := f.decode(e.Name, e.Value)
 		if r != nil {
 			recs = append(recs, *r)
@@ -237,7 +275,7 @@ func (f *pkiFollower) Load(es []Entry, _ int64) {
 }
 
 func (f *pkiFollower) Apply(e Event) {
-	if e.Deleted {
+	if f.enrollment(e) || e.Deleted {
 		return
 	}
 	r, o := f.decode(e.Name, e.Value)

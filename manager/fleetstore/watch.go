@@ -57,18 +57,18 @@ func (s *Store) follow(ctx context.Context, dir string, rev int64, f Follower) {
 			rev = r
 		}
 		backoff = 100 * time.Millisecond
-		rev = s.watch(ctx, dir, rev, f)
+		s.watch(ctx, dir, rev, f)
+		rev = 0 // list again: the watch broke
 	}
 }
 
-// watch applies changes after rev until the watch breaks; it returns the
-// last revision applied, or 0 when the directory must be listed again.
-func (s *Store) watch(ctx context.Context, dir string, rev int64, f Follower) int64 {
+// watch applies changes after rev until the watch breaks.
+func (s *Store) watch(ctx context.Context, dir string, rev int64, f Follower) {
 	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
 	for wr := range s.cli.Watch(wctx, s.Key(dir), clientv3.WithPrefix(), clientv3.WithRev(rev+1)) {
 		if wr.CompactRevision != 0 || wr.Err() != nil {
-			return 0
+			return
 		}
 		for _, ev := range wr.Events {
 			e := Event{Name: strings.TrimPrefix(string(ev.Kv.Key), s.prefix), Rev: ev.Kv.ModRevision}
@@ -78,8 +78,6 @@ func (s *Store) watch(ctx context.Context, dir string, rev int64, f Follower) in
 				e.Value = ev.Kv.Value
 			}
 			f.Apply(e)
-			rev = ev.Kv.ModRevision
 		}
 	}
-	return 0
 }
