@@ -415,7 +415,31 @@ func (a *Agent) configurationStatusRequest(c candidate, radios []hal.Radio) *wir
 	if len(radios) == 0 {
 		m.Elements = append(m.Elements, &wire.RadioAdministrativeState{RadioID: wire.WTPRadioID, AdminState: wire.Enabled})
 	}
+	m.Elements = append(m.Elements, a.currentChannels(radios)...)
 	return m
+}
+
+// currentChannels report the channel each radio serves on now (RFC 5416
+// §6.5 and §6.10, which the Configuration Status Request may carry): a
+// manager that takes over from another keeps it when its profile still
+// allows it, so the radio is not restarted. 6 GHz has no element.
+func (a *Agent) currentChannels(radios []hal.Radio) []wire.Element {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []wire.Element
+	for _, r := range radios {
+		st, ok := a.applied[r.ID]
+		if !ok || !st.Active() || st.Channel <= 0 || st.Channel > 255 {
+			continue
+		}
+		switch st.Band {
+		case hal.Band2GHz:
+			out = append(out, &wire.IEEE80211DirectSequenceControl{RadioID: r.ID, CurrentChannel: uint8(st.Channel), CurrentCCA: 1})
+		case hal.Band5GHz:
+			out = append(out, &wire.IEEE80211OFDMControl{RadioID: r.ID, CurrentChannel: uint8(st.Channel)})
+		}
+	}
+	return out
 }
 
 func changeStateEvent(radios []hal.Radio) *wire.ControlMessage {

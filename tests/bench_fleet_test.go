@@ -89,7 +89,7 @@ const perSim = 8000
 func startFleet(b *testing.B, bin, manager string, n int) simFleet {
 	var f simFleet
 	for first := 0; first < n; first += perSim {
-		cmd := exec.Command(filepath.Join(bin, "capstan-fleetsim"), "--manager", manager,
+		cmd := exec.Command(filepath.Join(bin, "capstan-fleetsim"), "--manager", manager, "--every", "50ms",
 			"--caps", strconv.Itoa(min(perSim, n-first)), "--first", strconv.Itoa(first))
 		out, err := cmd.StdoutPipe()
 		if err != nil {

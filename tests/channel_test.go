@@ -167,3 +167,39 @@ func masterChannel(t *testing.T, srv *controlplane.Server) int {
 	}
 	return 0
 }
+
+// TestChannelKeptWhenAnotherManagerTakesOver: a CAP whose manager dies
+// joins another with the same configuration; the radio reports the
+// channel it serves on (RFC 5416 Direct Sequence / OFDM Control in the
+// Configuration Status Request) and the new manager keeps it although
+// its survey now finds a quieter one, so the radio is not restarted.
+func TestChannelKeptWhenAnotherManagerTakesOver(t *testing.T) {
+	lines := []string{
+		"channel add name=auto band=5ghz skip-dfs-channels=yes",
+		"configuration add name=office ssid=office country=PL channel=auto",
+		"provisioning add action=create-dynamic-enabled master-configuration=office"}
+	srvA, addrA, stopA := startManagerWith(t, "a", func(*controlplane.Config) {})
+	configure(t, srvA, lines...)
+	srvB, addrB, _ := startManagerWith(t, "b", func(*controlplane.Config) {})
+	configure(t, srvB, lines...)
+	h := haltest.New(haltest.DualBand(1, "phy0", net.HardwareAddr{2, 0, 0, 0, 0, 0}))
+	h.SetSurvey(1, busyPct(map[int]int{5180: 80, 5200: 10, 5220: 40, 5240: 60}))
+	cfg := radioAgentConfig(t, h, addrA)
+	cfg.ManagerAddresses = []string{addrA, addrB}
+	a, _ := runAgent(t, cfg)
+	waitFor(t, 10*time.Second, "the radio on channel 40 from manager a", func() bool {
+		return a.Status().Manager == "a" && strings.Contains(h.Render(), "band=5g channel=40 ")
+	})
+	restarts := h.Restarts(1)
+	// Channel 36 is now idle: a manager choosing afresh would move there.
+	h.SetSurvey(1, busyPct(map[int]int{5180: 0, 5200: 70, 5220: 40, 5240: 60}))
+	stopA()
+	waitFor(t, 15*time.Second, "the CAP in run on manager b", func() bool {
+		st := a.Status()
+		return st.State == "run" && st.Manager == "b"
+	})
+	waitFor(t, 5*time.Second, "b's interface up", func() bool { return masterChannel(t, srvB) != 0 })
+	if got := masterChannel(t, srvB); got != 5200 || !strings.Contains(h.Render(), "channel=40 ") || h.Restarts(1) != restarts {
+		t.Fatalf("after the takeover: b selected %d MHz, restarts %d → %d:\n%s", got, restarts, h.Restarts(1), h.Render())
+	}
+}

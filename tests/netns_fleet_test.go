@@ -125,8 +125,12 @@ func TestNetnsFleetOnEtcd(t *testing.T) {
 	var runs []string
 	for i := 1; i <= n; i++ {
 		ns := l.node(fmt.Sprintf("c%d", i), fmt.Sprintf("10.80.1.%d/16", i))
-		_, run := l.agent(ns, fmt.Sprintf("cap%d", i), "--base_mac", fmt.Sprintf("02:80:00:00:%02x:00", i),
-			"--manager_addresses", "10.80.0.1,10.80.0.2,10.80.0.3", "--certificate", "request", "--lock_to_manager", "1")
+		opts := []string{"--base_mac", fmt.Sprintf("02:80:00:00:%02x:00", i),
+			"--manager_addresses", "10.80.0.1,10.80.0.2,10.80.0.3", "--certificate", "request", "--lock_to_manager", "1"}
+		if i <= 3 { // a client on each of the first three CAPs
+			opts = append(opts, "--sim-stations", fmt.Sprintf("02:99:00:00:00:%02x", i))
+		}
+		_, run := l.agent(ns, fmt.Sprintf("cap%d", i), opts...)
 		runs = append(runs, run)
 	}
 	inRun := func(within time.Duration, what string, ok func(i int, st fleetStatus) bool) {
@@ -167,6 +171,25 @@ func TestNetnsFleetOnEtcd(t *testing.T) {
 			for _, r := range rows {
 				st := fetchFleetStatus(runs[capIndex(r.Identity)])
 				if r.Manager != st.Manager {
+					return false
+				}
+			}
+			return true
+		})
+	}
+
+	// Every manager's registration table has the three clients, each with
+	// the manager that holds its CAP.
+	for _, name := range names {
+		name := name
+		waitFor(t, 10*time.Second, name+" listing the 3 clients with their managers", func() bool {
+			var rows []struct{ MAC, CAP, Manager string }
+			out, err := l.in(mns[name], filepath.Join(l.bin, "capstan-manager"), "registration-table", "print", "--json", "--state-dir", mstate[name])
+			if err != nil || json.Unmarshal(out, &rows) != nil || len(rows) != 3 {
+				return false
+			}
+			for _, r := range rows {
+				if r.Manager == "" || r.Manager != fetchFleetStatus(runs[capIndex(r.CAP)]).Manager {
 					return false
 				}
 			}

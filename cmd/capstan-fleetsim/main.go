@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,21 +21,25 @@ import (
 )
 
 func main() {
-	manager := flag.String("manager", "127.0.0.1:5246", "the manager's control address")
+	manager := flag.String("manager", "127.0.0.1:5246", "the manager's control address; several, comma-separated, are one fleet's managers (CAPs spread over them and fail over)")
 	n := flag.Int("caps", 1000, "how many CAPs (one socket each: mind the open-file limit)")
 	first := flag.Int("first", 0, "number of the first CAP (several simulators make one fleet)")
 	perIP := flag.Int("per-ip", 50, "CAPs per source address (127.1.0.0 and up)")
 	spread := flag.Duration("spread", 0, "start the CAPs over this long (0: all at once)")
 	every := flag.Duration("every", 250*time.Millisecond, "print the counts this often")
 	flag.Parse()
-	addr, err := net.ResolveUDPAddr("udp4", *manager)
-	if err != nil || *n < 1 {
-		fmt.Fprintf(os.Stderr, "capstan-fleetsim: --manager %q --caps %d: %v\n", *manager, *n, err)
-		os.Exit(2)
+	var addrs []*net.UDPAddr
+	for _, m := range strings.Split(*manager, ",") {
+		addr, err := net.ResolveUDPAddr("udp4", m)
+		if err != nil || *n < 1 {
+			fmt.Fprintf(os.Stderr, "capstan-fleetsim: --manager %q --caps %d: %v\n", m, *n, err)
+			os.Exit(2)
+		}
+		addrs = append(addrs, addr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f := fleetsim.Start(ctx, fleetsim.Config{Manager: addr, N: *n, First: *first, PerSourceIP: *perIP, Spread: *spread})
+	f := fleetsim.Start(ctx, fleetsim.Config{Manager: addrs[0], Managers: addrs, N: *n, First: *first, PerSourceIP: *perIP, Spread: *spread})
 	enc := json.NewEncoder(os.Stdout)
 	tick := time.NewTicker(*every)
 	defer tick.Stop()

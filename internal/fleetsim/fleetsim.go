@@ -28,6 +28,13 @@ type Config struct {
 	// Manager is the manager's control address (UDP); the data channel is
 	// the next port.
 	Manager *net.UDPAddr
+	// Managers, when set, are the managers of one fleet: CAP n starts on
+	// Managers[n % len] and moves to the next when its manager falls
+	// silent, as CAPs given several manager addresses do.
+	Managers []*net.UDPAddr
+	// DeadAfter is how long a manager may be silent before the CAP gives
+	// it up (default 2.5 s, the agent's manager timeout).
+	DeadAfter time.Duration
 	// N CAPs, numbered from First (MACs and source addresses follow the
 	// number, so that several simulators make one fleet).
 	N, First int
@@ -45,6 +52,8 @@ type Stats struct {
 	Drops int64          `json:"drops"` // sessions lost after run
 	Fails int64          `json:"fails"` // attempts that failed before run
 	SSIDs map[string]int `json:"ssids"` // CAPs by the SSID they last applied
+	// ByManager counts the CAPs in run by manager address.
+	ByManager map[string]int `json:"by_manager,omitempty"`
 	// Errors counts why sessions failed or ended, by kind (at most 16
 	// kinds, then "other").
 	Errors map[string]int `json:"errors,omitempty"`
@@ -66,6 +75,7 @@ type simCAP struct {
 	mac  net.HardwareAddr
 	src  netip.Addr
 	run  atomic.Bool
+	mgr  atomic.Int32 // index into the fleet's managers
 	mu   sync.Mutex
 	ssid string
 }
@@ -92,6 +102,12 @@ func Start(ctx context.Context, cfg Config) *Fleet {
 	if cfg.PerSourceIP == 0 {
 		cfg.PerSourceIP = 50
 	}
+	if len(cfg.Managers) == 0 {
+		cfg.Managers = []*net.UDPAddr{cfg.Manager}
+	}
+	if cfg.DeadAfter <= 0 {
+		cfg.DeadAfter = 2500 * time.Millisecond
+	}
 	f := &Fleet{cfg: cfg}
 	for i := range cfg.N {
 		n := cfg.First + i
@@ -100,6 +116,7 @@ func Start(ctx context.Context, cfg Config) *Fleet {
 			mac: net.HardwareAddr{0x02, 0xf1, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)},
 			src: netip.AddrFrom4([4]byte{127, byte(ip >> 16), byte(ip >> 8), byte(ip)}),
 		}
+		c.mgr.Store(int32(n % len(cfg.Managers)))
 		f.caps = append(f.caps, c)
 		var delay time.Duration
 		if cfg.Spread > 0 {
@@ -119,7 +136,7 @@ func (f *Fleet) Wait() { f.wg.Wait() }
 
 // Stats returns the fleet's counts now.
 func (f *Fleet) Stats() Stats {
-	st := Stats{Joins: f.joins.Load(), Drops: f.drops.Load(), Fails: f.fails.Load(), SSIDs: map[string]int{}}
+	st := Stats{Joins: f.joins.Load(), Drops: f.drops.Load(), Fails: f.fails.Load(), SSIDs: map[string]int{}, ByManager: map[string]int{}}
 	f.errMu.Lock()
 	if len(f.errs) > 0 {
 		st.Errors = maps.Clone(f.errs)
@@ -128,6 +145,7 @@ func (f *Fleet) Stats() Stats {
 	for _, c := range f.caps {
 		if c.run.Load() {
 			st.Run++
+			st.ByManager[f.cfg.Managers[c.mgr.Load()].String()]++
 		}
 		c.mu.Lock()
 		if c.ssid != "" {
@@ -160,13 +178,19 @@ func (f *Fleet) live(ctx context.Context, c *simCAP, delay time.Duration) {
 		if ctx.Err() != nil {
 			return
 		}
+		f.noteErr(err)
+		if len(f.cfg.Managers) > 1 {
+			c.mgr.Store((c.mgr.Load() + 1) % int32(len(f.cfg.Managers)))
+		}
 		if reached {
 			f.drops.Add(1)
 			backoff = time.Second
+			if len(f.cfg.Managers) > 1 {
+				continue // fail over to the next manager at once
+			}
 		} else {
 			f.fails.Add(1)
 		}
-		f.noteErr(err)
 		wait := backoff/2 + time.Duration(rand.Int64N(int64(backoff)))
 		backoff = min(backoff*2, 8*time.Second)
 		select {
@@ -180,7 +204,8 @@ func (f *Fleet) live(ctx context.Context, c *simCAP, delay time.Duration) {
 // session joins and runs until the session fails; reached says whether it
 // got to run.
 func (f *Fleet) session(ctx context.Context, c *simCAP, mux *transport.Mux) (reached bool, err error) {
-	conn, err := transport.Dial(ctx, mux.Dial(f.cfg.Manager), transport.ClientConfig{VerifyPeer: func([][]byte) error { return nil }})
+	mgr := f.cfg.Managers[c.mgr.Load()]
+	conn, err := transport.Dial(ctx, mux.Dial(mgr), transport.ClientConfig{VerifyPeer: func([][]byte) error { return nil }})
 	if err != nil {
 		return false, err
 	}
@@ -217,14 +242,14 @@ func (f *Fleet) session(ctx context.Context, c *simCAP, mux *transport.Mux) (rea
 		&wire.RadioOperationalState{RadioID: 1, State: 2}, &wire.ResultCodeElement{Code: wire.ResultSuccess}}}); err != nil {
 		return false, err
 	}
-	if err := dataCheck(ctx, mux, f.cfg.Manager, id); err != nil {
+	if err := dataCheck(ctx, mux, mgr, id); err != nil {
 		return false, err
 	}
 	c.run.Store(true)
 	f.joins.Add(1)
 	ka, _ := (&wire.KeepAlive{SessionID: id}).AppendBinary(nil)
 	return true, f.run(ctx, c, cc, echo, func() {
-		_ = mux.WritePlain(ka, &net.UDPAddr{IP: f.cfg.Manager.IP, Port: f.cfg.Manager.Port + 1})
+		_ = mux.WritePlain(ka, &net.UDPAddr{IP: mgr.IP, Port: mgr.Port + 1})
 	})
 }
 
@@ -236,6 +261,10 @@ func (f *Fleet) run(ctx context.Context, c *simCAP, cc *transport.ControlConn, e
 	defer tick.Stop()
 	data := time.NewTicker(10 * time.Second)
 	defer data.Stop()
+	// The manager is dead when it has been silent for DeadAfter, as the
+	// agent judges it; one timer, re-armed for when that would be.
+	watch := time.NewTimer(f.cfg.DeadAfter)
+	defer watch.Stop()
 	echoDone := make(chan error, 1)
 	inFlight := false
 	for {
@@ -253,6 +282,12 @@ func (f *Fleet) run(ctx context.Context, c *simCAP, cc *transport.ControlConn, e
 			}
 		case <-data.C:
 			keepAlive()
+		case <-watch.C:
+			silent := time.Since(cc.LastReceived())
+			if silent >= f.cfg.DeadAfter {
+				return fmt.Errorf("manager silent for %v", f.cfg.DeadAfter)
+			}
+			watch.Reset(f.cfg.DeadAfter - silent)
 		case <-tick.C:
 			tick.Reset(echo)
 			if !inFlight {

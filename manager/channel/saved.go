@@ -19,9 +19,43 @@ const SavedFile = "selected-channels.json"
 // that restarts) keeps them. With a directory every change is written to
 // SavedFile atomically; without, they live in memory.
 type Saved struct {
-	path  string
-	mu    sync.Mutex
-	byMAC map[string]int // MHz
+	path    string
+	backend Backend // a fleet store shared by several managers; nil: path
+	mu      sync.Mutex
+	byMAC   map[string]int // MHz
+}
+
+// Backend keeps selections where every manager of a fleet sees them, so
+// that a CAP that moves to another manager keeps its channel.
+type Backend interface {
+	// Save stores mhz for radio mac (0 forgets it).
+	Save(mac string, mhz int) error
+}
+
+// Shared returns selections kept in b, starting with all; changes other
+// managers make arrive through Merge.
+func Shared(b Backend, all map[string]int) *Saved {
+	s := &Saved{backend: b, byMAC: map[string]int{}}
+	maps.Copy(s.byMAC, all)
+	return s
+}
+
+// Merge takes a selection another manager saved (0: it forgot it).
+func (s *Saved) Merge(mac string, mhz int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mhz == 0 {
+		delete(s.byMAC, mac)
+	} else {
+		s.byMAC[mac] = mhz
+	}
+}
+
+// All returns every saved selection.
+func (s *Saved) All() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.byMAC)
 }
 
 // OpenSaved reads dir's saved selections; dir "" keeps them in memory.
@@ -64,7 +98,11 @@ func (s *Saved) Set(mac string, mhz int) error {
 	} else {
 		next[mac] = mhz
 	}
-	if s.path != "" {
+	if s.backend != nil {
+		if err := s.backend.Save(mac, mhz); err != nil {
+			return fmt.Errorf("save selected channel: %w", err)
+		}
+	} else if s.path != "" {
 		b, err := json.MarshalIndent(next, "", "  ")
 		if err != nil {
 			return err

@@ -69,6 +69,31 @@ func (c *session) takeSurveys(m *wire.ControlMessage) {
 	}
 }
 
+// takeCurrentChannels records the channels the CAP reports its radios
+// serve on (IEEE 802.11 Direct Sequence Control for 2.4 GHz, OFDM Control
+// for 5 GHz, RFC 5416 §6.5 and §6.10).
+func (c *session) takeCurrentChannels(m *wire.ControlMessage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running == nil {
+		c.running = map[uint8]int{}
+	}
+	for _, e := range m.Elements {
+		switch e := e.(type) {
+		case *wire.IEEE80211DirectSequenceControl:
+			if f := 2407 + 5*int(e.CurrentChannel); e.CurrentChannel == 14 {
+				c.running[e.RadioID] = 2484
+			} else if model.ChannelOf(f) == int(e.CurrentChannel) && f < 2500 {
+				c.running[e.RadioID] = f
+			}
+		case *wire.IEEE80211OFDMControl:
+			if f := 5000 + 5*int(e.CurrentChannel); model.ChannelOf(f) == int(e.CurrentChannel) {
+				c.running[e.RadioID] = f
+			}
+		}
+	}
+}
+
 // wantOf is what the master's channel settings ask for; false when they
 // fix one frequency, or when the radio did not report its channels and
 // so leaves the choice to the CAP.
@@ -108,6 +133,13 @@ func (c *session) withChannel(r provision.Radio, ifs []provision.Interface) []pr
 	}
 	choice, kept := channel.Find(cands, c.chosen[r.ID].FrequencyMHz)
 	how := "kept"
+	if !kept && c.running[r.ID] != 0 {
+		// The channel the radio serves on (another manager of the fleet,
+		// or this one before a restart, chose it): keeping it spares the
+		// radio's clients a restart.
+		choice, kept = channel.Find(cands, c.running[r.ID])
+		how = "running"
+	}
 	if !kept && s.SaveSelected {
 		choice, kept = channel.Find(cands, c.srv.cfg.Channels.Get(r.MAC))
 		how = "saved"

@@ -37,6 +37,9 @@ type Registration struct {
 	Forwarded *FlowCounters `json:"forwarded,omitempty"`
 	Since     time.Time     `json:"since"`
 	Updated   time.Time     `json:"updated"`
+	// Manager holds the client's CAP; set when several managers share
+	// one fleet store.
+	Manager string `json:"manager,omitempty"`
 }
 
 // RegistrationTable lists every CAP's wireless clients, by interface and MAC.
@@ -49,20 +52,40 @@ func (s *Server) RegistrationTable() []Registration {
 	s.mu.Unlock()
 	var out []Registration
 	for _, c := range sessions {
-		c.mu.Lock()
-		for mac, r := range c.stations {
-			row := *r
-			row.Uptime = time.Since(r.Since).Round(time.Second).String()
-			if m, err := net.ParseMAC(mac); err == nil {
-				if fc, vlan, ok := c.ft.counters(macOf(m)); ok {
-					row.Forwarded, row.VLANID = &fc, int(vlan)
-				}
-			}
-			out = append(out, row)
+		out = append(out, c.registrations()...)
+	}
+	if d := s.cfg.Directory; d != nil {
+		mine := make(map[string]bool, len(out))
+		for i := range out {
+			out[i].Manager = s.cfg.Name
+			mine[out[i].MAC] = true
 		}
-		c.mu.Unlock()
+		for _, r := range d.OtherRegistrations() {
+			if !mine[r.MAC] {
+				r.Uptime = time.Since(r.Since).Round(time.Second).String()
+				out = append(out, r)
+			}
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Interface+out[i].MAC < out[j].Interface+out[j].MAC })
+	return out
+}
+
+// registrations are the session's rows of the registration table.
+func (c *session) registrations() []Registration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Registration, 0, len(c.stations))
+	for mac, r := range c.stations {
+		row := *r
+		row.Uptime = time.Since(r.Since).Round(time.Second).String()
+		if m, err := net.ParseMAC(mac); err == nil {
+			if fc, vlan, ok := c.ft.counters(macOf(m)); ok {
+				row.Forwarded, row.VLANID = &fc, int(vlan)
+			}
+		}
+		out = append(out, row)
+	}
 	return out
 }
 
@@ -97,6 +120,7 @@ func (c *session) stationEvent(m *wire.ControlMessage) []association {
 				}
 				r = &Registration{Since: now.Add(-time.Duration(e.ConnectedSec) * time.Second), RadioID: e.RadioID, WLANID: e.WLANID}
 				c.stations[key] = r
+				c.stationGen++
 				c.perWLAN[w]++
 				c.ft.place(macOf(e.MAC), w)
 				fresh = append(fresh, association{radio: e.RadioID, wlan: e.WLANID, mac: e.MAC, ssid: e.SSID, signal: int(e.Signal)})
@@ -141,6 +165,7 @@ func (c *session) dropStation(mac string) {
 		return
 	}
 	delete(c.stations, mac)
+	c.stationGen++
 	if m, err := net.ParseMAC(mac); err == nil {
 		c.ft.drop(macOf(m))
 	}

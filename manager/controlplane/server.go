@@ -291,12 +291,16 @@ type RemoteCap struct {
 // Directory is the fleet's record of which manager holds which CAP, when
 // several managers share one fleet store.
 type Directory interface {
-	// Held records that this manager runs the CAP's session.
-	Held(RemoteCap)
+	// Held records that this manager runs the CAP's session, with the
+	// CAP's clients; it is called again when clients come or go.
+	Held(RemoteCap, []Registration)
 	// Released records that it no longer does.
 	Released(RemoteCap)
 	// Others lists the CAPs other managers hold.
 	Others() []RemoteCap
+	// OtherRegistrations lists the clients of the CAPs other managers
+	// hold, as of their last arrival or departure.
+	OtherRegistrations() []Registration
 }
 
 // RemoteCaps lists the CAPs with a session past Join, by identity.

@@ -77,10 +77,12 @@ type session struct {
 	state       string
 	configError string                   // why the CAP refused its configuration, "" if it did not
 	stations    map[string]*Registration // its wireless clients, by MAC
+	stationGen  uint64                   // counts arrivals and departures in stations
 	perWLAN     map[wlanKey]int          // how many of them each WLAN has
 	ifaces      map[uint8][]provision.Interface
 	surveys     map[uint8][]hal.SurveyEntry // the latest survey of each radio
 	chosen      map[uint8]channel.Choice    // the channel selected for each radio
+	running     map[uint8]int               // MHz each radio reported it serves on at configure
 	surveyed    chan uint8                  // radios with a fresh survey, for reselection
 	reselectMu  sync.Mutex
 	pushed      chan struct{} // a push happened: the reselect schedule may change
@@ -195,7 +197,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	c.setState("run")
 	c.log.Info("CAP running")
 	if d := s.cfg.Directory; d != nil {
-		d.Held(c.row())
+		d.Held(c.row(), c.registrations())
 		defer func() { d.Released(c.row()) }()
 	}
 	pushCtx, cancelPush := context.WithCancel(ctx)
@@ -203,6 +205,13 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	go c.push(pushCtx)
 	err = c.run(ctx)
 	c.log.Warn("CAP session ended", "err", err)
+}
+
+// stationGeneration changes whenever a client comes or goes.
+func (c *session) stationGeneration() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stationGen
 }
 
 func (c *session) State() string {

@@ -132,6 +132,7 @@ func (c *session) configure(ctx context.Context) error {
 		resp.Elements = append(resp.Elements, &wire.DecryptionErrorReportPeriod{RadioID: uint8(id), Interval: 120})
 	}
 	c.takeSurveys(req)
+	c.takeCurrentChannels(req)
 	if err := c.provision(false); err != nil {
 		c.log.Warn("provisioning failed", "err", err)
 	}
@@ -276,7 +277,11 @@ func (c *session) answer(m *wire.ControlMessage) {
 			c.renew(m, cr)
 			return
 		}
+		gen := c.stationGeneration()
 		fresh := c.stationEvent(m)
+		if d := c.srv.cfg.Directory; d != nil && c.stationGeneration() != gen && c.State() == "run" {
+			d.Held(c.row(), c.registrations())
+		}
 		c.takeSurveys(m)
 		_ = c.cc.Respond(m, &wire.ControlMessage{})
 		for _, a := range fresh {

@@ -109,20 +109,23 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	saved, err := channel.OpenSaved(cfg.StateDir)
+	if err != nil {
+		return fmt.Errorf("selected channels: %w", err)
+	}
 	var dir controlplane.Directory
 	if fleet != nil {
 		if store, err = fleetstore.OpenConfig(ctx, fleet, store.Config(), log); err != nil {
 			return fmt.Errorf("configuration: %w", err)
+		}
+		if saved, err = fleetstore.OpenChannels(ctx, fleet, saved, log); err != nil {
+			return fmt.Errorf("selected channels: %w", err)
 		}
 		d, err := fleetstore.OpenDirectory(ctx, fleet, name, log)
 		if err != nil {
 			return fmt.Errorf("fleet directory: %w", err)
 		}
 		dir = d
-	}
-	saved, err := channel.OpenSaved(cfg.StateDir)
-	if err != nil {
-		return fmt.Errorf("selected channels: %w", err)
 	}
 	if cfg.SSID != "" {
 		if err := QuickStart(store, cfg.SSID); err != nil {

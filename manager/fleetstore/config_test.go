@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/fleetstore"
 	"github.com/capstan-wifi/capstan/manager/fleetstore/fleetstoretest"
 	"github.com/capstan-wifi/capstan/manager/model"
@@ -188,4 +189,41 @@ func TestReadKEKRefusesOpenFile(t *testing.T) {
 	if _, err := fleetstore.ReadKEK(p); err == nil {
 		t.Fatal("a short key accepted")
 	}
+}
+
+// TestChannelsShared: a channel one manager saves for a radio is the one
+// another manager finds, and a forgotten one is forgotten by both; a
+// manager's own file seeds what the fleet lacks.
+func TestChannelsShared(t *testing.T) {
+	c := fleetstoretest.Start(t, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := fleetstore.Open(ctx, c.Config("ch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seed, _ := channel.OpenSaved(t.TempDir())
+	if err := seed.Set("02:00:00:00:00:10", 2437); err != nil {
+		t.Fatal(err)
+	}
+	a, err := fleetstore.OpenChannels(ctx, s, seed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fleetstore.OpenChannels(ctx, s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Get("02:00:00:00:00:10") != 2437 || b.Get("02:00:00:00:00:10") != 2437 {
+		t.Fatalf("seeded selection: A %d, B %d", a.Get("02:00:00:00:00:10"), b.Get("02:00:00:00:00:10"))
+	}
+	if err := a.Set("02:00:00:00:00:20", 5180); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "B to find A's selection", func() bool { return b.Get("02:00:00:00:00:20") == 5180 })
+	if err := b.Set("02:00:00:00:00:10", 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "A to forget what B forgot", func() bool { return a.Get("02:00:00:00:00:10") == 0 })
 }

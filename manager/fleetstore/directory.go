@@ -34,10 +34,10 @@ type Directory struct {
 	log  *slog.Logger
 
 	mu     sync.Mutex
-	held   map[string]controlplane.RemoteCap // what this manager holds, by base MAC
-	dirty  map[string]bool                   // base MACs to write or delete
+	held   map[string]dirEntry // what this manager holds, by key
+	dirty  map[string]bool     // keys to write or delete
 	wake   chan struct{}
-	others map[string]controlplane.RemoteCap // the whole directory, from the watch
+	others map[string]dirEntry // the whole directory, from the watch
 }
 
 // OpenDirectory follows the directory and starts writing this manager's
@@ -46,8 +46,8 @@ func OpenDirectory(ctx context.Context, s *Store, name string, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Directory{s: s, name: name, log: log, held: map[string]controlplane.RemoteCap{}, dirty: map[string]bool{},
-		wake: make(chan struct{}, 1), others: map[string]controlplane.RemoteCap{}}
+	d := &Directory{s: s, name: name, log: log, held: map[string]dirEntry{}, dirty: map[string]bool{},
+		wake: make(chan struct{}, 1), others: map[string]dirEntry{}}
 	if err := s.Follow(ctx, capsDir, dirFollower{d}); err != nil {
 		return nil, err
 	}
@@ -57,11 +57,20 @@ func OpenDirectory(ctx context.Context, s *Store, name string, log *slog.Logger)
 
 func key(baseMAC string) string { return capsDir + strings.ToUpper(baseMAC) }
 
-// Held records that this manager runs the CAP's session.
-func (d *Directory) Held(c controlplane.RemoteCap) {
+// dirEntry is one CAP's value in the directory.
+type dirEntry struct {
+	CAP           controlplane.RemoteCap      `json:"cap"`
+	Registrations []controlplane.Registration `json:"registrations,omitempty"`
+}
+
+// Held records that this manager runs the CAP's session, with its clients.
+func (d *Directory) Held(c controlplane.RemoteCap, regs []controlplane.Registration) {
 	c.Manager = d.name
+	for i := range regs {
+		regs[i].Manager = d.name
+	}
 	d.mu.Lock()
-	d.held[key(c.BaseMAC)] = c
+	d.held[key(c.BaseMAC)] = dirEntry{CAP: c, Registrations: regs}
 	d.dirty[key(c.BaseMAC)] = true
 	d.mu.Unlock()
 	d.poke()
@@ -72,7 +81,7 @@ func (d *Directory) Held(c controlplane.RemoteCap) {
 func (d *Directory) Released(c controlplane.RemoteCap) {
 	d.mu.Lock()
 	k := key(c.BaseMAC)
-	if cur, ok := d.held[k]; ok && cur.JoinedAt.Equal(c.JoinedAt) && cur.Address == c.Address {
+	if cur, ok := d.held[k]; ok && cur.CAP.JoinedAt.Equal(c.JoinedAt) && cur.CAP.Address == c.Address {
 		delete(d.held, k)
 		d.dirty[k] = true
 	}
@@ -84,13 +93,26 @@ func (d *Directory) Released(c controlplane.RemoteCap) {
 func (d *Directory) Others() []controlplane.RemoteCap {
 	d.mu.Lock()
 	out := make([]controlplane.RemoteCap, 0, len(d.others))
-	for _, c := range d.others {
-		if c.Manager != d.name {
-			out = append(out, c)
+	for _, e := range d.others {
+		if e.CAP.Manager != d.name {
+			out = append(out, e.CAP)
 		}
 	}
 	d.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].BaseMAC < out[j].BaseMAC })
+	return out
+}
+
+// OtherRegistrations lists the clients of the CAPs other managers hold.
+func (d *Directory) OtherRegistrations() []controlplane.Registration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []controlplane.Registration
+	for _, e := range d.others {
+		if e.CAP.Manager != d.name {
+			out = append(out, e.Registrations...)
+		}
+	}
 	return out
 }
 
@@ -178,9 +200,9 @@ func (d *Directory) wait(ctx context.Context, t time.Duration) {
 type dirFollower struct{ d *Directory }
 
 func (f dirFollower) Load(es []Entry, _ int64) {
-	m := make(map[string]controlplane.RemoteCap, len(es))
+	m := make(map[string]dirEntry, len(es))
 	for _, e := range es {
-		var c controlplane.RemoteCap
+		var c dirEntry
 		if json.Unmarshal(e.Value, &c) == nil {
 			m[e.Name] = c
 		}
@@ -191,7 +213,7 @@ func (f dirFollower) Load(es []Entry, _ int64) {
 }
 
 func (f dirFollower) Apply(e Event) {
-	var c controlplane.RemoteCap
+	var c dirEntry
 	f.d.mu.Lock()
 	defer f.d.mu.Unlock()
 	if e.Deleted || json.Unmarshal(e.Value, &c) != nil {
