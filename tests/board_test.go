@@ -85,6 +85,9 @@ type board struct {
 	lab     *lab
 	ns      string
 	state   string
+	manager *proc
+	// store and kek are the fleet store of the board's managers.
+	store, kek string
 	con     *console
 	bootAt  time.Time
 	readyAt time.Time
@@ -103,7 +106,12 @@ func bootBoard(t testing.TB, spec boardSpec, kernel, base string) *board {
 	l.must("ip", "-n", b.ns, "tuntap", "add", "dev", "tap0", "mode", "tap")
 	l.must("ip", "-n", b.ns, "addr", "add", "192.0.2.1/24", "dev", "tap0")
 	l.must("ip", "-n", b.ns, "link", "set", "tap0", "up")
-	_, b.state = l.manager(b.ns, "manager-"+spec.name, "--listen", "192.0.2.1:5246", "--http", "127.0.0.1:0")
+	// The manager keeps its fleet state in an etcd of its own (one member
+	// in the namespace), so that a second manager can take the CAP over at
+	// the end (testFleetFailover).
+	b.store, b.kek = l.etcdSingle(b.ns)
+	b.manager, b.state = l.manager(b.ns, "manager-"+spec.name, "--listen", "192.0.2.1:5246", "--http", "127.0.0.1:0",
+		"--store", b.store, "--store-key-file", b.kek)
 	b.cli("security", "add", "name=board", "authentication-types=wpa2-psk", "passphrase="+boardPassphrase)
 	b.cli("configuration", "add", "name=board", "ssid=capstan-board", "security=board", "country=PL", "channel.frequency=2412,2437")
 	b.cli("provisioning", "add", "action=create-dynamic-enabled", "master-configuration=board")
@@ -253,7 +261,7 @@ func (b *board) registrations() []controlplane.Registration {
 // the seconds from its start to hostapd beaconing, measured on the board's
 // own clock.
 func (b *board) startAgent() float64 {
-	b.con.must("t0=$(cut -d' ' -f1 /proc/uptime); capstan-agent run --hal hostapd --enabled 1 --discovery_interfaces '' --interfaces phy0 --manager_addresses 192.0.2.1 "+
+	b.con.must("t0=$(cut -d' ' -f1 /proc/uptime); capstan-agent run --hal hostapd --enabled 1 --discovery_interfaces '' --interfaces phy0 --manager_addresses 192.0.2.1,192.0.2.2 "+
 		"--identity board-"+b.spec.name+" --state-dir /etc/capstan --run-dir /var/run/capstan --log-level debug > /tmp/agent.log 2>&1 &", 30*time.Second)
 	out := b.con.must(`i=0; while ! hostapd_cli -p /var/run/capstan/hostapd -i wlan0 status 2>/dev/null | grep -q '^state=ENABLED'; do `+
 		`i=$((i+1)); [ $i -gt 3000 ] && break; usleep 20000; done; echo "beacon $t0 $(cut -d' ' -f1 /proc/uptime)"`, 120*time.Second)
@@ -282,6 +290,7 @@ func TestBoard(t *testing.T) {
 			b.testChannel()
 			b.testStation()
 			b.testForwarding()
+			b.testFleetFailover()
 		})
 	}
 }

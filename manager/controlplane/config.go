@@ -57,6 +57,8 @@ type Config struct {
 	Version string
 	// MaxCAPs is announced in the AC Descriptor and enforced at Join.
 	MaxCAPs int
+	// Offers remembers upgrade offers; nil keeps them in memory.
+	Offers Offers
 	// Directory records the CAPs this manager holds for the other managers
 	// of the fleet, and lists theirs; nil when the manager is alone.
 	Directory Directory
@@ -101,6 +103,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Store == nil {
 		c.Store = model.Memory(nil)
+	}
+	if c.Offers == nil {
+		c.Offers = &memOffers{}
 	}
 	if c.Channels == nil {
 		c.Channels, _ = channel.OpenSaved("")

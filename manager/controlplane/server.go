@@ -39,7 +39,6 @@ type Server struct {
 	// pushSlots bounds the configuration pushes in flight after a change.
 	pushSlots chan struct{}
 	metrics   metrics
-	offers    map[string]offer // packages offered to CAPs, by identity key
 	// enrollments bounds in-band enrollment requests per source address.
 	enrollments *limit.Keyed
 	// joining counts sessions past their handshake and not yet in Run.
@@ -88,7 +87,6 @@ func New(cfg Config) (*Server, error) {
 		accessChanged: make(chan struct{}, 1),
 		metrics:       newMetrics(),
 		pushSlots:     make(chan struct{}, MaxPushesInFlight),
-		offers:        map[string]offer{},
 		enrollments:   limit.NewKeyed(EnrollmentsPerSource, 10*EnrollmentsPerSource, 16384),
 	}
 	cfg.Store.Subscribe(func(*model.Config) {

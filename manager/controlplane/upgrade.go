@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
@@ -17,10 +18,40 @@ import (
 // not offer the package again.
 const UpgradeRetry = 10 * time.Minute
 
-// offer is a package offered to a CAP.
+// Offers remembers the packages offered to CAPs, by the CAP's identity
+// key, so that a CAP back on its old version is not offered the same
+// package again within UpgradeRetry, whichever manager of a fleet it comes
+// back to.
+type Offers interface {
+	Offered(cap string) (version string, at time.Time, ok bool)
+	Offer(cap, version string, at time.Time)
+}
+
+// memOffers keeps offers in memory: a manager alone.
+type memOffers struct {
+	mu sync.Mutex
+	m  map[string]offer
+}
+
 type offer struct {
 	version string
 	at      time.Time
+}
+
+func (o *memOffers) Offered(cap string) (string, time.Time, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	x, ok := o.m[cap]
+	return x.version, x.at, ok
+}
+
+func (o *memOffers) Offer(cap, version string, at time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]offer{}
+	}
+	o.m[cap] = offer{version: version, at: at}
 }
 
 // upgradeDecision applies the manager's upgrade-policy to a joining CAP.
@@ -33,15 +64,11 @@ func (c *session) upgradeDecision(req *wire.ControlMessage) upgrade.Decision {
 		}
 	}
 	want := c.srv.cfg.Version
-	c.srv.mu.Lock()
-	last, offered := c.srv.offers[c.key]
-	c.srv.mu.Unlock()
-	failed := offered && last.version == want && time.Since(last.at) < UpgradeRetry
+	version, at, offered := c.srv.cfg.Offers.Offered(c.key)
+	failed := offered && version == want && time.Since(at) < UpgradeRetry
 	d := upgrade.Decide(m.String("upgrade-policy"), m.String("package-path"), want, info, failed)
 	if d.Offer != nil {
-		c.srv.mu.Lock()
-		c.srv.offers[c.key] = offer{version: want, at: time.Now()}
-		c.srv.mu.Unlock()
+		c.srv.cfg.Offers.Offer(c.key, want, time.Now())
 	}
 	return d
 }

@@ -114,7 +114,11 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("selected channels: %w", err)
 	}
 	var dir controlplane.Directory
+	var offers controlplane.Offers
 	if fleet != nil {
+		if offers, err = fleetstore.OpenOffers(ctx, fleet, log); err != nil {
+			return fmt.Errorf("upgrade offers: %w", err)
+		}
 		if store, err = fleetstore.OpenConfig(ctx, fleet, store.Config(), log); err != nil {
 			return fmt.Errorf("configuration: %w", err)
 		}
@@ -137,7 +141,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer plane.Close()
 	cp, err := controlplane.New(controlplane.Config{
 		Plane: plane, Name: name, ListenAddress: cfg.ListenAddress, L2Interfaces: cfg.L2Interfaces,
-		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, MaxCAPs: cfg.MaxCAPs, Store: store, Channels: saved, Directory: dir, Logger: log,
+		Certificate: cert, Authority: auth, RequirePeerCertificate: cfg.RequirePeerCertificate, EchoInterval: cfg.EchoInterval, CAPTimeout: cfg.CAPTimeout, MaxCAPs: cfg.MaxCAPs, Store: store, Channels: saved, Directory: dir, Offers: offers, Logger: log,
 	})
 	if err != nil {
 		return err

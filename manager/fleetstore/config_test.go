@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/fleetstore"
@@ -226,4 +227,30 @@ func TestChannelsShared(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "A to forget what B forgot", func() bool { return a.Get("02:00:00:00:00:10") == 0 })
+}
+
+// TestOffersShared: an upgrade offered by one manager is known to another.
+func TestOffersShared(t *testing.T) {
+	c := fleetstoretest.Start(t, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := fleetstore.Open(ctx, c.Config("up"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, err := fleetstore.OpenOffers(ctx, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fleetstore.OpenOffers(ctx, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC)
+	a.Offer("02:00:00:00:00:01", "1.2.3", at)
+	waitFor(t, "b to know a's offer", func() bool {
+		v, when, ok := b.Offered("02:00:00:00:00:01")
+		return ok && v == "1.2.3" && when.Equal(at)
+	})
 }

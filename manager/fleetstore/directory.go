@@ -137,6 +137,13 @@ func (d *Directory) write(ctx context.Context) {
 		}
 		d.mu.Unlock()
 		d.flushUntilLost(ctx, sess)
+		if ctx.Err() != nil {
+			// A manager that stops cleanly gives its CAPs up at once
+			// rather than when the lease runs out.
+			rctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_, _ = d.s.cli.Revoke(rctx, sess.Lease())
+			cancel()
+		}
 		sess.Close()
 	}
 }
