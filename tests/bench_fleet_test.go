@@ -58,6 +58,7 @@ type simFleet []*simProc
 func (f simFleet) sum() (st fleetsim.Stats) {
 	st.SSIDs = map[string]int{}
 	st.Errors = map[string]int{}
+	st.ByManager = map[string]int{}
 	for _, s := range f {
 		l := s.stats()
 		st.Run += l.Run
@@ -69,6 +70,9 @@ func (f simFleet) sum() (st fleetsim.Stats) {
 		}
 		for k, v := range l.Errors {
 			st.Errors[k] += v
+		}
+		for k, v := range l.ByManager {
+			st.ByManager[k] += v
 		}
 	}
 	return st

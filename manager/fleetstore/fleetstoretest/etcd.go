@@ -34,6 +34,7 @@ type Member struct {
 	Name             string
 	Client, PeerURL  string
 	dir, initCluster string
+	extra            []string // more flags (TLS)
 	mu               sync.Mutex
 	cmd              *exec.Cmd
 	done             chan struct{}
@@ -43,7 +44,7 @@ type Member struct {
 // cluster answers; they are killed when the test ends.
 func Start(t testing.TB, n int) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t, bin: testtool.Find(t, "etcd", "etcd-server"), dir: t.TempDir()}
+	c := &Cluster{t: t, bin: findEtcd(t), dir: t.TempDir()}
 	ports := freePorts(t, 2*n)
 	var initial []string
 	for i := range n {
@@ -69,13 +70,20 @@ func Start(t testing.TB, n int) *Cluster {
 // Members are the cluster's members in order.
 func (c *Cluster) Members() []*Member { return c.members }
 
+func findEtcd(t testing.TB) string { return testtool.Find(t, "etcd", "etcd-server") }
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
 // URL is the --store value for the cluster under prefix ("" for the default).
 func (c *Cluster) URL(prefix string) string {
 	var hosts []string
 	for _, m := range c.members {
-		hosts = append(hosts, strings.TrimPrefix(m.Client, "http://"))
+		hosts = append(hosts, strings.TrimPrefix(strings.TrimPrefix(m.Client, "http://"), "https://"))
 	}
 	u := "etcd://" + strings.Join(hosts, ",")
+	if strings.HasPrefix(c.members[0].Client, "https://") {
+		u = "etcds://" + strings.Join(hosts, ",")
+	}
 	if prefix != "" {
 		u += "/" + prefix
 	}
@@ -105,6 +113,7 @@ func (c *Cluster) StartMember(m *Member) {
 		"--listen-peer-urls", m.PeerURL, "--initial-advertise-peer-urls", m.PeerURL,
 		"--initial-cluster", m.initCluster, "--initial-cluster-state", "new", "--initial-cluster-token", "capstan-test",
 		"--heartbeat-interval", "100", "--election-timeout", "1000")
+	m.cmd.Args = append(m.cmd.Args, m.extra...)
 	m.cmd.Stdout, m.cmd.Stderr = log, log
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := m.cmd.Start(); err != nil {
