@@ -88,9 +88,9 @@ type board struct {
 	manager *proc
 	// store and kek are the fleet store of the board's managers.
 	store, kek string
-	con     *console
-	bootAt  time.Time
-	readyAt time.Time
+	con        *console
+	bootAt     time.Time
+	readyAt    time.Time
 }
 
 const boardPassphrase = "capstan board passphrase"
