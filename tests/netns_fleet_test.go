@@ -76,6 +76,7 @@ func (l *lab) etcdMember(ns, name, ip, cluster string) *proc {
 //     radios not restarted;
 //   - a revoke on one manager ends the session of a CAP another holds;
 //   - a one-time password made on one manager enrolls a CAP on another;
+//   - every manager lists every client; a kick through any manager works;
 //   - an etcd member killed: nothing noticed, changes still work;
 //   - quorum lost: CAPs keep serving, a change is refused with the
 //     reason; quorum back: the change goes through and reaches the CAPs.
@@ -196,6 +197,26 @@ func TestNetnsFleetOnEtcd(t *testing.T) {
 			return true
 		})
 	}
+
+	// A client of a CAP that m1 does not hold is kicked through m1: its
+	// holder removes it.
+	kicked := ""
+	for i := 0; i < 3 && kicked == ""; i++ {
+		if fetchFleetStatus(runs[i]).Manager != "m1" {
+			kicked = fmt.Sprintf("02:99:00:00:00:%02x", i+1)
+		}
+	}
+	if kicked == "" {
+		t.Fatal("m1 holds all three CAPs with clients")
+	}
+	if out := cli("m1")("registration-table", "remove", kicked); !strings.Contains(out, kicked) {
+		t.Fatalf("kick through m1 said %q", out)
+	}
+	waitFor(t, 10*time.Second, "the kicked client gone from m1's table", func() bool {
+		out, _ := l.in(mns["m1"], filepath.Join(l.bin, "capstan-manager"), "registration-table", "print", "--json", "--state-dir", mstate["m1"])
+		return json.Valid(out) && !strings.Contains(string(out), kicked)
+	})
+	fmt.Printf("fleet: a client of another manager's CAP kicked through m1 (%s)\n", kicked)
 
 	// A change on m1 reaches every CAP, whichever manager holds it.
 	changed := time.Now()

@@ -179,6 +179,16 @@ func (c *session) dropStation(mac string) {
 // associated with (Station Configuration Request with Delete Station, RFC
 // 5415 §8.4) and drops it from the registration table.
 func (s *Server) RemoveStation(ctx context.Context, mac net.HardwareAddr) error {
+	return s.removeStation(ctx, mac, true)
+}
+
+// RemoveStationHere is RemoveStation for the CAPs this manager holds only:
+// what another manager of the fleet asks of this one.
+func (s *Server) RemoveStationHere(ctx context.Context, mac net.HardwareAddr) error {
+	return s.removeStation(ctx, mac, false)
+}
+
+func (s *Server) removeStation(ctx context.Context, mac net.HardwareAddr, fleet bool) error {
 	key := mac.String()
 	var owner *session
 	var radio uint8
@@ -192,6 +202,11 @@ func (s *Server) RemoveStation(ctx context.Context, mac net.HardwareAddr) error 
 	}
 	s.mu.Unlock()
 	if owner == nil {
+		if d := s.cfg.Directory; d != nil && fleet {
+			if found, err := d.Kick(ctx, key); found {
+				return err
+			}
+		}
 		return fmt.Errorf("%w: %s", ErrNoStation, key)
 	}
 	resp, err := owner.cc.Request(ctx, &wire.ControlMessage{Type: wire.StationConfigurationRequest,
@@ -205,6 +220,9 @@ func (s *Server) RemoveStation(ctx context.Context, mac net.HardwareAddr) error 
 	owner.mu.Lock()
 	owner.dropStation(key)
 	owner.mu.Unlock()
+	if d := s.cfg.Directory; d != nil && owner.State() == "run" {
+		d.Held(owner.row(), owner.registrations())
+	}
 	owner.log.Info("station removed", "mac", key)
 	return nil
 }

@@ -299,6 +299,9 @@ type Directory interface {
 	// OtherRegistrations lists the clients of the CAPs other managers
 	// hold, as of their last arrival or departure.
 	OtherRegistrations() []Registration
+	// Kick removes a client of another manager's CAP through that
+	// manager; found is false when no other manager has it.
+	Kick(ctx context.Context, mac string) (found bool, err error)
 }
 
 // RemoteCaps lists the CAPs with a session past Join, by identity.

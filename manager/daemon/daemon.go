@@ -146,6 +146,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if fd, ok := dir.(*fleetstore.Directory); ok {
+		fd.OnKick(func(ctx context.Context, mac string) error {
+			m, err := net.ParseMAC(mac)
+			if err != nil {
+				return err
+			}
+			return cp.RemoveStationHere(ctx, m)
+		})
+	}
 	if fleet != nil {
 		if err := fleetstore.FollowPKI(ctx, fleet, auth, func(serials []string) { cp.Disconnect(serials) }, log); err != nil {
 			return fmt.Errorf("fleet PKI: %w", err)

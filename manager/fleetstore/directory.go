@@ -38,6 +38,8 @@ type Directory struct {
 	dirty  map[string]bool     // keys to write or delete
 	wake   chan struct{}
 	others map[string]dirEntry // the whole directory, from the watch
+	kick   func(context.Context, string) error
+	ctx    context.Context
 }
 
 // OpenDirectory follows the directory and starts writing this manager's
@@ -47,8 +49,11 @@ func OpenDirectory(ctx context.Context, s *Store, name string, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Directory{s: s, name: name, log: log, held: map[string]dirEntry{}, dirty: map[string]bool{},
-		wake: make(chan struct{}, 1), others: map[string]dirEntry{}}
+		wake: make(chan struct{}, 1), others: map[string]dirEntry{}, ctx: ctx}
 	if err := s.Follow(ctx, capsDir, dirFollower{d}); err != nil {
+		return nil, err
+	}
+	if err := s.Follow(ctx, kicksDir, kickFollower{d}); err != nil {
 		return nil, err
 	}
 	go d.write(ctx)
