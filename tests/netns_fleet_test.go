@@ -179,6 +179,12 @@ func TestNetnsFleetOnEtcd(t *testing.T) {
 		})
 	}
 
+	for _, name := range names {
+		if got := strings.TrimSpace(cli("m3")("remote-cap", "print", "where", "manager="+name, "count-only")); got != fmt.Sprint(len(held[name])) {
+			t.Errorf("m3 counts %s CAPs on %s, want %d", got, name, len(held[name]))
+		}
+	}
+
 	// Every manager's registration table has the three clients, each with
 	// the manager that holds its CAP.
 	for _, name := range names {

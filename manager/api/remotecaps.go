@@ -22,6 +22,7 @@ var capFields = map[string]func(controlplane.RemoteCap) string{
 	"config_error":       func(c controlplane.RemoteCap) string { return c.ConfigError },
 	"radios":             func(c controlplane.RemoteCap) string { return strconv.Itoa(c.Radios) },
 	"clients":            func(c controlplane.RemoteCap) string { return strconv.Itoa(c.Clients) },
+	"manager":            func(c controlplane.RemoteCap) string { return c.Manager },
 }
 
 // MaxPage is the most rows one page of a list returns.

@@ -251,6 +251,7 @@ async function remoteCaps(params) {
     { key: 'version', label: 'Version' }, { key: 'upgrade', label: 'Upgrade', fmt: (_, r) => upgrade(r) },
     { key: 'radios', label: 'Radios' }, { key: 'clients', label: 'Clients' },
     { key: 'common_name', label: 'Certificate' }, { key: 'config_error', label: 'Configuration error' },
+    ...fleetColumn(rows),
   ], rows, r => [act('provision', 'Provision')(r), ' ', act('reselect-channel', 'Reselect channel')(r)])];
 }
 
@@ -284,6 +285,12 @@ async function interfaces() {
 
 let clientsTimer = null;
 
+// fleetColumn is the Manager column, shown when several managers share the
+// fleet (rows then name the manager that holds each CAP).
+function fleetColumn(rows) {
+  return rows.some(r => r.manager) ? [{ key: 'manager', label: 'Manager' }] : [];
+}
+
 async function clients() {
   const { data } = await api('GET', '/api/v1/registration-table');
   // Signal and rates change without an event: refresh every 5 s while shown.
@@ -293,6 +300,7 @@ async function clients() {
     { key: 'mac', label: 'MAC' }, { key: 'interface', label: 'Interface' }, { key: 'ssid', label: 'SSID' },
     { key: 'signal', label: 'Signal (dBm)' }, { key: 'tx_rate_kbps', label: 'Tx rate', fmt: v => (v / 1000).toFixed(1) + ' Mbit/s' },
     { key: 'rx_rate_kbps', label: 'Rx rate', fmt: v => (v / 1000).toFixed(1) + ' Mbit/s' }, { key: 'uptime', label: 'Uptime' },
+    ...fleetColumn(data || []),
   ], data || [], r => h('button', { type: 'button', class: 'danger', disabled: !canChange(), onclick: async () => {
     try { await api('POST', '/api/v1/registration-table/remove', { mac: r.mac }); toast('kicked ' + r.mac); route(); } catch (ex) { toast(ex.message); }
   } }, 'Kick'))];
