@@ -52,9 +52,11 @@ var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
 
 // Store is the users file.
 type Store struct {
-	path  string
-	mu    sync.Mutex
-	users []record
+	path    string
+	backend Backend // the fleet's store; nil keeps path
+	rev     int64   // the backend's revision of users
+	mu      sync.Mutex
+	users   []record
 	dummy string // a hash to check unknown names against, for even timing
 }
 
@@ -67,18 +69,9 @@ func Open(path string) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("users: %w", err)
 	default:
-		var f struct {
-			Users []record `json:"users"`
-		}
-		if err := json.Unmarshal(b, &f); err != nil {
+		if s.users, err = parseUsers(b); err != nil {
 			return nil, fmt.Errorf("users: %s: %w", path, err)
 		}
-		for _, u := range f.Users {
-			if !validName.MatchString(u.Name) || (u.Group != Full && u.Group != Read) {
-				return nil, fmt.Errorf("users: %s: bad user %q", path, u.Name)
-			}
-		}
-		s.users = f.Users
 	}
 	if s.dummy, err = hashPassword("not a password of anyone's"); err != nil {
 		return nil, err
@@ -240,13 +233,86 @@ func (s *Store) fullCount() int {
 	return n
 }
 
-// save writes users and, once written, keeps them; s.mu is held.
-func (s *Store) save(users []record) error {
-	b, err := json.MarshalIndent(struct {
+// Backend keeps the users where every manager of a fleet finds them (the
+// fleet store): Save commits data if the stored revision is still base,
+// else fails with a conflict and writes nothing.
+type Backend interface {
+	Save(data []byte, base int64) (int64, error)
+}
+
+// Shared returns the users kept in b, data being what b holds at rev (nil
+// for none); changes other managers commit arrive through Replace.
+func Shared(b Backend, data []byte, rev int64) (*Store, error) {
+	s := &Store{backend: b, rev: rev}
+	if data != nil {
+		users, err := parseUsers(data)
+		if err != nil {
+			return nil, fmt.Errorf("users of revision %d: %w", rev, err)
+		}
+		s.users = users
+	}
+	var err error
+	if s.dummy, err = hashPassword("not a password of anyone's"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Replace installs the users another manager committed at rev.
+func (s *Store) Replace(data []byte, rev int64) error {
+	users, err := parseUsers(data)
+	if err != nil {
+		return fmt.Errorf("users of revision %d: %w", rev, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rev > s.rev {
+		s.users, s.rev = users, rev
+	}
+	return nil
+}
+
+// Marshal is the users as the file and the fleet store hold them.
+func (s *Store) Marshal() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return marshalUsers(s.users)
+}
+
+func marshalUsers(users []record) ([]byte, error) {
+	return json.MarshalIndent(struct {
 		Users []record `json:"users"`
 	}{users}, "", "  ")
+}
+
+func parseUsers(b []byte) ([]record, error) {
+	var f struct {
+		Users []record `json:"users"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	for _, u := range f.Users {
+		if !validName.MatchString(u.Name) || (u.Group != Full && u.Group != Read) {
+			return nil, fmt.Errorf("bad user %q", u.Name)
+		}
+	}
+	return f.Users, nil
+}
+
+// save writes users and, once written, keeps them; s.mu is held.
+func (s *Store) save(users []record) error {
+	b, err := marshalUsers(users)
 	if err != nil {
 		return err
+	}
+	if s.backend != nil {
+		rev, err := s.backend.Save(b, s.rev)
+		if err != nil {
+			return fmt.Errorf("users: %w", err)
+		}
+		s.users, s.rev = users, max(s.rev, rev)
+		return nil
 	}
 	if err := pki.WriteFileAtomic(s.path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("users: %w", err)

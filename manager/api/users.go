@@ -92,3 +92,10 @@ func writeUserError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, err.Error())
 	}
 }
+
+// Users are the administrators of the web console.
+func (s *Server) Users() *admin.Store { return s.admins }
+
+// SetUsers replaces the administrators (the fleet's, when several managers
+// share them); call it before Serve.
+func (s *Server) SetUsers(u *admin.Store) { s.admins = u }

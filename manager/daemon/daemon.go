@@ -169,6 +169,14 @@ func Run(ctx context.Context, cfg Config) error {
 		pub.close()
 		return err
 	}
+	if fleet != nil {
+		users, err := fleetstore.OpenUsers(ctx, fleet, srv.Users(), log)
+		if err != nil {
+			pub.close()
+			return fmt.Errorf("administrators: %w", err)
+		}
+		srv.SetUsers(users)
+	}
 	srv.SetEvents(bus)
 	rec := history.New(func() history.Sample { return fleetSample(cp) }, history.Every, history.Keep)
 	srv.SetHistory(rec)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/capstan-wifi/capstan/manager/admin"
 	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/fleetstore"
 	"github.com/capstan-wifi/capstan/manager/fleetstore/fleetstoretest"
@@ -253,4 +254,45 @@ func TestOffersShared(t *testing.T) {
 		v, when, ok := b.Offered("02:00:00:00:00:01")
 		return ok && v == "1.2.3" && when.Equal(at)
 	})
+}
+
+// TestUsersShared: an administrator added on one manager logs in on
+// another; a change on a stale revision is refused.
+func TestUsersShared(t *testing.T) {
+	c := fleetstoretest.Start(t, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := fleetstore.Open(ctx, c.Config("users"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, err := fleetstore.OpenUsers(ctx, s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fleetstore.OpenUsers(ctx, s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Add("alice", admin.Full, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "alice on b", func() bool { _, ok := b.Verify("alice", "correct horse battery"); return ok })
+	if _, ok := b.Verify("alice", "wrong password!"); ok {
+		t.Fatal("a wrong password verified")
+	}
+	bctx, bcancel := context.WithCancel(ctx)
+	stale, err := fleetstore.OpenUsers(bctx, s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bcancel()
+	if err := a.Add("bob", admin.Read, "another long password"); err != nil {
+		t.Fatal(err)
+	}
+	var ce *fleetstore.ConflictError
+	if err := stale.Add("carol", admin.Read, "yet another password"); !errors.As(err, &ce) {
+		t.Fatalf("a change on a stale revision: %v", err)
+	}
 }
