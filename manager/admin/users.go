@@ -57,7 +57,7 @@ type Store struct {
 	rev     int64   // the backend's revision of users
 	mu      sync.Mutex
 	users   []record
-	dummy string // a hash to check unknown names against, for even timing
+	dummy   string // a hash to check unknown names against, for even timing
 }
 
 // Open reads the users file at path (none yet: no users).
