@@ -54,27 +54,15 @@ func OpenConfig(ctx context.Context, s *Store, seed *model.Config, log *slog.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e, err := s.Get(ctx, ConfigKey)
-	if errors.Is(err, ErrNotFound) && seed != nil {
-		data, merr := seed.MarshalText()
-		if merr != nil {
-			return nil, merr
-		}
-		if _, err := s.Put(ctx, ConfigKey, data, 0); err == nil {
-			log.Info("the fleet store had no configuration: seeded it with this manager's")
-		} else if !isConflict(err) {
-			return nil, err
-		}
-		e, err = s.Get(ctx, ConfigKey)
+	var marshal func() ([]byte, error)
+	if seed != nil {
+		marshal = seed.MarshalText
 	}
-	var value []byte
-	switch {
-	case err == nil:
-		value = e.Value
-	case !errors.Is(err, ErrNotFound):
+	value, rev, err := s.seeded(ctx, ConfigKey, marshal)
+	if err != nil {
 		return nil, err
 	}
-	m, err := model.Shared(configBackend{s}, value, e.Rev)
+	m, err := model.Shared(configBackend{s}, value, rev)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +70,35 @@ func OpenConfig(ctx context.Context, s *Store, seed *model.Config, log *slog.Log
 		return nil, fmt.Errorf("follow the configuration: %w", err)
 	}
 	return m, nil
+}
+
+// seeded reads the document at key; when the store has none and seed is
+// not nil, seed's document (this manager's own file) becomes the fleet's
+// first, unless another manager's got there first. value is nil when the
+// store holds none.
+func (s *Store) seeded(ctx context.Context, key string, seed func() ([]byte, error)) (value []byte, rev int64, err error) {
+	e, err := s.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) && seed != nil {
+		data, err := seed()
+		if err != nil {
+			return nil, 0, err
+		}
+		if _, err := s.Put(ctx, key, data, 0); err != nil && !isConflict(err) {
+			return nil, 0, err
+		}
+		e, err = s.Get(ctx, key)
+		if err != nil {
+			return nil, 0, err
+		}
+		return e.Value, e.Rev, nil
+	}
+	switch {
+	case err == nil:
+		return e.Value, e.Rev, nil
+	case errors.Is(err, ErrNotFound):
+		return nil, 0, nil
+	}
+	return nil, 0, err
 }
 
 func isConflict(err error) bool {

@@ -2,7 +2,6 @@ package fleetstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -49,25 +48,15 @@ func OpenUsers(ctx context.Context, s *Store, seed *admin.Store, log *slog.Logge
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e, err := s.Get(ctx, UsersKey)
-	if errors.Is(err, ErrNotFound) && seed != nil {
-		data, merr := seed.Marshal()
-		if merr != nil {
-			return nil, merr
-		}
-		if _, err := s.Put(ctx, UsersKey, data, 0); err != nil && !isConflict(err) {
-			return nil, err
-		}
-		e, err = s.Get(ctx, UsersKey)
+	var marshal func() ([]byte, error)
+	if seed != nil {
+		marshal = seed.Marshal
 	}
-	var value []byte
-	switch {
-	case err == nil:
-		value = e.Value
-	case !errors.Is(err, ErrNotFound):
+	value, rev, err := s.seeded(ctx, UsersKey, marshal)
+	if err != nil {
 		return nil, err
 	}
-	u, err := admin.Shared(usersBackend{ctx: context.WithoutCancel(ctx), s: s}, value, e.Rev)
+	u, err := admin.Shared(usersBackend{ctx: context.WithoutCancel(ctx), s: s}, value, rev)
 	if err != nil {
 		return nil, err
 	}
