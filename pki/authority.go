@@ -99,7 +99,9 @@ type Authority struct {
 	crlURL       string
 	crl          []byte
 	crlTime      time.Time
-	ra           *CA // SCEP registration authority (RSA), made on first use
+	fleetCRL     *fleetCRL // the fleet leader's CRL
+	leading      bool      // this manager signs the fleet's CRL
+	ra           *CA       // SCEP registration authority (RSA), made on first use
 }
 
 // OpenAuthority loads the PKI from cfg.Dir, generating the CA and the

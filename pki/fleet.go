@@ -3,7 +3,9 @@ package pki
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
+	"time"
 )
 
 // Fleet keeps an Authority's CA and records where every manager of a
@@ -123,8 +125,43 @@ func (a *Authority) MergeFleet(records []Issued, outside []Revocation, replace b
 	}
 	if len(revoked) > 0 {
 		a.crl = nil
+		if a.fleetCRL != nil {
+			a.fleetCRL.current = false // until the leader publishes again
+		}
 	}
 	return revoked
+}
+
+// fleetCRL is the CRL the fleet's leader signed and published.
+type fleetCRL struct {
+	der     []byte
+	number  *big.Int
+	next    time.Time // its NextUpdate
+	current bool      // no revocation arrived here since it was published
+}
+
+// SetFleetCRL takes the CRL the fleet's leader published, if the fleet's
+// CA signed it and it is newer than the one held.
+func (a *Authority) SetFleetCRL(der []byte) error {
+	l, err := ParseCRLFrom(der, a.ca.Cert)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if f := a.fleetCRL; f != nil && l.Number.Cmp(f.number) <= 0 {
+		return nil
+	}
+	a.fleetCRL = &fleetCRL{der: der, number: l.Number, next: l.NextUpdate, current: true}
+	return nil
+}
+
+// SetLeading says whether this manager leads the fleet and so signs its
+// CRL (the others serve the leader's).
+func (a *Authority) SetLeading(on bool) {
+	a.mu.Lock()
+	a.leading = on
+	a.mu.Unlock()
 }
 
 // joinFleet takes the CA from the fleet and hands it the records kept

@@ -241,6 +241,9 @@ func (a *Authority) Revoke(ref string) ([]string, error) {
 		return nil, fmt.Errorf("revoke: %w", err)
 	}
 	a.crl = nil
+	if a.fleetCRL != nil {
+		a.fleetCRL.current = false // until the leader publishes again
+	}
 	return serials, nil
 }
 
@@ -276,10 +279,16 @@ func (a *Authority) revokedCN(cn string) bool {
 
 // CRL returns the current DER certificate revocation list (RFC 5280 §5)
 // signed by the CA, rebuilt after a revocation or half its lifetime.
+// In a fleet, a manager that is not the fleet's leader serves the CRL the
+// leader published (SetFleetCRL) while it has one that is fresh and as new
+// as its own records; it signs one itself otherwise.
 func (a *Authority) CRL() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.cfg.Now()
+	if f := a.fleetCRL; f != nil && !a.leading && f.current && now.Before(f.next) {
+		return f.der, nil
+	}
 	if a.crl != nil && now.Sub(a.crlTime) < crlLifetime/2 {
 		return a.crl, nil
 	}

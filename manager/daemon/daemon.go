@@ -156,6 +156,7 @@ func Run(ctx context.Context, cfg Config) error {
 		})
 	}
 	if fleet != nil {
+		go fleetstore.RunElected(ctx, fleet, name, log, func(ctx context.Context) { fleetstore.PublishCRL(ctx, fleet, auth, log) })
 		if err := fleetstore.FollowPKI(ctx, fleet, auth, func(serials []string) { cp.Disconnect(serials) }, log); err != nil {
 			return fmt.Errorf("fleet PKI: %w", err)
 		}

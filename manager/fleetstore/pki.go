@@ -244,7 +244,17 @@ func (f *pkiFollower) decode(name string, value []byte) (rec *pki.Issued, out *p
 	return nil, nil
 }
 
-func (f *pkiFollower) enrollment(e Event) bool {
+// documents handles the PKI's single documents: the enrollment state and
+// the leader's CRL.
+func (f *pkiFollower) documents(e Event) bool {
+	if e.Name == crlKey {
+		if !e.Deleted {
+			if err := f.a.SetFleetCRL(e.Value); err != nil {
+				f.log.Warn("the fleet's CRL refused", "err", err)
+			}
+		}
+		return true
+	}
 	if e.Name != enrollKey {
 		return false
 	}
@@ -260,7 +270,7 @@ func (f *pkiFollower) Load(es []Entry, _ int64) {
 	var recs []pki.Issued
 	var outs []pki.Revocation
 	for _, e := range es {
-		if f.enrollment(Event{Name: e.Name, Value: e.Value, Rev: e.Rev}) {
+		if f.documents(Event{Name: e.Name, Value: e.Value, Rev: e.Rev}) {
 			continue
 		}
 		r, o := f.decode(e.Name, e.Value)
@@ -275,7 +285,7 @@ func (f *pkiFollower) Load(es []Entry, _ int64) {
 }
 
 func (f *pkiFollower) Apply(e Event) {
-	if f.enrollment(e) || e.Deleted {
+	if f.documents(e) || e.Deleted {
 		return
 	}
 	r, o := f.decode(e.Name, e.Value)
