@@ -94,6 +94,12 @@ func BenchmarkFleetFailover(b *testing.B) {
 	wait("all CAPs in run", 5*time.Minute, func() bool { return f.sum().Run == n })
 	byMgr := f.sum().ByManager
 	fmt.Printf("fleet failover %d: all in run %.1f s after a simultaneous start, spread %v\n", n, time.Since(began).Seconds(), sortedCounts(byMgr))
+	// The fleet directory: every manager lists every CAP.
+	listed := wait("m3 listing every CAP of the fleet", time.Minute, func() bool {
+		out, err := ms[2].m.try("remote-cap", "print", "count-only")
+		return err == nil && strings.TrimSpace(out) == strconv.Itoa(n)
+	})
+	fmt.Printf("fleet failover %d: m3 lists all %d CAPs (%d of them held by m1 and m2) %.2f s after all were in run\n", n, n, n-byMgr[ms[2].addr], listed.Seconds())
 
 	for i, ssid := range []string{"Bench-2", "Bench-3", "Bench-4"} {
 		if out, err := ms[1].m.try("configuration", "set", "bench", "ssid="+ssid); err != nil {

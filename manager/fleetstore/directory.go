@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -153,21 +155,36 @@ func (d *Directory) write(ctx context.Context) {
 	}
 }
 
+// Directory writes go in transactions of at most dirBatchOps entries and
+// dirBatchBytes of values (etcd's --max-txn-ops is 128 and its
+// --max-request-bytes 1.5 MiB by default), so that a storm of joins costs
+// a few round trips, not one per CAP.
+const (
+	dirBatchOps   = 100
+	dirBatchBytes = 1 << 20
+)
+
 func (d *Directory) flushUntilLost(ctx context.Context, sess *concurrency.Session) {
 	for {
 		d.mu.Lock()
 		work := d.dirty
 		d.dirty = map[string]bool{}
 		d.mu.Unlock()
-		for k := range work {
-			if err := d.flushOne(ctx, sess, k); err != nil {
+		keys := slices.Sorted(maps.Keys(work))
+		for len(keys) > 0 {
+			n, err := d.flushBatch(ctx, sess, keys)
+			if err != nil {
 				d.mu.Lock()
-				d.dirty[k] = true
+				for _, k := range keys {
+					d.dirty[k] = true
+				}
 				d.mu.Unlock()
-				d.log.Warn("fleet directory not updated; retrying", "key", k, "err", err)
+				d.log.Warn("fleet directory not updated; retrying", "entries", len(keys), "err", err)
 				d.wait(ctx, time.Second)
+				d.poke()
 				break
 			}
+			keys = keys[n:]
 		}
 		select {
 		case <-ctx.Done():
@@ -180,26 +197,38 @@ func (d *Directory) flushUntilLost(ctx context.Context, sess *concurrency.Sessio
 	}
 }
 
-func (d *Directory) flushOne(ctx context.Context, sess *concurrency.Session, k string) error {
+// flushBatch writes the first entries of keys in one transaction and
+// returns how many it took: this manager's CAPs are put on its lease, and
+// a CAP it released is deleted only if the entry is still on its lease
+// (another manager may hold the CAP now).
+func (d *Directory) flushBatch(ctx context.Context, sess *concurrency.Session, keys []string) (int, error) {
+	var ops []clientv3.Op
+	size := 0
 	d.mu.Lock()
-	c, held := d.held[k]
+	for _, k := range keys {
+		if len(ops) == dirBatchOps || size >= dirBatchBytes {
+			break
+		}
+		full := d.s.Key(k)
+		if c, held := d.held[k]; held {
+			b, err := json.Marshal(c)
+			if err != nil {
+				d.mu.Unlock()
+				return 0, err
+			}
+			size += len(b)
+			ops = append(ops, clientv3.OpPut(full, string(b), clientv3.WithLease(sess.Lease())))
+			continue
+		}
+		ops = append(ops, clientv3.OpTxn([]clientv3.Cmp{clientv3.Compare(clientv3.LeaseValue(full), "=", sess.Lease())},
+			[]clientv3.Op{clientv3.OpDelete(full)}, nil))
+	}
 	d.mu.Unlock()
-	full := d.s.Key(k)
-	if !held {
-		// Delete only our own entry: another manager may hold the CAP now.
-		return d.s.do(ctx, func(ctx context.Context) error {
-			_, err := d.s.cli.Txn(ctx).If(clientv3.Compare(clientv3.LeaseValue(full), "=", sess.Lease())).Then(clientv3.OpDelete(full)).Commit()
-			return err
-		})
-	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	return d.s.do(ctx, func(ctx context.Context) error {
-		_, err := d.s.cli.Put(ctx, full, string(b), clientv3.WithLease(sess.Lease()))
+	err := d.s.do(ctx, func(ctx context.Context) error {
+		_, err := d.s.cli.Txn(ctx).Then(ops...).Commit()
 		return err
 	})
+	return len(ops), err
 }
 
 func (d *Directory) wait(ctx context.Context, t time.Duration) {
