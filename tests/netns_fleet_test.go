@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,6 +186,30 @@ func TestNetnsFleetOnEtcd(t *testing.T) {
 		}
 	}
 
+	fleetOf := func(m string) (names []string, leaders, caps int) {
+		var ms []struct {
+			Name   string
+			Leader bool
+			CAPs   int `json:"caps"`
+		}
+		out, err := l.in(mns[m], filepath.Join(l.bin, "capstan-manager"), "fleet", "print", "--json", "--state-dir", mstate[m])
+		if err != nil || json.Unmarshal(out, &ms) != nil {
+			return nil, 0, 0
+		}
+		for _, x := range ms {
+			names = append(names, x.Name)
+			caps += x.CAPs
+			if x.Leader {
+				leaders++
+			}
+		}
+		return names, leaders, caps
+	}
+	waitFor(t, 10*time.Second, "m2's fleet print: 3 managers, one leader, 30 CAPs", func() bool {
+		names, leaders, caps := fleetOf("m2")
+		return len(names) == 3 && leaders == 1 && caps == n
+	})
+
 	// Every manager's registration table has the three clients, each with
 	// the manager that holds its CAP.
 	for _, name := range names {
@@ -260,6 +285,10 @@ func TestNetnsFleetOnEtcd(t *testing.T) {
 	if failover > 3*time.Second {
 		t.Errorf("failover took %v, want within 3 s", failover)
 	}
+	waitFor(t, 15*time.Second, "m1's fleet print without the killed m2 (its lease runs out)", func() bool {
+		names, leaders, caps := fleetOf("m1")
+		return len(names) == 2 && !slices.Contains(names, "m2") && leaders == 1 && caps == n
+	})
 	for _, i := range victims {
 		if st := fetchFleetStatus(runs[i]); st.restarts() != restarts[i] || !st.serves("Fleet2") {
 			t.Errorf("cap%d after failover: radio restarts %d → %d, serving %v", i+1, restarts[i], st.restarts(), st.Radios)

@@ -77,6 +77,7 @@ type Server struct {
 	logins   *admin.Logins
 	events   *events.Bus
 	history  *history.Recorder
+	fleet    func(context.Context) []FleetMember // the fleet's managers; nil alone
 	srv      *http.Server
 	ln       net.Listener
 }
@@ -155,6 +156,7 @@ func ListenWith(addr, stateDir string, src Source, auth *pki.Authority, certName
 	s.routeUsers(mux)
 	s.routeEvents(mux)
 	s.routeHistory(mux)
+	s.routeFleet(mux)
 	mux.HandleFunc("GET /api/v1/remote-caps", s.remoteCaps)
 	s.routeRadios(mux)
 	s.routeResources(mux)

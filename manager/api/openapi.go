@@ -57,6 +57,7 @@ func OpenAPI() map[string]any {
 		"/api/v1/enrollment-passwords":   "one-time enrollment passwords (never the secrets)",
 		"/api/v1/enrollment-preapproved": "base MACs and patterns adopted without asking",
 		"/api/v1/openapi.json":           "this description",
+		"/api/v1/fleet":                  "the managers sharing this manager's fleet store, the leader marked (404 without --store)",
 	} {
 		paths[path] = map[string]any{"get": op(help, nil, ok200(jsonBody(map[string]any{})))}
 	}

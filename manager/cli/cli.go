@@ -39,7 +39,7 @@ func StateDir(flagValue string) string {
 }
 
 // Resources lists the resources the CLI knows, for usage text.
-var Resources = append([]string{"remote-cap", "registration-table", "certificate", "enrollment", "enrollment-password", "user"},
+var Resources = append([]string{"remote-cap", "registration-table", "certificate", "enrollment", "enrollment-password", "user", "fleet"},
 	modelResourceNames()...)
 
 // Run runs one resource command and returns the exit code: 0, 1 for a
@@ -58,6 +58,8 @@ func Run(resource string, args []string, stdout, stderr io.Writer) int {
 		return enrollmentPassword(args, stdout, stderr)
 	case "user":
 		return user(args, stdout, stderr)
+	case "fleet":
+		return fleet(args, stdout, stderr)
 	}
 	if r, ok := model.Lookup(resource); ok {
 		return modelResource(r, args, stdout, stderr)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/capstan-wifi/capstan/internal/buildinfo"
 	"github.com/capstan-wifi/capstan/manager/api"
 	"github.com/capstan-wifi/capstan/manager/channel"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
@@ -171,6 +172,20 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	if fleet != nil {
+		fd, _ := dir.(*fleetstore.Directory)
+		members, err := fleetstore.OpenMembers(ctx, fleet, fleetstore.Member{Name: name, Control: cfg.ListenAddress,
+			Version: buildinfo.Version, Since: time.Now()}, fd, log)
+		if err != nil {
+			pub.close()
+			return fmt.Errorf("fleet members: %w", err)
+		}
+		srv.SetFleet(func(ctx context.Context) []api.FleetMember {
+			var out []api.FleetMember
+			for _, m := range members.List(ctx) {
+				out = append(out, api.FleetMember(m))
+			}
+			return out
+		})
 		users, err := fleetstore.OpenUsers(ctx, fleet, srv.Users(), log)
 		if err != nil {
 			pub.close()
