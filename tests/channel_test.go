@@ -178,28 +178,40 @@ func TestChannelKeptWhenAnotherManagerTakesOver(t *testing.T) {
 		"channel add name=auto band=5ghz skip-dfs-channels=yes",
 		"configuration add name=office ssid=office country=PL channel=auto",
 		"provisioning add action=create-dynamic-enabled master-configuration=office"}
-	srvA, addrA, stopA := startManagerWith(t, "a", func(*controlplane.Config) {})
-	configure(t, srvA, lines...)
-	srvB, addrB, _ := startManagerWith(t, "b", func(*controlplane.Config) {})
-	configure(t, srvB, lines...)
+	type mgr struct {
+		srv  *controlplane.Server
+		addr string
+		stop context.CancelFunc
+	}
+	ms := map[string]*mgr{}
+	for _, name := range []string{"a", "b"} {
+		srv, addr, stop := startManagerWith(t, name, func(*controlplane.Config) {})
+		configure(t, srv, lines...)
+		ms[name] = &mgr{srv, addr, stop}
+	}
 	h := haltest.New(haltest.DualBand(1, "phy0", net.HardwareAddr{2, 0, 0, 0, 0, 0}))
 	h.SetSurvey(1, busyPct(map[int]int{5180: 80, 5200: 10, 5220: 40, 5240: 60}))
-	cfg := radioAgentConfig(t, h, addrA)
-	cfg.ManagerAddresses = []string{addrA, addrB}
+	cfg := radioAgentConfig(t, h, ms["a"].addr)
+	cfg.ManagerAddresses = []string{ms["a"].addr, ms["b"].addr}
 	a, _ := runAgent(t, cfg)
-	waitFor(t, 10*time.Second, "the radio on channel 40 from manager a", func() bool {
-		return a.Status().Manager == "a" && strings.Contains(h.Render(), "band=5g channel=40 ")
+	var first string
+	waitFor(t, 30*time.Second, "the radio on channel 40 from the first manager", func() bool {
+		st := a.Status()
+		first = st.Manager
+		return st.State == "run" && strings.Contains(h.Render(), "band=5g channel=40 ")
 	})
+	second := map[string]string{"a": "b", "b": "a"}[first]
 	restarts := h.Restarts(1)
 	// Channel 36 is now idle: a manager choosing afresh would move there.
 	h.SetSurvey(1, busyPct(map[int]int{5180: 0, 5200: 70, 5220: 40, 5240: 60}))
-	stopA()
-	waitFor(t, 15*time.Second, "the CAP in run on manager b", func() bool {
+	ms[first].stop()
+	waitFor(t, 30*time.Second, "the CAP in run on the second manager", func() bool {
 		st := a.Status()
-		return st.State == "run" && st.Manager == "b"
+		return st.State == "run" && st.Manager == second
 	})
-	waitFor(t, 5*time.Second, "b's interface up", func() bool { return masterChannel(t, srvB) != 0 })
+	srvB := ms[second].srv
+	waitFor(t, 10*time.Second, "the second manager's interface up", func() bool { return masterChannel(t, srvB) != 0 })
 	if got := masterChannel(t, srvB); got != 5200 || !strings.Contains(h.Render(), "channel=40 ") || h.Restarts(1) != restarts {
-		t.Fatalf("after the takeover: b selected %d MHz, restarts %d → %d:\n%s", got, restarts, h.Restarts(1), h.Render())
+		t.Fatalf("after the takeover: %s selected %d MHz, restarts %d → %d:\n%s", second, got, restarts, h.Restarts(1), h.Render())
 	}
 }
