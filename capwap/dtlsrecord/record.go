@@ -37,6 +37,7 @@ import (
 
 // Record content types.
 const (
+	typeAlert           = 21
 	typeApplicationData = 23
 	typeConnectionID    = 25 // RFC 9146 tls12_cid
 )
@@ -181,12 +182,24 @@ func (c *Channel) nonce(n, iv *[12]byte, seq uint64) {
 // the extended slice; dst and payload must not overlap. One goroutine
 // seals at a time.
 func (c *Channel) Seal(dst, payload []byte) ([]byte, error) {
+	return c.sealType(dst, payload, typeApplicationData)
+}
+
+// SealCloseNotify appends a close_notify alert record (RFC 5246 §7.2.1)
+// to dst: the end of the association, sealed like the records before it
+// so that the peer, whose replay window follows this Channel's numbers,
+// takes it.
+func (c *Channel) SealCloseNotify(dst []byte) ([]byte, error) {
+	return c.sealType(dst, []byte{1, 0}, typeAlert) // warning, close_notify
+}
+
+func (c *Channel) sealType(dst, payload []byte, content byte) ([]byte, error) {
 	seq := c.seq.Add(1) - 1
 	if seq > maxSeq {
 		return dst, errors.New("dtlsrecord: sequence numbers exhausted")
 	}
 	cid := len(c.sendCID) > 0
-	typ := byte(typeApplicationData)
+	typ := content
 	inner := len(payload)
 	if cid {
 		typ, inner = typeConnectionID, inner+1
@@ -211,7 +224,7 @@ func (c *Channel) Seal(dst, payload []byte) ([]byte, error) {
 	pt := len(dst)
 	dst = append(dst, payload...)
 	if cid {
-		dst = append(dst, typeApplicationData)
+		dst = append(dst, content)
 	}
 	return c.seal.Seal(dst[:pt], nonce[:], dst[pt:], ad), nil
 }

@@ -3,7 +3,9 @@ package dtlsrecord
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -258,6 +260,34 @@ func TestRefusesUnestablished(t *testing.T) {
 	if b, err := st.MarshalBinary(); err == nil {
 		if _, err := New(b); err == nil {
 			t.Error("an empty state made a Channel")
+		}
+	}
+}
+
+// TestCloseNotifyEndsPionConn: a close_notify sealed by a Channel, whose
+// numbers run ahead of pion's, ends the peer's pion association (with and
+// without connection IDs), as pion's own would.
+func TestCloseNotifyEndsPionConn(t *testing.T) {
+	for _, cid := range []bool{true, false} {
+		p := establish(t, dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, cid)
+		rec, err := p.sc.Seal(nil, []byte("before the end"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.su.PacketConn.WriteTo(rec, p.cu.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		readIs(t, p.client, "before the end")
+		rec, err = p.sc.SealCloseNotify(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.su.PacketConn.WriteTo(rec, p.cu.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		_ = p.client.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := p.client.Read(make([]byte, 100)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("CID %v: the client's read after close_notify: %v, want the association ended", cid, err)
 		}
 	}
 }

@@ -86,6 +86,24 @@ type ControlConn struct {
 	closing  sync.Once
 	lastRx   atomic.Int64 // unix nanoseconds of the last valid message
 	fragID   atomic.Uint32
+	injected atomic.Uint64 // packets the fast path handed in
+	read     atomic.Uint64 // packets read from conn
+
+	reasmMu sync.Mutex // the reader and Inject share the reassembler
+	reasm   *wire.Reassembler
+	// sendMu orders writes and the switch to a fast path: once fast is
+	// set, nothing more is written through conn (its record numbers would
+	// fall behind the fast path's and the peer would drop them).
+	sendMu sync.Mutex
+	fast   *FastPath
+}
+
+// FastPath is where a control channel sends once its records are sealed
+// outside the DTLS library (dtlsrecord): Send seals and writes one CAPWAP
+// packet; Close sends what ends the association (a sealed close_notify).
+type FastPath struct {
+	Send  func(pkt []byte) error
+	Close func()
 }
 
 // NewControlConn starts reading conn.
@@ -106,6 +124,7 @@ func NewControlConn(conn net.Conn, cfg ControlConfig) *ControlConn {
 		lastReqSeq: -1,
 		requests:   make(chan *wire.ControlMessage, 16),
 		done:       make(chan struct{}),
+		reasm:      wire.NewReassembler(wire.DefaultReassemblyLimits),
 	}
 	c.lastRx.Store(time.Now().UnixNano())
 	go c.readLoop()
@@ -128,6 +147,10 @@ func (c *ControlConn) Err() error {
 	}
 }
 
+// Received counts the packets that came in through the fast path
+// (Inject) and those read from conn.
+func (c *ControlConn) Received() (injected, read uint64) { return c.injected.Load(), c.read.Load() }
+
 // LastReceived is when the peer last sent a valid control message.
 func (c *ControlConn) LastReceived() time.Time { return time.Unix(0, c.lastRx.Load()) }
 
@@ -141,8 +164,47 @@ func (c *ControlConn) fail(err error) {
 	c.closing.Do(func() {
 		c.err = err
 		close(c.done)
+		c.sendMu.Lock()
+		if c.fast != nil && c.fast.Close != nil {
+			c.fast.Close()
+		}
+		c.sendMu.Unlock()
 		_ = c.conn.Close()
 	})
+}
+
+// SwitchToFastPath makes the channel send through the fast path make
+// returns from now on; make runs while no write is in flight, so that it
+// can take the association's state as it is (nil: stay on conn). Packets
+// the fast path reads come in through Inject.
+func (c *ControlConn) SwitchToFastPath(make func() *FastPath) bool {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	if c.fast != nil {
+		return true
+	}
+	c.fast = make()
+	return c.fast != nil
+}
+
+// Inject takes one CAPWAP control packet the fast path opened, on the
+// caller's goroutine: an Echo Request is answered there (Answer), a
+// request for the session is queued, or dropped if the queue is full (the
+// peer retransmits it). pkt may be reused after Inject returns.
+func (c *ControlConn) Inject(pkt []byte) {
+	c.injected.Add(1)
+	c.reasmMu.Lock()
+	m, err := c.decode(c.reasm, pkt)
+	c.reasmMu.Unlock()
+	if err != nil {
+		c.warn.Warn(c.cfg.Peer, "dropped malformed control message", "err", err)
+		return
+	}
+	if m == nil {
+		return
+	}
+	c.lastRx.Store(time.Now().UnixNano())
+	c.dispatch(m, false)
 }
 
 // Request sends m with the next sequence number and waits for the response
@@ -233,21 +295,28 @@ func (c *ControlConn) encode(m *wire.ControlMessage) ([][]byte, error) {
 }
 
 func (c *ControlConn) send(pkts [][]byte) error {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
 	for _, b := range pkts {
-		if _, err := c.conn.Write(b); err != nil {
+		var err error
+		if c.fast != nil {
+			err = c.fast.Send(b)
+		} else {
+			_, err = c.conn.Write(b)
+		}
+		if err != nil {
 			if !errors.Is(err, net.ErrClosed) && !isClosedConn(err) {
 				c.warn.Warn(c.cfg.Peer, "control message not sent", "err", err)
 				continue // lost like any datagram; retransmission covers it
 			}
-			c.fail(fmt.Errorf("write: %w", err))
-			return c.err
+			go c.fail(fmt.Errorf("write: %w", err)) // fail takes sendMu
+			return err
 		}
 	}
 	return nil
 }
 
 func (c *ControlConn) readLoop() {
-	reasm := wire.NewReassembler(wire.DefaultReassemblyLimits)
 	buf := make([]byte, maxControlRecord)
 	for {
 		n, err := c.conn.Read(buf)
@@ -262,7 +331,10 @@ func (c *ControlConn) readLoop() {
 			c.fail(fmt.Errorf("read: %w", err))
 			return
 		}
-		m, err := c.decode(reasm, buf[:n])
+		c.read.Add(1)
+		c.reasmMu.Lock()
+		m, err := c.decode(c.reasm, buf[:n])
+		c.reasmMu.Unlock()
 		if err != nil {
 			c.warn.Warn(c.cfg.Peer, "dropped malformed control message", "err", err)
 			continue
@@ -271,7 +343,7 @@ func (c *ControlConn) readLoop() {
 			continue // a fragment of a message still incomplete
 		}
 		c.lastRx.Store(time.Now().UnixNano())
-		c.dispatch(m)
+		c.dispatch(m, true)
 	}
 }
 
@@ -291,7 +363,9 @@ func (c *ControlConn) decode(reasm *wire.Reassembler, b []byte) (*wire.ControlMe
 	return wire.DecodeControlPayload(h, payload)
 }
 
-func (c *ControlConn) dispatch(m *wire.ControlMessage) {
+// dispatch handles a decoded message; a request for the session waits for
+// room in the queue when block, else it is dropped when the queue is full.
+func (c *ControlConn) dispatch(m *wire.ControlMessage, block bool) {
 	if m.Type%2 == 0 { // a response (RFC 5415 §4.5.1.1: requests are odd)
 		c.mu.Lock()
 		fn := c.waitFn
@@ -322,6 +396,16 @@ func (c *ControlConn) dispatch(m *wire.ControlMessage) {
 	c.respMu.Lock()
 	c.lastReqSeq, c.lastReqType, c.lastResp = int(m.Seq), m.Type, nil
 	c.respMu.Unlock()
+	if !block {
+		select {
+		case c.requests <- m:
+		case <-c.done:
+		default:
+			c.Unanswered(m)
+			c.warn.Warn(c.cfg.Peer+"/queue", "dropped control request: the session's queue is full", "type", m.Type)
+		}
+		return
+	}
 	select {
 	case c.requests <- m:
 	case <-c.done:

@@ -250,6 +250,9 @@ func (m *Mux) route(b []byte, addr net.Addr) {
 		// the peer speaking, before anything else of the server ran.
 		p.lastIn.Store(time.Now().UnixNano())
 	}
+	if fast := p.fast.Load(); fast != nil && (*fast)(rec, addr) {
+		return
+	}
 	p.deliver(append([]byte(nil), rec...), addr)
 }
 

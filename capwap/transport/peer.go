@@ -29,6 +29,7 @@ type Peer struct {
 	replaced    atomic.Bool
 	addr        atomic.Value // net.Addr of the latest packet
 	lastIn      atomic.Int64 // unix ns of the latest record routed by connection ID
+	fast        atomic.Pointer[func(rec []byte, addr net.Addr) bool]
 
 	cids  []string // guarded by mux.mu
 	hello []byte   // the random of the ClientHello that created the peer
@@ -97,6 +98,33 @@ func (p *Peer) Evicted() bool { return p.evicted.Load() }
 
 // Closed is closed when the peer is.
 func (p *Peer) Closed() <-chan struct{} { return p.closed }
+
+// SetFast has the mux's reader offer each record of the association to fn
+// before pion (on the reader's goroutine: fn must not block, and must copy
+// rec to keep it); fn returns false to leave the record to pion.
+func (p *Peer) SetFast(fn func(rec []byte, addr net.Addr) bool) { p.fast.Store(&fn) }
+
+// Rebind makes addr the peer's address for WriteRecord when it changed: an
+// authenticated record of the association came from it (RFC 9146 §6, a
+// CAP behind a NAT that rebound).
+func (p *Peer) Rebind(addr net.Addr) {
+	cur := p.Addr()
+	if a, ok := addr.(*net.UDPAddr); ok {
+		if b, ok := cur.(*net.UDPAddr); ok && a.Port == b.Port && a.IP.Equal(b.IP) {
+			return
+		}
+	} else if addr.String() == cur.String() {
+		return
+	}
+	p.addr.Store(addr)
+}
+
+// WriteRecord sends one DTLS record (sealed outside pion) to the peer's
+// latest address, behind the CAPWAP DTLS header.
+func (p *Peer) WriteRecord(rec []byte) error {
+	_, err := p.WriteTo(rec, nil)
+	return err
+}
 
 func (p *Peer) deliver(b []byte, addr net.Addr) {
 	select {

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"github.com/pion/dtls/v3"
 	"net"
 	"net/netip"
 	"sync"
@@ -134,8 +135,12 @@ func (r *RecordConn) SetWriteDeadline(t time.Time) error { return r.udp.SetWrite
 // ExportChannel makes the fast record path of an established DTLS data
 // channel from pion's state; nil when pion's suite or state is not one a
 // Channel takes (the caller keeps dc).
-func ExportChannel(dc *DataConn) *dtlsrecord.Channel {
-	st, ok := dc.c.ConnectionState()
+func ExportChannel(dc *DataConn) *dtlsrecord.Channel { return ExportConn(dc.c) }
+
+// ExportConn makes the fast record path of an established pion
+// association; nil when its suite or state is not one a Channel takes.
+func ExportConn(c *dtls.Conn) *dtlsrecord.Channel {
+	st, ok := c.ConnectionState()
 	if !ok {
 		return nil
 	}

@@ -154,6 +154,7 @@ func (s *Server) handle(ctx context.Context, l *listener, peer *transport.Peer) 
 	c.requests = rate.NewLimiter(RequestsPerSecond, RequestBurst)
 	c.cc = transport.NewControlConn(conn, transport.ControlConfig{Logger: s.cfg.Logger, Peer: addr, Answer: c.fastAnswer})
 	defer c.cc.Close()
+	c.fastControl(peer, conn)
 	if len(st.PeerCertificates) > 0 && cn != "" {
 		if c.leaf, err = x509.ParseCertificate(st.PeerCertificates[0]); err == nil {
 			c.serial = pki.SerialString(c.leaf.SerialNumber)
