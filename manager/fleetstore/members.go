@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sort"
-	"strings"
-	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -30,9 +28,8 @@ type Member struct {
 // Members follows the fleet's managers.
 type Members struct {
 	s   *Store
-	mu  sync.Mutex
-	m   map[string]Member
 	dir *Directory
+	*jsonDir[Member]
 }
 
 // OpenMembers announces me on a lease of its own (renewed until ctx ends)
@@ -41,7 +38,7 @@ func OpenMembers(ctx context.Context, s *Store, me Member, dir *Directory, log *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ms := &Members{s: s, m: map[string]Member{}, dir: dir}
+	ms := &Members{s: s, dir: dir, jsonDir: newJSONDir[Member](membersDir)}
 	if err := s.Follow(ctx, membersDir, ms); err != nil {
 		return nil, err
 	}
@@ -86,41 +83,11 @@ func (ms *Members) List(ctx context.Context) []Member {
 		}
 		ms.dir.mu.Unlock()
 	}
-	ms.mu.Lock()
-	out := make([]Member, 0, len(ms.m))
-	for _, m := range ms.m {
-		m.Leader = m.Name == leader
-		m.CAPs = counts[m.Name]
-		out = append(out, m)
+	out := ms.values()
+	for i := range out {
+		out[i].Leader = out[i].Name == leader
+		out[i].CAPs = counts[out[i].Name]
 	}
-	ms.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-// Load implements Follower.
-func (ms *Members) Load(es []Entry, _ int64) {
-	m := map[string]Member{}
-	for _, e := range es {
-		var x Member
-		if json.Unmarshal(e.Value, &x) == nil {
-			m[strings.TrimPrefix(e.Name, membersDir)] = x
-		}
-	}
-	ms.mu.Lock()
-	ms.m = m
-	ms.mu.Unlock()
-}
-
-// Apply implements Follower.
-func (ms *Members) Apply(e Event) {
-	k := strings.TrimPrefix(e.Name, membersDir)
-	var x Member
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	if e.Deleted || json.Unmarshal(e.Value, &x) != nil {
-		delete(ms.m, k)
-		return
-	}
-	ms.m[k] = x
 }
