@@ -205,12 +205,16 @@ func (f *Fleet) live(ctx context.Context, c *simCAP, delay time.Duration) {
 // got to run.
 func (f *Fleet) session(ctx context.Context, c *simCAP, mux *transport.Mux) (reached bool, err error) {
 	mgr := f.cfg.Managers[c.mgr.Load()]
-	conn, err := transport.Dial(ctx, mux.Dial(mgr), transport.ClientConfig{VerifyPeer: func([][]byte) error { return nil }})
+	peer := mux.Dial(mgr)
+	conn, err := transport.Dial(ctx, peer, transport.ClientConfig{VerifyPeer: func([][]byte) error { return nil }})
 	if err != nil {
 		return false, err
 	}
 	cc := transport.NewControlConn(conn, transport.ControlConfig{})
 	defer cc.Close()
+	// The CAP's side of the fast record path too, so that a simulated CAP
+	// costs what a real one's manager sees, not pion's goroutines.
+	transport.FastControl(cc, peer, conn, nil)
 	var id wire.SessionID
 	for i := range id {
 		id[i] = byte(rand.Uint32())
