@@ -56,9 +56,19 @@ func (b *board) testForwarding() {
 	})
 	addr := b.lease("10.88.0.")
 	t.Logf("%s: manager forwarding: station leased %s from the manager side %.1f s after the change", b.spec.name, addr, time.Since(began).Seconds())
+	// Each size must get through; a try that does not is repeated within
+	// the bound (once on malta the emulated clock jumped and the CAP gave
+	// its manager up in the middle: its WLAN stops until it rejoins).
 	for _, size := range []string{"56", "1472"} {
-		if out, rc := b.con.run("ping -c 3 -W 5 -s "+size+" 10.88.0.1", 60*time.Second); rc != 0 {
-			t.Fatalf("%s-byte ping from the station to the manager's bridge: rc %d\n%s", size, rc, out)
+		tries, last := 0, ""
+		b.waitFor(t, 120*time.Second, size+"-byte pings from the station to the manager's bridge", func() bool {
+			tries++
+			out, rc := b.con.run("ping -c 3 -W 5 -s "+size+" 10.88.0.1", 60*time.Second)
+			last = out
+			return rc == 0
+		})
+		if tries > 1 {
+			t.Logf("%s: the %s-byte ping got through at try %d; the failed one said:\n%s", b.spec.name, size, tries, last)
 		}
 	}
 	start := time.Now()
