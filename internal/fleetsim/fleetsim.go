@@ -212,9 +212,6 @@ func (f *Fleet) session(ctx context.Context, c *simCAP, mux *transport.Mux) (rea
 	}
 	cc := transport.NewControlConn(conn, transport.ControlConfig{})
 	defer cc.Close()
-	// The CAP's side of the fast record path too, so that a simulated CAP
-	// costs what a real one's manager sees, not pion's goroutines.
-	transport.FastControl(cc, peer, conn, nil)
 	var id wire.SessionID
 	for i := range id {
 		id[i] = byte(rand.Uint32())
