@@ -13,8 +13,9 @@ CROSS     := mipsle:GOMIPS=softfloat mips:GOMIPS=softfloat arm:GOARM=7 arm64 amd
 # OpenWrt package architecture:GOARCH[:variable=value] for `make packages`.
 OPENWRT   := mipsel_24kc:mipsle:GOMIPS=softfloat mips_24kc:mips:GOMIPS=softfloat \
              arm_cortex-a7_neon-vfpv4:arm:GOARM=7 aarch64_cortex-a53:arm64 x86_64:amd64
-# The agent is a client: no HTTP/2 in it (smaller on flash).
-AGENT_TAGS := nethttpomithttp2
+# The agent is built as packaging/agentbuild says (tags, experiment,
+# inlining): one definition for the Makefile and the tests.
+BUILDAGENT := $(GO) run ./packaging/buildagent
 FUZZTIME  ?= 30s
 GOBIN     := $(or $(shell cd / && GOTOOLCHAIN=local $(GO) env GOPATH 2>/dev/null),$(HOME)/go)/bin
 export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
@@ -40,13 +41,15 @@ cross: ## build static, stripped agent and manager for every target into bin/lin
 	  echo "cross linux/$$arch $$extra"; \
 	  env CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $$extra \
 	    $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-$$arch/ ./cmd/... ; \
+	  $(BUILDAGENT) -o bin/linux-$$arch/capstan-agent -ldflags '$(LDFLAGS)' GOARCH=$$arch $$extra; \
 	done
 
 packages: ## build capstan-agent and capstan-manager .ipk packages for every OpenWrt architecture, and capstan-manager .deb for amd64 and arm64, into dist/
+	@rm -f dist/*.ipk dist/*.deb # this version's packages only
 	@for t in $(OPENWRT); do \
 	  owarch=$${t%%:*}; rest=$${t#*:}; goarch=$${rest%%:*}; extra=$$( [[ $$rest == *:* ]] && echo $${rest#*:} || true ); \
 	  out=build/pkg/$$owarch; mkdir -p $$out; \
-	  env CGO_ENABLED=0 GOOS=linux GOARCH=$$goarch $$extra $(GO) build -trimpath -tags '$(AGENT_TAGS)' -ldflags '$(LDFLAGS)' -o $$out/ ./cmd/capstan-agent; \
+	  $(BUILDAGENT) -o $$out/capstan-agent -ldflags '$(LDFLAGS)' GOARCH=$$goarch $$extra; \
 	  env CGO_ENABLED=0 GOOS=linux GOARCH=$$goarch $$extra $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out/ ./cmd/capstan-manager; \
 	  for p in capstan-agent capstan-manager; do \
 	    $(GO) run ./packaging/mkipk --package $$p --arch $$owarch --binary $$out/$$p --version $(VERSION) --out dist; \
@@ -61,7 +64,7 @@ size: packages ## print every package's size per architecture and the agent's te
 	  printf '%-26s %-16s %10d\n' $${b#*_$(VERSION)_} $${b%%_*} $$(stat -c %s $$f); done
 	@for f in dist/capstan-manager_*.deb; do b=$$(basename $$f .deb); \
 	  printf '%-26s %-16s %10d\n' "$${b##*_} (.deb)" capstan-manager $$(stat -c %s $$f); done
-	@env CGO_ENABLED=0 GOOS=linux GOARCH=mipsle GOMIPS=softfloat $(GO) build -trimpath -tags '$(AGENT_TAGS)' -o build/pkg/capstan-agent.syms ./cmd/capstan-agent
+	@$(BUILDAGENT) -o build/pkg/capstan-agent.syms -ldflags '' GOARCH=mipsle GOMIPS=softfloat
 	@echo "capstan-agent (mipsle), largest Go packages by symbol size:"
 	@$(GO) run ./packaging/pkgsize -n 10 build/pkg/capstan-agent.syms
 

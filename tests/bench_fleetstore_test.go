@@ -80,7 +80,7 @@ func BenchmarkFleetFailover(b *testing.B) {
 		addrs = append(addrs, x.addr)
 	}
 	began := time.Now()
-	f := startFleet(b, bin, strings.Join(addrs, ","), n)
+	f := startFleet(b, bin, strings.Join(addrs, ","), n, fleetTimers{echo: time.Second})
 	wait := func(what string, limit time.Duration, ok func() bool) time.Duration {
 		start := time.Now()
 		for !ok() {

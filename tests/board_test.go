@@ -19,6 +19,7 @@ import (
 	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/provision"
+	"github.com/capstan-wifi/capstan/packaging/agentbuild"
 )
 
 // boardSpec is one QEMU board: how to boot it and what the agent is built for.
@@ -196,8 +197,7 @@ func (b *board) initrd(base string) string {
 	t := b.t
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "capstan-agent")
-	build := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2", "-ldflags", "-s -w", "-o", bin, "github.com/capstan-wifi/capstan/cmd/capstan-agent")
-	build.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), b.spec.goenv...)
+	build := agentbuild.Command("go", ".", bin, agentbuild.Strip, b.spec.goenv...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("cross build for %s: %v\n%s", b.spec.name, err, out)
 	}

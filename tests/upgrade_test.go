@@ -12,6 +12,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/agent"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/packaging/agentbuild"
 )
 
 // TestUpgradeByImageData runs the upgrade policy over loopback: a CAP on
@@ -78,8 +79,8 @@ func TestUpgradeByImageData(t *testing.T) {
 func TestUpgradeDeliversItsOwnPackage(t *testing.T) {
 	work, pkgDir, root := t.TempDir(), t.TempDir(), t.TempDir()
 	agentBin := filepath.Join(work, "capstan-agent")
-	build := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2",
-		"-ldflags", "-X github.com/capstan-wifi/capstan/internal/buildinfo.Version=9.9.9", "-o", agentBin, "../cmd/capstan-agent")
+	// Built as `make packages` builds it (packaging/agentbuild), for this host.
+	build := agentbuild.Command("go", ".", agentBin, "-X github.com/capstan-wifi/capstan/internal/buildinfo.Version=9.9.9")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -27,19 +27,20 @@ func main() {
 	perIP := flag.Int("per-ip", 50, "CAPs per source address (127.1.0.0 and up)")
 	spread := flag.Duration("spread", 0, "start the CAPs over this long (0: all at once)")
 	every := flag.Duration("every", 250*time.Millisecond, "print the counts this often")
+	deadAfter := flag.Duration("dead-after", 2500*time.Millisecond, "give a manager up after this long without a message from it (the agent's manager_timeout)")
 	flag.Parse()
 	var addrs []*net.UDPAddr
 	for _, m := range strings.Split(*manager, ",") {
 		addr, err := net.ResolveUDPAddr("udp4", m)
-		if err != nil || *n < 1 {
-			fmt.Fprintf(os.Stderr, "capstan-fleetsim: --manager %q --caps %d: %v\n", m, *n, err)
+		if err != nil || *n < 1 || *deadAfter <= 0 {
+			fmt.Fprintf(os.Stderr, "capstan-fleetsim: --manager %q --caps %d --dead-after %v: %v\n", m, *n, *deadAfter, err)
 			os.Exit(2)
 		}
 		addrs = append(addrs, addr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f := fleetsim.Start(ctx, fleetsim.Config{Manager: addrs[0], Managers: addrs, N: *n, First: *first, PerSourceIP: *perIP, Spread: *spread})
+	f := fleetsim.Start(ctx, fleetsim.Config{Manager: addrs[0], Managers: addrs, N: *n, First: *first, PerSourceIP: *perIP, Spread: *spread, DeadAfter: *deadAfter})
 	enc := json.NewEncoder(os.Stdout)
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
