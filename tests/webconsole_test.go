@@ -244,6 +244,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	until("the CAP's interface, running", "interfaces", `main h1`, `//tr[td[text()="cap1"] and td[contains(text(),"R")]]`)
 	shot("interfaces-up")
 	until("the client counted on its interface", "interfaces", `main h1`, `//tr[td[3][text()="cap1"] and td[7][text()="1"]]`)
+	// The server filters and pages: by the client's CAP it is there, by
+	// another CAP the page is empty; the same for the interfaces.
+	until("the client, filtered by its CAP", "clients?cap=cap1", `main h1`, `//span[@id="clients-range" and text()="1–1 of 1"][//tr[td[text()="`+clientMAC+`"]]]`)
+	until("no client of another CAP", "clients?cap=nocap", `main h1`, `//span[@id="clients-range" and text()="0–0 of 0"]`)
+	until("no interface of another CAP", "interfaces?cap=nocap", `main h1`, `//span[@id="interfaces-range" and text()="0–0 of 0"]`)
 	until("the client", "clients", `main h1`, `//td[text()="`+clientMAC+`"]`)
 	shot("registration-table-client")
 	run("kick the client", chromedp.Click(`//tr[td[text()="`+clientMAC+`"]]//button`))

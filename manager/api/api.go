@@ -50,6 +50,9 @@ const (
 // Source is what the API serves.
 type Source interface {
 	RemoteCaps() []controlplane.RemoteCap
+	// RemoteCapsPage is RemoteCaps filtered by match (nil: all) from
+	// offset, at most limit rows (-1: all), with the count of matches.
+	RemoteCapsPage(match func(*controlplane.RemoteCap) bool, offset, limit int) ([]controlplane.RemoteCap, int)
 	// Disconnect closes the sessions of CAPs with these certificate serials.
 	Disconnect(serials []string) int
 	RegistrationTable() []controlplane.Registration

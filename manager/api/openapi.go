@@ -1,10 +1,12 @@
 package api
 
 import (
-	"github.com/capstan-wifi/capstan/internal/buildinfo"
-	"github.com/capstan-wifi/capstan/manager/model"
 	"maps"
 	"slices"
+	"strconv"
+
+	"github.com/capstan-wifi/capstan/internal/buildinfo"
+	"github.com/capstan-wifi/capstan/manager/model"
 )
 
 // OpenAPI is the API's OpenAPI 3.0 description, generated from the
@@ -61,15 +63,9 @@ func OpenAPI() map[string]any {
 	} {
 		paths[path] = map[string]any{"get": op(help, nil, ok200(jsonBody(map[string]any{})))}
 	}
-	capParams := []any{
-		map[string]any{"name": "offset", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}},
-		map[string]any{"name": "limit", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": MaxPage}},
-		map[string]any{"name": "count-only", "in": "query", "description": "answer {\"count\": N} alone", "schema": map[string]any{"type": "boolean"}},
-	}
-	for _, k := range slices.Sorted(maps.Keys(capFields)) {
-		capParams = append(capParams, map[string]any{"name": k, "in": "query", "description": "keep rows whose " + k + " equals this (\"*\": is set at all)", "schema": map[string]any{"type": "string"}})
-	}
-	paths["/api/v1/remote-caps"].(map[string]any)["get"].(map[string]any)["parameters"] = capParams
+	paths["/api/v1/remote-caps"].(map[string]any)["get"].(map[string]any)["parameters"] = listParams(slices.Sorted(maps.Keys(capFields)), "default "+strconv.Itoa(MaxPage))
+	paths["/api/v1/registration-table"].(map[string]any)["get"].(map[string]any)["parameters"] = listParams(slices.Sorted(maps.Keys(registrationFields)), "default: every row")
+	paths["/api/v1/provisioned-interfaces"].(map[string]any)["get"].(map[string]any)["parameters"] = listParams(slices.Sorted(maps.Keys(interfaceFields)), "default: every row")
 	for action, help := range map[string]string{
 		"provision":        "run the provisioning rules again for one CAP",
 		"reselect-channel": "have one CAP scan and select its open channels again (409 when none is open)",
@@ -218,4 +214,18 @@ func op(summary string, body map[string]any, resp map[string]any) map[string]any
 		o["requestBody"] = body
 	}
 	return o
+}
+
+// listParams describes a list's query: paging, count-only and a filter
+// per field.
+func listParams(fields []string, defLimit string) []any {
+	params := []any{
+		map[string]any{"name": "offset", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}},
+		map[string]any{"name": "limit", "in": "query", "description": defLimit, "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": MaxPage}},
+		map[string]any{"name": "count-only", "in": "query", "description": "answer {\"count\": N} alone", "schema": map[string]any{"type": "boolean"}},
+	}
+	for _, k := range fields {
+		params = append(params, map[string]any{"name": k, "in": "query", "description": "keep rows whose " + k + " equals this (\"*\": is set at all)", "schema": map[string]any{"type": "string"}})
+	}
+	return params
 }

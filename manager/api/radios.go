@@ -5,11 +5,40 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/manager/provision"
 )
+
+// registrationFields are the registration-table fields a query may filter
+// on, by JSON name.
+var registrationFields = map[string]func(*controlplane.Registration) string{
+	"interface": func(r *controlplane.Registration) string { return r.Interface },
+	"cap":       func(r *controlplane.Registration) string { return r.CAP },
+	"radio_id":  func(r *controlplane.Registration) string { return strconv.Itoa(int(r.RadioID)) },
+	"wlan_id":   func(r *controlplane.Registration) string { return strconv.Itoa(int(r.WLANID)) },
+	"mac":       func(r *controlplane.Registration) string { return r.MAC },
+	"ssid":      func(r *controlplane.Registration) string { return r.SSID },
+	"access":    func(r *controlplane.Registration) string { return r.Access },
+	"manager":   func(r *controlplane.Registration) string { return r.Manager },
+}
+
+// interfaceFields are the provisioned-interface fields a query may filter
+// on, by JSON name.
+var interfaceFields = map[string]func(*provision.Interface) string{
+	"name":             func(i *provision.Interface) string { return i.Name },
+	"cap":              func(i *provision.Interface) string { return i.CAP },
+	"master_interface": func(i *provision.Interface) string { return i.Master },
+	"radio_id":         func(i *provision.Interface) string { return strconv.Itoa(int(i.RadioID)) },
+	"radio_mac":        func(i *provision.Interface) string { return i.RadioMAC },
+	"wlan_id":          func(i *provision.Interface) string { return strconv.Itoa(int(i.WLANID)) },
+	"configuration":    func(i *provision.Interface) string { return i.Configuration },
+	"static":           func(i *provision.Interface) string { return strconv.FormatBool(i.Static) },
+	"disabled":         func(i *provision.Interface) string { return strconv.FormatBool(i.Disabled) },
+	"error":            func(i *provision.Interface) string { return i.Error },
+}
 
 // RemoveStationRequest names a client to disconnect.
 type RemoveStationRequest struct {
@@ -17,20 +46,24 @@ type RemoveStationRequest struct {
 }
 
 func (s *Server) routeRadios(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/registration-table", func(w http.ResponseWriter, _ *http.Request) {
-		rows := s.src.RegistrationTable()
-		if rows == nil {
-			rows = []controlplane.Registration{}
+	// Both lists page and filter as remote-caps does; without offset or
+	// limit they answer every row, as they did before paging.
+	mux.HandleFunc("GET /api/v1/registration-table", func(w http.ResponseWriter, r *http.Request) {
+		lq, bad := parseList(r.URL.Query(), registrationFields, -1)
+		if bad != nil {
+			writeJSON(w, http.StatusBadRequest, bad)
+			return
 		}
-		writeJSON(w, http.StatusOK, rows)
+		writeList(w, lq, pageOf(s.src.RegistrationTable()))
 	})
 	mux.HandleFunc("POST /api/v1/registration-table/remove", s.removeStation)
-	mux.HandleFunc("GET /api/v1/provisioned-interfaces", func(w http.ResponseWriter, _ *http.Request) {
-		rows := s.src.Interfaces()
-		if rows == nil {
-			rows = []provision.Interface{}
+	mux.HandleFunc("GET /api/v1/provisioned-interfaces", func(w http.ResponseWriter, r *http.Request) {
+		lq, bad := parseList(r.URL.Query(), interfaceFields, -1)
+		if bad != nil {
+			writeJSON(w, http.StatusBadRequest, bad)
+			return
 		}
-		writeJSON(w, http.StatusOK, rows)
+		writeList(w, lq, pageOf(s.src.Interfaces()))
 	})
 	mux.HandleFunc("POST /api/v1/remote-caps/{ref}/provision", s.capAction(15*time.Second, s.src.ProvisionCAP))
 	// A scan takes seconds per radio, and the CAP gets 20 s to report it.

@@ -21,7 +21,10 @@ import (
 // fakeSource serves a real store and nothing connected.
 type fakeSource struct{ store *model.Store }
 
-func (f *fakeSource) RemoteCaps() []controlplane.RemoteCap           { return nil }
+func (f *fakeSource) RemoteCaps() []controlplane.RemoteCap { return nil }
+func (f *fakeSource) RemoteCapsPage(match func(*controlplane.RemoteCap) bool, offset, limit int) ([]controlplane.RemoteCap, int) {
+	return controlplane.PageRows(nil, match, offset, limit)
+}
 func (f *fakeSource) Disconnect([]string) int                        { return 0 }
 func (f *fakeSource) RegistrationTable() []controlplane.Registration { return nil }
 func (f *fakeSource) RemoveStation(context.Context, net.HardwareAddr) error {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
@@ -15,10 +15,18 @@ import (
 // ones bound to a radio and dynamic ones, by name.
 func (s *Server) Interfaces() []provision.Interface {
 	var out []provision.Interface
+	type wlan struct{ radio, id uint8 }
 	for _, c := range s.running() {
 		c.mu.Lock()
+		clients := map[wlan]int{}
+		for _, r := range c.stations {
+			clients[wlan{r.RadioID, r.WLANID}]++
+		}
 		for _, ifs := range c.ifaces {
-			out = append(out, ifs...)
+			for _, it := range ifs {
+				it.Clients = clients[wlan{it.RadioID, it.WLANID}]
+				out = append(out, it)
+			}
 		}
 		c.mu.Unlock()
 	}
@@ -30,8 +38,7 @@ func (s *Server) Interfaces() []provision.Interface {
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return sortedRows(out, func(a, b *provision.Interface) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // ErrNoCAP: no connected CAP has that identity, common name, base MAC or

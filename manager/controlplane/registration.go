@@ -1,10 +1,11 @@
 package controlplane
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
@@ -67,8 +68,9 @@ func (s *Server) RegistrationTable() []Registration {
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Interface+out[i].MAC < out[j].Interface+out[j].MAC })
-	return out
+	return sortedRows(out, func(a, b *Registration) int {
+		return cmp.Or(strings.Compare(a.Interface, b.Interface), strings.Compare(a.MAC, b.MAC))
+	})
 }
 
 // registrations are the session's rows of the registration table.

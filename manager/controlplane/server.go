@@ -1,11 +1,12 @@
 package controlplane
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []*listener
 	caps      map[string]*session // joined CAPs by identity key
+	order     capOrder            // the same sessions, in the table's order
 	bySession map[wire.SessionID]*session
 	byData    *dataIndex // by the data channel's peer address
 	fastData  fastIndex  // DTLS data associations the data reader opens itself
@@ -306,26 +308,101 @@ type Directory interface {
 
 // RemoteCaps lists the CAPs with a session past Join, by identity.
 func (s *Server) RemoteCaps() []RemoteCap {
+	rows, _ := s.RemoteCapsPage(nil, 0, -1)
+	return rows
+}
+
+// RemoteCapsPage is the part of RemoteCaps that match keeps (nil: all),
+// from offset, at most limit rows (-1: all), with how many match in all.
+// Without other managers it builds rows only for what it looks at: the
+// page alone when nothing is filtered.
+func (s *Server) RemoteCapsPage(match func(*RemoteCap) bool, offset, limit int) (page []RemoteCap, total int) {
+	if s.cfg.Directory != nil {
+		return PageRows(s.fleetCaps(), match, offset, limit)
+	}
 	s.mu.Lock()
-	out := make([]RemoteCap, 0, len(s.caps))
-	mine := make(map[string]bool, len(s.caps))
-	for _, c := range s.caps {
-		r := c.row()
-		if s.cfg.Directory != nil {
-			r.Manager = s.cfg.Name
-			mine[strings.ToUpper(r.BaseMAC)] = true
+	order := slices.Clone(s.order)
+	s.mu.Unlock()
+	if match == nil {
+		lo := min(offset, len(order))
+		hi := len(order)
+		if limit >= 0 {
+			hi = min(hi, lo+limit)
 		}
+		page = make([]RemoteCap, 0, hi-lo)
+		for _, c := range order[lo:hi] {
+			page = append(page, c.row())
+		}
+		return page, len(order)
+	}
+	for _, c := range order {
+		r := c.row()
+		if !match(&r) {
+			continue
+		}
+		if total >= offset && (limit < 0 || len(page) < limit) {
+			page = append(page, r)
+		}
+		total++
+	}
+	return page, total
+}
+
+// PageRows is RemoteCapsPage over rows already made, of any table.
+func PageRows[T any](rows []T, match func(*T) bool, offset, limit int) (page []T, total int) {
+	for i := range rows {
+		if match != nil && !match(&rows[i]) {
+			continue
+		}
+		if total >= offset && (limit < 0 || len(page) < limit) {
+			page = append(page, rows[i])
+		}
+		total++
+	}
+	return page, total
+}
+
+// fleetCaps are this manager's CAPs and the other managers' (from the
+// directory; a CAP this manager holds is listed once), in table order.
+func (s *Server) fleetCaps() []RemoteCap {
+	s.mu.Lock()
+	out := make([]RemoteCap, 0, len(s.order))
+	mine := make(map[string]bool, len(s.order))
+	for _, c := range s.order {
+		r := c.row()
+		r.Manager = s.cfg.Name
+		mine[strings.ToUpper(r.BaseMAC)] = true
 		out = append(out, r)
 	}
 	s.mu.Unlock()
-	if s.cfg.Directory != nil {
-		for _, r := range s.cfg.Directory.Others() {
-			if !mine[strings.ToUpper(r.BaseMAC)] {
-				out = append(out, r)
-			}
+	for _, r := range s.cfg.Directory.Others() {
+		if !mine[strings.ToUpper(r.BaseMAC)] {
+			out = append(out, r)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Identity+out[i].BaseMAC < out[j].Identity+out[j].BaseMAC })
+	return sortedByIdentity(out)
+}
+
+// sortedByIdentity orders rows by identity, then base MAC.
+func sortedByIdentity(rows []RemoteCap) []RemoteCap {
+	return sortedRows(rows, func(a, b *RemoteCap) int {
+		return cmp.Or(strings.Compare(a.Identity, b.Identity), strings.Compare(a.BaseMAC, b.BaseMAC))
+	})
+}
+
+// sortedRows returns rows in the order of compare. It sorts indexes, not
+// the rows (a table's row is hundreds of bytes): at 20,000 CAPs that takes
+// the remote-CAP table's sort from about 100 ms to a few.
+func sortedRows[T any](rows []T, compare func(a, b *T) int) []T {
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int { return compare(&rows[a], &rows[b]) })
+	out := make([]T, len(rows))
+	for i, j := range idx {
+		out[i] = rows[j]
+	}
 	return out
 }
 
@@ -353,6 +430,10 @@ func (s *Server) register(c *session) error {
 		return fmt.Errorf("%w: a newer session of this CAP (from %s) is registered already", errInUse, old.addr)
 	}
 	s.caps[c.key] = c
+	if old != nil {
+		s.order.remove(old)
+	}
+	s.order.insert(c)
 	s.bySession[c.id] = c
 	s.mu.Unlock()
 	if old != nil {
@@ -369,6 +450,7 @@ func (s *Server) unregister(c *session) {
 	s.mu.Lock()
 	if s.caps[c.key] == c {
 		delete(s.caps, c.key)
+		s.order.remove(c)
 	}
 	if s.bySession[c.id] == c {
 		delete(s.bySession, c.id)

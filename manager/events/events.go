@@ -37,7 +37,8 @@ var ErrTooManySubscribers = errors.New("too many event streams open")
 // Bus keeps the last events and fans new ones out.
 type Bus struct {
 	mu   sync.Mutex
-	ring []Event
+	ring []Event // a circle once full: the oldest at head
+	head int
 	keep int
 	next uint64
 	subs map[chan Event]struct{}
@@ -56,11 +57,14 @@ func (b *Bus) Publish(e Event) {
 	defer b.mu.Unlock()
 	e.ID = b.next
 	b.next++
-	if len(b.ring) == b.keep {
-		copy(b.ring, b.ring[1:])
-		b.ring = b.ring[:b.keep-1]
+	switch {
+	case b.keep <= 0:
+	case len(b.ring) < b.keep:
+		b.ring = append(b.ring, e)
+	default: // full: the oldest, at head, gives way
+		b.ring[b.head] = e
+		b.head = (b.head + 1) % b.keep
 	}
-	b.ring = append(b.ring, e)
 	for ch := range b.subs {
 		select {
 		case ch <- e:
@@ -74,8 +78,8 @@ func (b *Bus) Since(id uint64) []Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := []Event{}
-	for _, e := range b.ring {
-		if e.ID > id {
+	for i := range b.ring {
+		if e := b.ring[(b.head+i)%len(b.ring)]; e.ID > id {
 			out = append(out, e)
 		}
 	}

@@ -1,7 +1,9 @@
 package events
 
 import (
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,5 +68,28 @@ func TestSubscribe(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("publishing blocked on subscribers that do not read")
+	}
+}
+
+// The bus keeps the last events, oldest first, however often it wrapped.
+func TestBusKeepsTheLastEvents(t *testing.T) {
+	b := NewBus(3)
+	for i := range 8 {
+		b.Publish(Event{Message: fmt.Sprint(i)})
+		var ids []uint64
+		for _, e := range b.Since(0) {
+			ids = append(ids, e.ID)
+		}
+		first := uint64(max(1, i-1))
+		want := []uint64{}
+		for id := first; id <= uint64(i)+1; id++ {
+			want = append(want, id)
+		}
+		if !slices.Equal(ids, want) {
+			t.Fatalf("after %d events: kept %v, want %v", i+1, ids, want)
+		}
+	}
+	if got := b.Since(7); len(got) != 1 || got[0].ID != 8 {
+		t.Errorf("Since(7) = %v, want event 8 alone", got)
 	}
 }

@@ -55,6 +55,9 @@ type Interface struct {
 	// TAP is the Linux interface of a manager-forwarded interface on the
 	// manager (dataplane.LinkName of Name).
 	TAP string `json:"tap,omitempty"`
+	// Clients is how many wireless clients the interface has, as the
+	// control plane lists it.
+	Clients int `json:"clients"`
 }
 
 // Result is a CAP's provisioning.

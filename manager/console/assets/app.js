@@ -100,7 +100,11 @@ let lastEvent = 0;
 
 function openStream() {
   if (stream) return;
-  stream = new EventSource('/api/v1/events/stream?since=' + lastEvent);
+  // From now on: a page that opens wants what happens next, not the last
+  // thousand events again (each would re-render the page it is on). The
+  // events page reads the backlog itself; a dropped stream resumes with
+  // Last-Event-ID.
+  stream = new EventSource('/api/v1/events/stream' + (lastEvent ? '?since=' + lastEvent : ''));
   stream.addEventListener('log', (m) => {
     const e = JSON.parse(m.data);
     if (e.id <= lastEvent) return;
@@ -186,7 +190,7 @@ async function dashboard() {
   const [all, run, errors, byState, enroll, regs, hist] = await Promise.all([count(''), count('state=run'), count('config_error=*'),
     Promise.all(states.map(st => count('state=' + st))),
     api('GET', '/api/v1/enrollment-requests').then(r => r.data || []),
-    api('GET', '/api/v1/registration-table').then(r => r.data || []),
+    api('GET', '/api/v1/registration-table?count-only=true').then(r => r.data.count),
     api('GET', '/api/v1/history?hours=6').then(r => r.data).catch(() => ({ samples: [] }))]);
   const samples = (hist && hist.samples) || [];
   const clientPts = samples.map(s => ({ t: Date.parse(s.time), v: s.clients }));
@@ -199,7 +203,7 @@ async function dashboard() {
   let pending = null;
   const live = (e) => {
     if (main().dataset.page !== 'dashboard') { listeners.delete(live); return; }
-    if (/^(CAP|enrollment|certificate)/.test(e.message) && !pending) pending = setTimeout(() => { pending = null; listeners.delete(live); route(); }, 300);
+    if (/^(CAP|enrollment|certificate)/.test(e.message) && !pending) pending = setTimeout(() => { pending = null; listeners.delete(live); route(true); }, 300);
   };
   listeners.add(live);
   openStream();
@@ -208,17 +212,13 @@ async function dashboard() {
     states.map((st, i) => card(byState[i], st === 'image-data' ? 'upgrading' : 'in ' + st, 'dash-' + st)),
     card(errors, 'configuration errors', 'dash-errors'),
     card(enroll.filter(q => q.state === 'pending').length, 'pending adoptions', 'dash-pending'),
-    card(regs.length, 'clients', 'dash-clients')),
+    card(regs, 'clients', 'dash-clients')),
     h('div', { class: 'charts' }, chart('chart-clients', 'Clients', 'clients', clientPts), chart('chart-traffic', 'Client traffic', 'Mbit/s', trafficPts))];
 }
 
 async function remoteCaps(params) {
-  const pageSize = 50;
   const offset = Number(params.get('offset') || 0);
-  const filter = new URLSearchParams();
-  for (const k of ['state', 'identity', 'board']) if (params.get(k)) filter.set(k, params.get(k));
-  filter.set('offset', offset); filter.set('limit', pageSize);
-  const [{ data, total }, s, reqs] = await Promise.all([api('GET', '/api/v1/remote-caps?' + filter), loadSchema(),
+  const [{ data, total }, s, reqs] = await Promise.all([api('GET', '/api/v1/remote-caps?' + listQuery(params, ['state', 'identity', 'board'])), loadSchema(),
     api('GET', '/api/v1/enrollment-requests').then(r => r.data || []).catch(() => [])]);
   const rows = data || [];
   const pending = reqs.filter(q => q.state === 'pending');
@@ -226,22 +226,11 @@ async function remoteCaps(params) {
   // Upgrade: delivering an image now, or a version other than the
   // manager's (which the upgrade policy offers at the next join).
   const upgrade = r => r.state === 'image-data' ? 'upgrading' : (mine && r.version !== mine ? 'differs from ' + mine : 'current');
-  const form = h('form', { class: 'bar', role: 'search' },
-    ['identity', 'state', 'board'].map(k => h('label', {}, k, h('input', { name: k, value: params.get(k) || '' }))),
-    h('button', { type: 'submit' }, 'Filter'));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const q = new URLSearchParams();
-    for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
-    location.hash = '#/caps?' + q;
-  });
+  const form = filterForm('caps', ['identity', 'state', 'board'], params);
   const act = (name, label) => (r) => h('button', { type: 'button', class: 'quiet', disabled: !canChange(), onclick: async () => {
     try { await api('POST', `/api/v1/remote-caps/${encodeURIComponent(r.identity)}/${name}`); toast(`${label}: ${r.identity}`); } catch (ex) { toast(ex.message); }
   } }, label);
-  const pager = h('div', { class: 'bar' },
-    h('span', { class: 'muted', id: 'caps-range' }, `${rows.length ? offset + 1 : 0}–${offset + rows.length} of ${total || rows.length}`),
-    h('button', { type: 'button', class: 'quiet', disabled: offset === 0, onclick: () => go(params, 'offset', Math.max(0, offset - pageSize)) }, 'Previous'),
-    h('button', { type: 'button', class: 'quiet', disabled: offset + rows.length >= Number(total || 0), onclick: () => go(params, 'offset', offset + pageSize) }, 'Next'));
+  const pager = pagerBar('caps', params, offset, rows.length, total);
   const adopt = pending.length ? [h('h2', {}, 'Waiting to be adopted'),
     table([{ key: 'common_name', label: 'CAP' }, { key: 'address', label: 'Address' }, { key: 'requested_at', label: 'Asked' }], pending,
       r => [enrollmentAction('approve', 'Adopt')(r), ' ', enrollmentAction('reject', 'Reject')(r)]), h('h2', {}, 'Joined')] : [];
@@ -255,9 +244,42 @@ async function remoteCaps(params) {
   ], rows, r => [act('provision', 'Provision')(r), ' ', act('reselect-channel', 'Reselect channel')(r)])];
 }
 
-function go(params, k, v) {
-  const q = new URLSearchParams(params); q.set(k, v);
-  location.hash = '#/caps?' + q;
+// --- paged tables: the server filters and pages, the page shows 50 rows -----
+
+const pageSize = 50;
+
+// listQuery is a list's query string from the page's: its filters, offset
+// and a page's worth of rows.
+function listQuery(params, keys) {
+  const q = new URLSearchParams();
+  for (const k of keys) if (params.get(k)) q.set(k, params.get(k));
+  q.set('offset', Number(params.get('offset') || 0));
+  q.set('limit', pageSize);
+  return q;
+}
+
+// filterForm filters the page by the fields keys (exact values, as the
+// API compares them).
+function filterForm(page, keys, params) {
+  const form = h('form', { class: 'bar', role: 'search' },
+    keys.map(k => h('label', {}, k, h('input', { name: k, value: params.get(k) || '' }))),
+    h('button', { type: 'submit' }, 'Filter'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
+    location.hash = `#/${page}?` + q;
+  });
+  return form;
+}
+
+// pagerBar says which rows are shown of how many and moves a page back or on.
+function pagerBar(page, params, offset, shown, total) {
+  const go = (o) => { const q = new URLSearchParams(params); q.set('offset', o); location.hash = `#/${page}?` + q; };
+  return h('div', { class: 'bar' },
+    h('span', { class: 'muted', id: page + '-range' }, `${shown ? offset + 1 : 0}–${offset + shown} of ${total || shown}`),
+    h('button', { type: 'button', class: 'quiet', disabled: offset === 0, onclick: () => go(Math.max(0, offset - pageSize)) }, 'Previous'),
+    h('button', { type: 'button', class: 'quiet', disabled: offset + shown >= Number(total || 0), onclick: () => go(offset + pageSize) }, 'Next'));
 }
 
 function flags(r) {
@@ -271,16 +293,17 @@ function flags(r) {
   return f;
 }
 
-async function interfaces() {
-  const [{ data }, regs] = await Promise.all([api('GET', '/api/v1/provisioned-interfaces'),
-    api('GET', '/api/v1/registration-table').then(r => r.data || [])]);
-  const clientsOf = r => regs.filter(c => c.cap === r.cap && c.radio_id === r.radio_id && c.wlan_id === r.wlan_id).length;
-  return [h('h1', {}, 'Interfaces'), table([
+async function interfaces(params) {
+  const keys = ['cap', 'name', 'configuration'];
+  const offset = Number(params.get('offset') || 0);
+  const { data, total } = await api('GET', '/api/v1/provisioned-interfaces?' + listQuery(params, keys));
+  const rows = data || [];
+  return [h('h1', {}, 'Interfaces'), filterForm('interfaces', keys, params), pagerBar('interfaces', params, offset, rows.length, total), table([
     { key: 'flags', label: 'Flags', fmt: (_, r) => flags(r) }, { key: 'name', label: 'Name' }, { key: 'cap', label: 'CAP' },
     { key: 'radio_id', label: 'Radio' }, { key: 'configuration', label: 'Configuration' },
-    { key: 'selected_channel_mhz', label: 'Channel (MHz)' }, { key: 'clients', label: 'Clients', fmt: (_, r) => clientsOf(r) },
+    { key: 'selected_channel_mhz', label: 'Channel (MHz)' }, { key: 'clients', label: 'Clients' },
     { key: 'error', label: 'Error' },
-  ], data || [])];
+  ], rows)];
 }
 
 let clientsTimer = null;
@@ -291,12 +314,14 @@ function fleetColumn(rows) {
   return rows.some(r => r.manager) ? [{ key: 'manager', label: 'Manager' }] : [];
 }
 
-async function clients() {
-  const { data } = await api('GET', '/api/v1/registration-table');
+async function clients(params) {
+  const keys = ['cap', 'ssid', 'mac'];
+  const offset = Number(params.get('offset') || 0);
+  const { data, total } = await api('GET', '/api/v1/registration-table?' + listQuery(params, keys));
   // Signal and rates change without an event: refresh every 5 s while shown.
   clearTimeout(clientsTimer);
-  clientsTimer = setTimeout(() => { if (main().dataset.page === 'clients') route(); }, 5000);
-  return [h('h1', {}, 'Registration table'), table([
+  clientsTimer = setTimeout(() => { if (main().dataset.page === 'clients') route(true); }, 5000);
+  return [h('h1', {}, 'Registration table'), filterForm('clients', keys, params), pagerBar('clients', params, offset, (data || []).length, total), table([
     { key: 'mac', label: 'MAC' }, { key: 'interface', label: 'Interface' }, { key: 'ssid', label: 'SSID' },
     { key: 'signal', label: 'Signal (dBm)' }, { key: 'tx_rate_kbps', label: 'Tx rate', fmt: v => (v / 1000).toFixed(1) + ' Mbit/s' },
     { key: 'rx_rate_kbps', label: 'Rx rate', fmt: v => (v / 1000).toFixed(1) + ' Mbit/s' }, { key: 'uptime', label: 'Uptime' },
@@ -468,14 +493,17 @@ async function users() {
 // is thrown away instead of painting over the newer one.
 let routeGen = 0;
 
-async function route() {
+// route renders the page the address names. A live refresh (live true:
+// events, timers) keeps the rows on screen until the new ones are ready;
+// a navigation shows "Loading…" at once.
+async function route(live) {
   if (!session.user) return;
   const gen = ++routeGen;
   const [path, query] = (location.hash.slice(2) || 'dashboard').split('?');
   const page = pages[path] ? path : 'dashboard';
   for (const a of document.querySelectorAll('#nav a')) a.setAttribute('aria-current', a.dataset.page === page ? 'page' : 'false');
   document.title = pages[page].title + ' · capstan';
-  main().replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  if (live !== true || main().dataset.page !== page) main().replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
   try {
     const nodes = await pages[page].render(new URLSearchParams(query || ''));
     if (gen !== routeGen) return;
@@ -495,7 +523,7 @@ let refresh = null;
 listeners.add(() => {
   const page = main().dataset.page;
   if (!followers.has(page) || refresh) return;
-  refresh = setTimeout(() => { refresh = null; if (followers.has(main().dataset.page)) route(); }, 500);
+  refresh = setTimeout(() => { refresh = null; if (followers.has(main().dataset.page)) route(true); }, 500);
 });
 
 function started() {
