@@ -15,6 +15,7 @@ import (
 	"github.com/capstan-wifi/capstan/manager/admin"
 	"github.com/capstan-wifi/capstan/manager/api"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
+	"github.com/capstan-wifi/capstan/manager/events"
 	"github.com/capstan-wifi/capstan/manager/model"
 	"github.com/capstan-wifi/capstan/manager/provision"
 )
@@ -87,6 +88,8 @@ func BenchmarkConsoleFirstPaint(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// An event log, as the manager has: every page keeps a stream open.
+	srv.SetEvents(events.NewBus(events.DefaultKeep))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- srv.Serve(ctx) }()

@@ -543,6 +543,12 @@ document.getElementById('logout').addEventListener('click', async () => {
   showLogin('Logged out.');
 });
 window.addEventListener('hashchange', route);
+// A page being left closes its stream: otherwise the browser may keep it
+// open (back/forward cache) and, over HTTP/1.1's six connections per
+// host, a few page loads leave the next one waiting for a connection. A
+// page shown again from that cache opens it again.
+window.addEventListener('pagehide', closeStream);
+window.addEventListener('pageshow', (e) => { if (e.persisted && session.user) openStream(); });
 
 (async () => {
   try {
