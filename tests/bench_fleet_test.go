@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -85,6 +86,31 @@ func (f simFleet) cpu() (total time.Duration) {
 		total += c
 	}
 	return total
+}
+
+// renice sets every thread of every simulator to nice (Linux applies
+// a nice value per thread).
+func (f simFleet) renice(b *testing.B, nice int) {
+	for _, s := range f {
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", s.cmd.Process.Pid))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil {
+				continue
+			}
+			err = syscall.Setpriority(syscall.PRIO_PROCESS, tid, nice)
+			switch {
+			case errors.Is(err, syscall.EPERM): // back to 0 needs root
+				b.Logf("renice simulator thread %d to %d: %v", tid, nice, err)
+				return
+			case err != nil && !errors.Is(err, syscall.ESRCH):
+				b.Fatalf("renice %d: %v", tid, err)
+			}
+		}
+	}
 }
 
 // perSim is how many CAPs one simulator process runs: one socket each,
@@ -246,13 +272,13 @@ func fleetRun(b *testing.B, bin string, n int, steady time.Duration, timers flee
 				n, f.sum().Run, time.Since(began).Round(time.Second), func() float64 { c, _ := procStat(pid); return (c - cpu0).Seconds() }(),
 				f.cpu().Seconds(), f.sum().Errors)
 			b.ReportMetric(float64(f.sum().Run), "in-run-at-limit")
-			fleetConsole(b, m, n)
+			fleetConsole(b, m, n, f)
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	storm := time.Since(began)
-	fleetConsole(b, m, n)
+	fleetConsole(b, m, n, f)
 	cpu1, _ := procStat(pid)
 	simStorm := f.cpu()
 	joins := f.sum().Joins
@@ -307,8 +333,10 @@ func controlAddrOf(log string) string {
 }
 
 // fleetConsole times the web console's remote-CAP page against the
-// fleet's manager (skipped without Chromium).
-func fleetConsole(b *testing.B, m *managerProc, n int) {
+// fleet's manager (skipped without Chromium): once as is, and once with
+// the simulators at the lowest CPU priority (nice 19), standing for CAPs
+// that run on their own hardware rather than on the manager's two cores.
+func fleetConsole(b *testing.B, m *managerProc, n int, f simFleet) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		return
@@ -317,9 +345,13 @@ func fleetConsole(b *testing.B, m *managerProc, n int) {
 		b.Fatalf("user add: %v\n%s", err, out)
 	}
 	count := strings.TrimSpace(func() string { out, _ := m.try("remote-cap", "print", "count-only"); return out }())
-	mean, worst := consoleFirstPaint(b, chromium, "http://"+m.file(api.AddressFile), "bench", "a benchmark's password", 10)
-	fmt.Printf("fleet %d: console remote-CAP page to first rows painted %.0f ms mean, %.0f ms worst of 10, %s CAPs in the table (target < 1000 ms)\n",
-		n, float64(mean.Milliseconds()), float64(worst.Milliseconds()), count)
+	for _, nice := range []int{0, 19} {
+		f.renice(b, nice)
+		mean, worst := consoleFirstPaint(b, chromium, "http://"+m.file(api.AddressFile), "bench", "a benchmark's password", 10)
+		fmt.Printf("fleet %d: console remote-CAP page to first rows painted %.0f ms mean, %.0f ms worst of 10, %s CAPs in the table, simulators at nice %d (target < 1000 ms)\n",
+			n, float64(mean.Milliseconds()), float64(worst.Milliseconds()), count, nice)
+	}
+	f.renice(b, 0)
 	// What the page asks the API for, each timed alone (mean of 10).
 	client, err := api.NewClient(m.state)
 	if err != nil {
