@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-
-	"github.com/capstan-wifi/capstan/manager/controlplane"
 )
 
 // listQuery is what a list's query string asks for: rows whose fields
@@ -65,25 +63,27 @@ func parseList[T any](q url.Values, fields map[string]func(*T) string, defLimit 
 	return lq, nil
 }
 
-// writeList answers a list query over rows: {"count": N}, or the page with
-// the number of matching rows in X-Total-Count.
-func writeList[T any](w http.ResponseWriter, lq listQuery[T], page func(match func(*T) bool, offset, limit int) ([]T, int)) {
-	if lq.countOnly {
-		_, n := page(lq.match, 0, 0)
-		writeJSON(w, http.StatusOK, Count{Count: n})
-		return
-	}
-	rows, total := page(lq.match, lq.offset, lq.limit)
-	if rows == nil {
-		rows = []T{}
-	}
-	w.Header().Set("X-Total-Count", strconv.Itoa(total))
-	writeJSON(w, http.StatusOK, rows)
-}
-
-// pageOf pages rows already made.
-func pageOf[T any](rows []T) func(match func(*T) bool, offset, limit int) ([]T, int) {
-	return func(match func(*T) bool, offset, limit int) ([]T, int) {
-		return controlplane.PageRows(rows, match, offset, limit)
+// serveList answers a list's GET: the query parsed against fields (with
+// defLimit when it names no limit), then {"count": N}, or the page with the
+// number of matching rows in X-Total-Count.
+func serveList[T any](fields map[string]func(*T) string, defLimit int, page func(listQuery[T]) ([]T, int)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		lq, bad := parseList(r.URL.Query(), fields, defLimit)
+		if bad != nil {
+			writeJSON(w, http.StatusBadRequest, bad)
+			return
+		}
+		if lq.countOnly {
+			lq.offset, lq.limit = 0, 0
+			_, n := page(lq)
+			writeJSON(w, http.StatusOK, Count{Count: n})
+			return
+		}
+		rows, total := page(lq)
+		if rows == nil {
+			rows = []T{}
+		}
+		w.Header().Set("X-Total-Count", strconv.Itoa(total))
+		writeJSON(w, http.StatusOK, rows)
 	}
 }

@@ -48,23 +48,13 @@ type RemoveStationRequest struct {
 func (s *Server) routeRadios(mux *http.ServeMux) {
 	// Both lists page and filter as remote-caps does; without offset or
 	// limit they answer every row, as they did before paging.
-	mux.HandleFunc("GET /api/v1/registration-table", func(w http.ResponseWriter, r *http.Request) {
-		lq, bad := parseList(r.URL.Query(), registrationFields, -1)
-		if bad != nil {
-			writeJSON(w, http.StatusBadRequest, bad)
-			return
-		}
-		writeList(w, lq, pageOf(s.src.RegistrationTable()))
-	})
+	mux.HandleFunc("GET /api/v1/registration-table", serveList(registrationFields, -1, func(q listQuery[controlplane.Registration]) ([]controlplane.Registration, int) {
+		return controlplane.PageRows(s.src.RegistrationTable(), q.match, q.offset, q.limit)
+	}))
 	mux.HandleFunc("POST /api/v1/registration-table/remove", s.removeStation)
-	mux.HandleFunc("GET /api/v1/provisioned-interfaces", func(w http.ResponseWriter, r *http.Request) {
-		lq, bad := parseList(r.URL.Query(), interfaceFields, -1)
-		if bad != nil {
-			writeJSON(w, http.StatusBadRequest, bad)
-			return
-		}
-		writeList(w, lq, pageOf(s.src.Interfaces()))
-	})
+	mux.HandleFunc("GET /api/v1/provisioned-interfaces", serveList(interfaceFields, -1, func(q listQuery[provision.Interface]) ([]provision.Interface, int) {
+		return controlplane.PageRows(s.src.Interfaces(), q.match, q.offset, q.limit)
+	}))
 	mux.HandleFunc("POST /api/v1/remote-caps/{ref}/provision", s.capAction(15*time.Second, s.src.ProvisionCAP))
 	// A scan takes seconds per radio, and the CAP gets 20 s to report it.
 	mux.HandleFunc("POST /api/v1/remote-caps/{ref}/reselect-channel", s.capAction(90*time.Second, s.src.ReselectChannels))

@@ -38,10 +38,7 @@ type Count struct {
 // (at most MaxPage, the default) page the result, whose full length is in
 // X-Total-Count; count-only=true answers {"count": N} alone.
 func (s *Server) remoteCaps(w http.ResponseWriter, r *http.Request) {
-	lq, bad := parseList(r.URL.Query(), capFields, MaxPage)
-	if bad != nil {
-		writeJSON(w, http.StatusBadRequest, bad)
-		return
-	}
-	writeList(w, lq, s.src.RemoteCapsPage)
+	serveList(capFields, MaxPage, func(q listQuery[controlplane.RemoteCap]) ([]controlplane.RemoteCap, int) {
+		return s.src.RemoteCapsPage(q.match, q.offset, q.limit)
+	})(w, r)
 }

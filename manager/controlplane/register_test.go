@@ -3,11 +3,9 @@ package controlplane
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/capstan-wifi/capstan/capwap/capwaptest"
 	"github.com/capstan-wifi/capstan/capwap/transport"
-	"github.com/capstan-wifi/capstan/pki"
 )
 
 func testSession(t *testing.T, s *Server, id byte) *session {
@@ -24,14 +22,7 @@ func testSession(t *testing.T, s *Server, id byte) *session {
 // in a storm) is refused and leaves the live one alone; a newer one
 // replaces an older one.
 func TestRegisterKeepsTheNewerSession(t *testing.T) {
-	cert, err := pki.SelfSigned("capstan-test", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Config{ListenAddress: "127.0.0.1:0", Certificate: cert})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := tableServer(t)
 	stale, live := testSession(t, s, 1), testSession(t, s, 2)
 	if err := s.register(live); err != nil {
 		t.Fatal(err)
