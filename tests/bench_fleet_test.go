@@ -307,6 +307,7 @@ func fleetRun(b *testing.B, bin string, n int, steady time.Duration, timers flee
 		float64(rss1-rss0)/float64(n), drops, (simS1-simS0).Seconds()/el)
 
 	// An edit reaches every CAP.
+	cpuE0, simE0 := func() time.Duration { c, _ := procStat(pid); return c }(), f.cpu()
 	edit := time.Now()
 	if out, err := m.try("configuration", "set", "default", "ssid=Bench-edited"); err != nil {
 		b.Fatalf("edit: %v\n%s", err, out)
@@ -317,7 +318,9 @@ func fleetRun(b *testing.B, bin string, n int, steady time.Duration, timers flee
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	fmt.Printf("fleet %d: edit → applied on every CAP in %.2f s\n", n, time.Since(edit).Seconds())
+	cpuE1, _ := procStat(pid)
+	fmt.Printf("fleet %d: edit → applied on every CAP in %.2f s (manager CPU %.1f s, simulator CPU %.1f s)\n",
+		n, time.Since(edit).Seconds(), (cpuE1 - cpuE0).Seconds(), (f.cpu() - simE0).Seconds())
 	b.ReportMetric(storm.Seconds(), "s-to-run")
 	b.ReportMetric((cpuS1-cpuS0).Seconds()/el, "steady-cores")
 }

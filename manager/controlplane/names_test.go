@@ -2,6 +2,8 @@ package controlplane
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -61,5 +63,76 @@ func BenchmarkNameTable(b *testing.B) {
 				tab.release(c)
 			}
 		})
+	}
+}
+
+// Against a plain model: after any mix of CAPs joining, leaving and being
+// provisioned again, a new CAP gets the lowest free number.
+func TestNameTableMatchesAModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	tab := newNameTable()
+	var caps []*session
+	name := func(c *session) string {
+		v := tab.forCAP(c)
+		n := v.FirstFree("cap")
+		for v.Taken(fmt.Sprintf("cap%d", n)) {
+			n++
+		}
+		return fmt.Sprintf("cap%d", n)
+	}
+	for step := range 5000 {
+		switch op := rng.IntN(10); {
+		case op < 5 || len(caps) == 0: // a CAP joins
+			c := &session{}
+			lowest := 1
+			for tab.owner[fmt.Sprintf("cap%d", lowest)] != nil {
+				lowest++
+			}
+			if got := name(c); got != fmt.Sprintf("cap%d", lowest) {
+				t.Fatalf("step %d: a new CAP gets %s, want cap%d", step, got, lowest)
+			}
+			tab.take(c, name(c))
+			caps = append(caps, c)
+		case op < 8: // one leaves
+			i := rng.IntN(len(caps))
+			tab.release(caps[i])
+			caps = slices.Delete(caps, i, i+1)
+		default: // one is provisioned again: it keeps its name
+			c := caps[rng.IntN(len(caps))]
+			had := name(c)
+			tab.release(c)
+			tab.take(c, had)
+			if len(c.names) != 1 || c.names[0] != had {
+				t.Fatalf("step %d: provisioned again, %v, want [%s]", step, c.names, had)
+			}
+		}
+	}
+}
+
+// BenchmarkNameTableProvisionAgain: a change provisions every CAP again,
+// each releasing its name and taking it back; with 20,000 held this cost
+// a walk over every higher number before (O(n) per CAP, O(n²) a change).
+func BenchmarkNameTableProvisionAgain(b *testing.B) {
+	tab := newNameTable()
+	caps := make([]*session, 20000)
+	for i := range caps {
+		caps[i] = &session{}
+		tab.take(caps[i], fmt.Sprintf("cap%d", i+1))
+	}
+	i := 0
+	for b.Loop() {
+		c := caps[i%len(caps)]
+		i++
+		own := c.names[0]
+		tab.release(c)
+		v := tab.forCAP(c)
+		n := v.FirstFree("cap")
+		for v.Taken(fmt.Sprintf("cap%d", n)) {
+			n++
+		}
+		if got := fmt.Sprintf("cap%d", n); got != own {
+			b.Fatalf("%s got %s", own, got)
+		}
+		tab.take(c, own)
 	}
 }
