@@ -32,3 +32,10 @@ func (o *capOrder) remove(c *session) {
 		}
 	}
 }
+
+// joined are the joined sessions, in table order, as of now.
+func (s *Server) joined() []*session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.order)
+}

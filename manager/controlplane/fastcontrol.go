@@ -22,13 +22,7 @@ func (c *session) fastControl(peer *transport.Peer, conn *dtls.Conn) bool {
 // ControlPackets counts the control packets of the sessions now joined by
 // the path they came in: opened on the fast path, or read from pion.
 func (s *Server) ControlPackets() (fast, pion uint64) {
-	s.mu.Lock()
-	sessions := make([]*session, 0, len(s.caps))
-	for _, c := range s.caps {
-		sessions = append(sessions, c)
-	}
-	s.mu.Unlock()
-	for _, c := range sessions {
+	for _, c := range s.joined() {
 		f, p := c.cc.Received()
 		fast, pion = fast+f, pion+p
 	}

@@ -45,14 +45,8 @@ type Registration struct {
 
 // RegistrationTable lists every CAP's wireless clients, by interface and MAC.
 func (s *Server) RegistrationTable() []Registration {
-	s.mu.Lock()
-	sessions := make([]*session, 0, len(s.caps))
-	for _, c := range s.caps {
-		sessions = append(sessions, c)
-	}
-	s.mu.Unlock()
 	var out []Registration
-	for _, c := range sessions {
+	for _, c := range s.joined() {
 		out = append(out, c.registrations()...)
 	}
 	if d := s.cfg.Directory; d != nil {

@@ -320,9 +320,7 @@ func (s *Server) RemoteCapsPage(match func(*RemoteCap) bool, offset, limit int) 
 	if s.cfg.Directory != nil {
 		return PageRows(s.fleetCaps(), match, offset, limit)
 	}
-	s.mu.Lock()
-	order := slices.Clone(s.order)
-	s.mu.Unlock()
+	order := s.joined()
 	if match == nil {
 		lo := min(offset, len(order))
 		hi := len(order)
