@@ -14,7 +14,7 @@ import (
 	"github.com/capstan-wifi/capstan/agent"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/pki"
-	"github.com/capstan-wifi/capstan/pki/scep"
+	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
 )
 
 // The attacks of the trust review, each played against real managers and
@@ -235,7 +235,7 @@ func TestAttackRevokedManager(t *testing.T) {
 // pinned manager_ca_fingerprint refuses another CA, also over SCEP.
 func TestAttackSCEPFailsClosed(t *testing.T) {
 	m := startPKIManager(t, "02AA000000B7", pki.PolicyOTP, false, 0) // even a manager that would take uncertified CAPs
-	srv, err := scep.NewServer(m.auth, slogTo(m.log))
+	srv, err := scepserver.New(m.auth, slogTo(m.log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/pki"
-	"github.com/capstan-wifi/capstan/pki/scep"
+	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
 )
 
 // TestSCEPInteropCertmonger runs Debian's certmonger (a private daemon on a
@@ -36,7 +36,7 @@ func certmongerEnrolls(t *testing.T, kt pki.KeyType) {
 		t.Fatal(err)
 	}
 	log := &logBuffer{}
-	srv, err := scep.NewServer(auth, slogTo(log))
+	srv, err := scepserver.New(auth, slogTo(log))
 	if err != nil {
 		t.Fatal(err)
 	}

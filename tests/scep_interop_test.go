@@ -16,7 +16,7 @@ import (
 	"github.com/capstan-wifi/capstan/agent"
 	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/pki"
-	"github.com/capstan-wifi/capstan/pki/scep"
+	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
 )
 
 // opensslVerify runs `openssl verify -CAfile ca cert` and fails the test
@@ -46,7 +46,7 @@ func micromdmClient(t *testing.T, kt pki.KeyType) {
 		t.Fatal(err)
 	}
 	log := &logBuffer{}
-	srv, err := scep.NewServer(auth, slogTo(log))
+	srv, err := scepserver.New(auth, slogTo(log))
 	if err != nil {
 		t.Fatal(err)
 	}

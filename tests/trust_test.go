@@ -21,7 +21,7 @@ import (
 	"github.com/capstan-wifi/capstan/capwap/transport"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/pki"
-	"github.com/capstan-wifi/capstan/pki/scep"
+	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
 )
 
 // logBuffer collects log lines for assertions about what was logged.
@@ -405,7 +405,7 @@ func caKey(t testing.TB, m *pkiManager) crypto.Signer {
 // that requires certificates.
 func TestTrustSCEPEnrollAndJoin(t *testing.T) {
 	m := startPKIManager(t, "02AA00000009", pki.PolicyOTP, true, 0)
-	srv, err := scep.NewServer(m.auth, slogTo(m.log))
+	srv, err := scepserver.New(m.auth, slogTo(m.log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/capstan-wifi/capstan/pki"
-	"github.com/capstan-wifi/capstan/pki/scep"
+	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
 )
 
 // public is the unauthenticated HTTP listener: the CRL at /crl and the
@@ -43,7 +43,7 @@ func listenPublic(cfg Config, auth *pki.Authority, log *slog.Logger) (*public, e
 		auth.SetCRLURL(base + "/crl")
 	}
 	mux := http.NewServeMux()
-	scepSrv, err := scep.NewServer(auth, log)
+	scepSrv, err := scepserver.New(auth, log)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("scep: %w", err)

@@ -1,6 +1,6 @@
 // Package agentbuild says how capstan-agent is built for an access point,
 // in one place for `make packages`, `make size`, the board tests and the
-// package tests: static, stripped, no HTTP/2, Go's own encoding/json
+// package tests: static, stripped, Go's own encoding/json
 // instead of the one built on json/v2, and inlining only where the AP's
 // time goes. Each choice is measured in the README's size table.
 package agentbuild
@@ -10,9 +10,6 @@ import (
 	"os/exec"
 	"strings"
 )
-
-// Tags leave HTTP/2 out: the agent is an HTTP client of one SCEP server.
-const Tags = "nethttpomithttp2"
 
 // Experiment builds encoding/json without json/v2 underneath (Go 1.27
 // builds it on json/v2 by default). Same behaviour for the agent's
@@ -59,7 +56,7 @@ const Strip = "-s -w"
 // linker flags ldflags (Strip and, say, a -X for the version; "" keeps
 // the symbols, for packaging/pkgsize).
 func Args(out, ldflags string) []string {
-	args := append([]string{"build", "-trimpath", "-tags", Tags, "-ldflags", ldflags}, GCFlags()...)
+	args := append([]string{"build", "-trimpath", "-ldflags", ldflags}, GCFlags()...)
 	return append(args, "-o", out, Package)
 }
 

@@ -17,6 +17,19 @@ import (
 	"github.com/smallstep/pkcs7"
 )
 
+// SCEP signed attributes (RFC 8894 §3.2.1).
+var (
+	OIDTransactionID  = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 7}
+	OIDMessageType    = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 2}
+	OIDPKIStatus      = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 3}
+	OIDFailInfo       = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 4}
+	OIDSenderNonce    = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 5}
+	OIDRecipientNonce = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 6}
+)
+
+// MaxMessage bounds a SCEP message, sent or received.
+const MaxMessage = 1 << 20
+
 // Algorithms is the pair of algorithms a SCEP message used.
 type Algorithms struct {
 	Cipher asn1.ObjectIdentifier // content encryption of the envelope
@@ -84,9 +97,9 @@ type encryptedContentInfo struct {
 	EncryptedContent           asn1.RawValue `asn1:"tag:0,optional"`
 }
 
-// envelopeCipher reads the content-encryption algorithm of a DER
+// EnvelopeCipher reads the content-encryption algorithm of a DER
 // EnvelopedData ContentInfo.
-func envelopeCipher(der []byte) (asn1.ObjectIdentifier, error) {
+func EnvelopeCipher(der []byte) (asn1.ObjectIdentifier, error) {
 	var ci contentInfo
 	if _, err := asn1.Unmarshal(der, &ci); err != nil {
 		return nil, fmt.Errorf("envelope: %w", err)
@@ -104,8 +117,8 @@ func envelopeCipher(der []byte) (asn1.ObjectIdentifier, error) {
 // pkcs7Mu guards pkcs7.ContentEncryptionAlgorithm, a package variable.
 var pkcs7Mu sync.Mutex
 
-// encrypt makes an EnvelopedData of content for recipients with cipher.
-func encrypt(content []byte, recipients []*x509.Certificate, cipherOID asn1.ObjectIdentifier) ([]byte, error) {
+// Encrypt makes an EnvelopedData of content for recipients with cipher.
+func Encrypt(content []byte, recipients []*x509.Certificate, cipherOID asn1.ObjectIdentifier) ([]byte, error) {
 	if cipherOID.Equal(pkcs7.OIDEncryptionAlgorithmDESEDE3CBC) {
 		return encrypt3DES(content, recipients)
 	}

@@ -12,8 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -23,6 +21,7 @@ import (
 	"github.com/smallstep/scep"
 	"github.com/smallstep/scep/x509util"
 
+	"github.com/capstan-wifi/capstan/internal/httpc"
 	"github.com/capstan-wifi/capstan/pki"
 )
 
@@ -34,10 +33,13 @@ var ErrPending = errors.New("SCEP request pending approval")
 // failInfo.
 var ErrRefused = errors.New("scep: request refused")
 
+// maxMessage bounds a SCEP message, sent or received.
+const maxMessage = 1 << 20
+
 // Client talks to one SCEP server.
 type Client struct {
-	URL  string       // e.g. http://manager:5248/scep
-	HTTP *http.Client // nil: a client with a 30 s timeout
+	URL  string        // e.g. http://manager:5248/scep
+	HTTP *httpc.Client // nil: httpc's defaults (30 s for each request)
 	// CAFingerprint, when set, is the SHA-256 (capstan's hex form) of the
 	// CA certificate GetCACert must deliver: over plain HTTP it is what
 	// makes the answer trustworthy. The RA and the issued certificate must
@@ -55,10 +57,15 @@ type Request struct {
 	Current    *x509.Certificate
 	CurrentKey crypto.Signer
 
-	// For tests that play a hostile client: certificates put before the
-	// signer's in the SignedData, and a PKCSReq even when renewing.
-	prepend  []*x509.Certificate
-	pkcsOnly bool
+	// Quirks make this client act as others do, for the server's tests;
+	// leave it zero.
+	Quirks Quirks
+}
+
+// Quirks are other clients' ways, hostile or not.
+type Quirks struct {
+	Prepend     []*x509.Certificate // put before the signer's certificate in the SignedData
+	PKCSReqOnly bool                // send a PKCSReq even when renewing
 }
 
 // Result is an issued certificate with the CA chain from GetCACert.
@@ -68,11 +75,11 @@ type Result struct {
 	Algorithms Algorithms
 }
 
-func (c *Client) http() *http.Client {
+func (c *Client) http() *httpc.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: 30 * time.Second}
+	return &httpc.Client{UserAgent: "capstan"}
 }
 
 func (c *Client) get(ctx context.Context, op string, extra url.Values) ([]byte, string, error) {
@@ -86,27 +93,24 @@ func (c *Client) get(ctx context.Context, op string, extra url.Values) ([]byte, 
 		q[k] = v
 	}
 	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, "", err
-	}
-	return c.do(req)
+	return c.do(ctx, op, httpc.Request{Method: "GET", URL: u.String()})
 }
 
-func (c *Client) do(req *http.Request) ([]byte, string, error) {
-	resp, err := c.http().Do(req)
+// do sends req for operation op and returns the body and Content-Type of
+// a 200 answer.
+func (c *Client) do(ctx context.Context, op string, req httpc.Request) ([]byte, string, error) {
+	hc := *c.http()
+	if hc.MaxBody == 0 {
+		hc.MaxBody = MaxMessage
+	}
+	resp, err := hc.Do(ctx, req)
 	if err != nil {
-		return nil, "", fmt.Errorf("scep: %w", err)
+		return nil, "", fmt.Errorf("scep %s: %w", op, err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxMessage))
-	if err != nil {
-		return nil, "", err
+	if resp.StatusCode != 200 {
+		return nil, "", fmt.Errorf("scep %s: %s: %s", op, resp.Status, strings.TrimSpace(string(resp.Body[:min(len(resp.Body), 200)])))
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("scep %s: %s: %s", req.URL.Query().Get("operation"), resp.Status, strings.TrimSpace(string(b)))
-	}
-	return b, resp.Header.Get("Content-Type"), nil
+	return resp.Body, resp.Header.Get("Content-Type"), nil
 }
 
 // Caps returns the server's GetCACaps lines.
@@ -217,10 +221,10 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 			return nil, err
 		}
 		signerKey, msgType = r.Key, scep.PKCSReq
-	case r.pkcsOnly || !slices.Contains(caps, "Renewal"):
+	case r.Quirks.PKCSReqOnly || !slices.Contains(caps, "Renewal"):
 		msgType = scep.PKCSReq // signed by the current certificate, as sscep -K/-O and certmonger renew
 	}
-	env, err := encrypt(csr, rcpt, algs.Cipher)
+	env, err := Encrypt(csr, rcpt, algs.Cipher)
 	if err != nil {
 		return nil, fmt.Errorf("scep: envelope: %w", err)
 	}
@@ -235,13 +239,13 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 		return nil, err
 	}
 	sd.SetDigestAlgorithm(algs.Digest)
-	for _, c := range r.prepend {
+	for _, c := range r.Quirks.Prepend {
 		sd.AddCertificate(c)
 	}
 	if err := sd.AddSigner(signer, signerKey, pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{
-		{Type: oidTransactionID, Value: scep.TransactionID(hex.EncodeToString(tid[:]))},
-		{Type: oidMessageType, Value: msgType},
-		{Type: oidSenderNonce, Value: nonce},
+		{Type: OIDTransactionID, Value: scep.TransactionID(hex.EncodeToString(tid[:]))},
+		{Type: OIDMessageType, Value: msgType},
+		{Type: OIDSenderNonce, Value: nonce},
 	}}); err != nil {
 		return nil, fmt.Errorf("scep: sign: %w", err)
 	}
@@ -255,12 +259,8 @@ func (c *Client) Enroll(ctx context.Context, r Request) (*Result, error) {
 		q := u.Query()
 		q.Set("operation", "PKIOperation")
 		u.RawQuery = q.Encode()
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(msg))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Content-Type", "application/x-pki-message")
-		body, _, err = c.do(req)
+		body, _, err = c.do(ctx, "PKIOperation", httpc.Request{Method: "POST", URL: u.String(),
+			Header: map[string]string{"Content-Type": "application/x-pki-message"}, Body: msg})
 		if err != nil {
 			return nil, err
 		}

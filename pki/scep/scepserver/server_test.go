@@ -1,4 +1,4 @@
-package scep
+package scepserver
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/smallstep/pkcs7"
 
 	"github.com/capstan-wifi/capstan/pki"
+	capscep "github.com/capstan-wifi/capstan/pki/scep"
 )
 
 // recorder keeps the last PKIOperation request and response bodies.
@@ -25,40 +27,42 @@ type recorder struct {
 	method   string
 }
 
-func (r *recorder) RoundTrip(q *http.Request) (*http.Response, error) {
-	var body []byte
-	if q.Body != nil {
-		body, _ = io.ReadAll(q.Body)
+// wrap records next's PKIOperation exchanges.
+func (r *recorder) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, q *http.Request) {
+		if q.URL.Query().Get("operation") != "PKIOperation" {
+			next.ServeHTTP(w, q)
+			return
+		}
+		body, _ := io.ReadAll(q.Body)
 		q.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	resp, err := http.DefaultTransport.RoundTrip(q)
-	if err != nil || q.URL.Query().Get("operation") != "PKIOperation" {
-		return resp, err
-	}
-	rep, _ := io.ReadAll(resp.Body)
-	resp.Body = io.NopCloser(bytes.NewReader(rep))
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.req, r.rep, r.method = body, rep, q.Method
-	if q.Method == http.MethodGet {
-		r.req, _ = readMessage(q)
-	}
-	return resp, nil
+		rw := httptest.NewRecorder()
+		next.ServeHTTP(rw, q)
+		maps.Copy(w.Header(), rw.Header())
+		w.WriteHeader(rw.Code)
+		w.Write(rw.Body.Bytes())
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.req, r.rep, r.method = body, rw.Body.Bytes(), q.Method
+		if q.Method == http.MethodGet {
+			r.req, _ = readMessage(q)
+		}
+	})
 }
 
-func newServer(t *testing.T, policy pki.Policy, caps []string) (*pki.Authority, *httptest.Server) {
+func newServer(t *testing.T, policy pki.Policy, caps []string, wrap ...func(http.Handler) http.Handler) (*pki.Authority, *httptest.Server) {
 	t.Helper()
-	return newServerIn(t, t.TempDir(), policy, caps)
+	return newServerIn(t, t.TempDir(), policy, caps, wrap...)
 }
 
 // newServerIn is newServer with the Authority's files in dir.
-func newServerIn(t *testing.T, dir string, policy pki.Policy, caps []string) (*pki.Authority, *httptest.Server) {
+func newServerIn(t *testing.T, dir string, policy pki.Policy, caps []string, wrap ...func(http.Handler) http.Handler) (*pki.Authority, *httptest.Server) {
 	t.Helper()
 	auth, err := pki.OpenAuthority(pki.AuthorityConfig{Dir: dir, BaseMAC: "02AABBCCDDEE", Policy: policy})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(auth, nil)
+	s, err := New(auth, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +75,9 @@ func newServerIn(t *testing.T, dir string, policy pki.Policy, caps []string) (*p
 			}
 			s.ServeHTTP(w, r)
 		})
+	}
+	for _, w := range wrap {
+		h = w(h)
 	}
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
@@ -86,17 +93,17 @@ func rsaKey(t *testing.T) *pki.Credentials {
 	return c
 }
 
-func algsOf(t *testing.T, msg []byte) Algorithms {
+func algsOf(t *testing.T, msg []byte) capscep.Algorithms {
 	t.Helper()
 	p7, err := pkcs7.Parse(msg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := envelopeCipher(p7.Content)
+	c, err := capscep.EnvelopeCipher(p7.Content)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Algorithms{Cipher: c, Digest: p7.Signers[0].DigestAlgorithm.Algorithm}
+	return capscep.Algorithms{Cipher: c, Digest: p7.Signers[0].DigestAlgorithm.Algorithm}
 }
 
 func TestEnrollAlgorithms(t *testing.T) {
@@ -112,11 +119,11 @@ func TestEnrollAlgorithms(t *testing.T) {
 		{"AES by GET", []string{"AES", "SHA-1"}, "AES-256-CBC", "SHA-1", http.MethodGet},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			auth, ts := newServer(t, pki.PolicyAuto, tc.caps)
 			rec := &recorder{}
-			cl := &Client{URL: ts.URL + "/scep", HTTP: &http.Client{Transport: rec, Timeout: 10 * time.Second}}
+			auth, ts := newServer(t, pki.PolicyAuto, tc.caps, rec.wrap)
+			cl := &capscep.Client{URL: ts.URL + "/scep"}
 			key := rsaKey(t)
-			res, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "CAP-02000000AA01"})
+			res, err := cl.Enroll(context.Background(), capscep.Request{Key: key.Key, CommonName: "CAP-02000000AA01"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,14 +131,14 @@ func TestEnrollAlgorithms(t *testing.T) {
 				t.Errorf("issued certificate: %v", err)
 			}
 			req, rep := algsOf(t, rec.req), algsOf(t, rec.rep)
-			if got := CipherName(req.Cipher); got != tc.cipher {
+			if got := capscep.CipherName(req.Cipher); got != tc.cipher {
 				t.Errorf("request cipher %s, want %s", got, tc.cipher)
 			}
-			if got := DigestName(req.Digest); got != tc.digest {
+			if got := capscep.DigestName(req.Digest); got != tc.digest {
 				t.Errorf("request digest %s, want %s", got, tc.digest)
 			}
 			if !rep.Cipher.Equal(req.Cipher) || !rep.Digest.Equal(req.Digest) {
-				t.Errorf("response %s/%s to a %s/%s request", CipherName(rep.Cipher), DigestName(rep.Digest), CipherName(req.Cipher), DigestName(req.Digest))
+				t.Errorf("response %s/%s to a %s/%s request", capscep.CipherName(rep.Cipher), capscep.DigestName(rep.Digest), capscep.CipherName(req.Cipher), capscep.DigestName(req.Digest))
 			}
 			if rec.method != tc.method {
 				t.Errorf("sent by %s, want %s", rec.method, tc.method)
@@ -142,19 +149,19 @@ func TestEnrollAlgorithms(t *testing.T) {
 
 func TestEnrollChallengeAndApproval(t *testing.T) {
 	auth, ts := newServer(t, pki.PolicyOTP, nil)
-	cl := &Client{URL: ts.URL + "/scep"}
+	cl := &capscep.Client{URL: ts.URL + "/scep"}
 	key := rsaKey(t)
 	_, secret, _ := auth.AddPassword(time.Hour, "")
-	if _, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "CAP-02000000AA11", Challenge: "wrong"}); err == nil || !strings.Contains(err.Error(), "refused") {
+	if _, err := cl.Enroll(context.Background(), capscep.Request{Key: key.Key, CommonName: "CAP-02000000AA11", Challenge: "wrong"}); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("wrong challenge: %v", err)
 	}
-	res, err := cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "CAP-02000000AA11", Challenge: secret})
+	res, err := cl.Enroll(context.Background(), capscep.Request{Key: key.Key, CommonName: "CAP-02000000AA11", Challenge: secret})
 	if err != nil {
 		t.Fatalf("right challenge: %v", err)
 	}
 	// Renewal signed by the issued certificate needs no password.
 	next := rsaKey(t)
-	ren, err := cl.Enroll(context.Background(), Request{Key: next.Key, CommonName: "CAP-02000000AA11", Current: res.Cert, CurrentKey: key.Key})
+	ren, err := cl.Enroll(context.Background(), capscep.Request{Key: next.Key, CommonName: "CAP-02000000AA11", Current: res.Cert, CurrentKey: key.Key})
 	if err != nil {
 		t.Fatalf("renewal: %v", err)
 	}
@@ -163,10 +170,10 @@ func TestEnrollChallengeAndApproval(t *testing.T) {
 	}
 
 	auth2, ts2 := newServer(t, pki.PolicyApproval, nil)
-	cl2 := &Client{URL: ts2.URL + "/scep"}
+	cl2 := &capscep.Client{URL: ts2.URL + "/scep"}
 	k2 := rsaKey(t)
-	if _, err := cl2.Enroll(context.Background(), Request{Key: k2.Key, CommonName: "CAP-02000000AA12"}); !errors.Is(err, ErrPending) {
-		t.Fatalf("approval policy: %v, want ErrPending", err)
+	if _, err := cl2.Enroll(context.Background(), capscep.Request{Key: k2.Key, CommonName: "CAP-02000000AA12"}); !errors.Is(err, capscep.ErrPending) {
+		t.Fatalf("approval policy: %v, want capscep.ErrPending", err)
 	}
 	reqs := auth2.Requests()
 	if len(reqs) != 1 || reqs[0].Via != "scep" {
@@ -175,7 +182,7 @@ func TestEnrollChallengeAndApproval(t *testing.T) {
 	if _, err := auth2.Decide(reqs[0].ID, pki.RequestApproved); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cl2.Enroll(context.Background(), Request{Key: k2.Key, CommonName: "CAP-02000000AA12"}); err != nil {
+	if _, err := cl2.Enroll(context.Background(), capscep.Request{Key: k2.Key, CommonName: "CAP-02000000AA12"}); err != nil {
 		t.Fatalf("after approval: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package scep
+package scepserver
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/capstan-wifi/capstan/pki"
+	capscep "github.com/capstan-wifi/capstan/pki/scep"
 )
 
 // enrolledCAP enrolls a CAP with a one-time password and returns its
@@ -22,7 +23,7 @@ func enrolledCAP(t *testing.T, auth *pki.Authority, ts *httptest.Server, cn stri
 		t.Fatal(err)
 	}
 	k := rsaKey(t)
-	res, err := (&Client{URL: ts.URL + "/scep"}).Enroll(context.Background(), Request{Key: k.Key, CommonName: cn, Challenge: secret})
+	res, err := (&capscep.Client{URL: ts.URL + "/scep"}).Enroll(context.Background(), capscep.Request{Key: k.Key, CommonName: cn, Challenge: secret})
 	if err != nil {
 		t.Fatalf("legitimate enrollment of %s: %v", cn, err)
 	}
@@ -66,12 +67,12 @@ func TestAttackSignerConfusion(t *testing.T) {
 				{"another CAP", victim, victim.Subject.CommonName},
 			} {
 				k := rsaKey(t)
-				cl := &Client{URL: ts.URL + "/scep"}
-				_, err := cl.Enroll(context.Background(), Request{Key: k.Key, CommonName: tc.cn, prepend: []*x509.Certificate{tc.shield}})
+				cl := &capscep.Client{URL: ts.URL + "/scep"}
+				_, err := cl.Enroll(context.Background(), capscep.Request{Key: k.Key, CommonName: tc.cn, Quirks: capscep.Quirks{Prepend: []*x509.Certificate{tc.shield}}})
 				switch {
 				case err == nil:
 					t.Errorf("%s: issued a certificate for %q to a stranger", tc.name, tc.cn)
-				case tc.name == "another CAP" && policy == pki.PolicyApproval && !errors.Is(err, ErrPending):
+				case tc.name == "another CAP" && policy == pki.PolicyApproval && !errors.Is(err, capscep.ErrPending):
 					t.Errorf("%s: %v, want pending (a new key for a held name needs approval)", tc.name, err)
 				case tc.name != "another CAP" && !strings.Contains(err.Error(), "badRequest"):
 					t.Errorf("%s: %v, want badRequest (not a CAP name)", tc.name, err)
@@ -94,29 +95,29 @@ func TestAttackSignerConfusion(t *testing.T) {
 // a valid CAP certificate renews that name only.
 func TestAttackRenewalRequiresCAPCertificate(t *testing.T) {
 	auth, ts := newServer(t, pki.PolicyOTP, nil)
-	cl := &Client{URL: ts.URL + "/scep"}
+	cl := &capscep.Client{URL: ts.URL + "/scep"}
 	good, goodKey := enrolledCAP(t, auth, ts, "CAP-02000000BB02")
 	bad, badKey := enrolledCAP(t, auth, ts, "CAP-02000000BB03")
 	if _, err := auth.Revoke(bad.Subject.CommonName); err != nil {
 		t.Fatal(err)
 	}
 	// A renewal for another name than the signer's.
-	if _, err := cl.Enroll(context.Background(), Request{Key: rsaKey(t).Key, CommonName: "CAP-02000000BB09", Current: good, CurrentKey: goodKey.Key}); err == nil {
+	if _, err := cl.Enroll(context.Background(), capscep.Request{Key: rsaKey(t).Key, CommonName: "CAP-02000000BB09", Current: good, CurrentKey: goodKey.Key}); err == nil {
 		t.Error("renewal of CAP-02000000BB02 issued CAP-02000000BB09")
 	}
 	// Signed by a revoked certificate.
-	if _, err := cl.Enroll(context.Background(), Request{Key: rsaKey(t).Key, CommonName: bad.Subject.CommonName, Current: bad, CurrentKey: badKey.Key}); err == nil {
+	if _, err := cl.Enroll(context.Background(), capscep.Request{Key: rsaKey(t).Key, CommonName: bad.Subject.CommonName, Current: bad, CurrentKey: badKey.Key}); err == nil {
 		t.Error("a revoked certificate renewed itself")
 	}
 	// The legitimate renewals: RenewalReq, and PKCSReq signed by the
 	// current certificate (certmonger resubmit, sscep -K/-O).
 	next := rsaKey(t)
-	r1, err := cl.Enroll(context.Background(), Request{Key: next.Key, CommonName: good.Subject.CommonName, Current: good, CurrentKey: goodKey.Key})
+	r1, err := cl.Enroll(context.Background(), capscep.Request{Key: next.Key, CommonName: good.Subject.CommonName, Current: good, CurrentKey: goodKey.Key})
 	if err != nil {
 		t.Fatalf("RenewalReq: %v", err)
 	}
 	third := rsaKey(t)
-	r2, err := cl.Enroll(context.Background(), Request{Key: third.Key, CommonName: good.Subject.CommonName, Current: r1.Cert, CurrentKey: next.Key, pkcsOnly: true})
+	r2, err := cl.Enroll(context.Background(), capscep.Request{Key: third.Key, CommonName: good.Subject.CommonName, Current: r1.Cert, CurrentKey: next.Key, Quirks: capscep.Quirks{PKCSReqOnly: true}})
 	if err != nil {
 		t.Fatalf("PKCSReq signed by the current certificate: %v", err)
 	}
@@ -139,11 +140,11 @@ func TestAttackRenewalRequiresCAPCertificate(t *testing.T) {
 // one-time password.
 func TestAttackNames(t *testing.T) {
 	auth, ts := newServer(t, pki.PolicyAuto, nil)
-	cl := &Client{URL: ts.URL + "/scep"}
+	cl := &capscep.Client{URL: ts.URL + "/scep"}
 	for _, cn := range []string{"capstan-02AABBCCDDEE", "capstan-CA-02AABBCCDDEE", "capstan-SCEP-RA-02AABBCCDDEE",
 		"CAP-02aabbccdd01", "CAP-02AABBCCDD0", "cap1", strings.Repeat("A", 3004)} {
 		_, secret, _ := auth.AddPassword(time.Hour, "")
-		_, err := cl.Enroll(context.Background(), Request{Key: rsaKey(t).Key, CommonName: cn, Challenge: secret})
+		_, err := cl.Enroll(context.Background(), capscep.Request{Key: rsaKey(t).Key, CommonName: cn, Challenge: secret})
 		if err == nil || !strings.Contains(err.Error(), "badRequest") {
 			t.Errorf("%.40q: %v, want badRequest", cn, err)
 		}
@@ -151,7 +152,7 @@ func TestAttackNames(t *testing.T) {
 	if n := len(auth.IssuedCertificates()); n != 2 { // the manager's and the RA's own records
 		t.Errorf("%d records, want only the manager's and the RA's", n)
 	}
-	if _, err := cl.Enroll(context.Background(), Request{Key: rsaKey(t).Key, CommonName: "CAP-02AABBCCDD01"}); err != nil {
+	if _, err := cl.Enroll(context.Background(), capscep.Request{Key: rsaKey(t).Key, CommonName: "CAP-02AABBCCDD01"}); err != nil {
 		t.Errorf("a CAP name under auto: %v", err)
 	}
 }
@@ -160,8 +161,8 @@ func TestAttackNames(t *testing.T) {
 // a request whose reply could not be encrypted spends no password.
 func TestRefusalsAreSpecific(t *testing.T) {
 	auth, ts := newServer(t, pki.PolicyOTP, nil)
-	cl := &Client{URL: ts.URL + "/scep"}
-	_, err := cl.Enroll(context.Background(), Request{Key: rsaKey(t).Key, CommonName: "CAP-02000000BB05"})
+	cl := &capscep.Client{URL: ts.URL + "/scep"}
+	_, err := cl.Enroll(context.Background(), capscep.Request{Key: rsaKey(t).Key, CommonName: "CAP-02000000BB05"})
 	if err == nil || !strings.Contains(err.Error(), "badRequest") {
 		t.Errorf("no password under otp: %v, want badRequest", err)
 	}
@@ -170,14 +171,14 @@ func TestRefusalsAreSpecific(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, secret, _ := auth.AddPassword(time.Hour, "")
-	_, err = cl.Enroll(context.Background(), Request{Key: ec.Key, CommonName: "CAP-02000000BB06", Challenge: secret})
+	_, err = cl.Enroll(context.Background(), capscep.Request{Key: ec.Key, CommonName: "CAP-02000000BB06", Challenge: secret})
 	if err == nil || !strings.Contains(err.Error(), "badAlg") {
 		t.Errorf("ECDSA requester (no RSA key to encrypt the reply to): %v, want badAlg", err)
 	}
 	if p := auth.Passwords(); p[0].UsedAt != nil {
 		t.Error("the password was spent on a request whose reply could not be delivered")
 	}
-	if _, err := cl.Enroll(context.Background(), Request{Key: rsaKey(t).Key, CommonName: "CAP-02000000BB06", Challenge: secret}); err != nil {
+	if _, err := cl.Enroll(context.Background(), capscep.Request{Key: rsaKey(t).Key, CommonName: "CAP-02000000BB06", Challenge: secret}); err != nil {
 		t.Errorf("the same password with an RSA key: %v", err)
 	}
 }

@@ -1,13 +1,12 @@
-package scep
+package scepserver
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/capstan-wifi/capstan/pki"
+	capscep "github.com/capstan-wifi/capstan/pki/scep"
 )
 
 // FuzzPKIOperation feeds PKIOperation messages (anybody's HTTP body) to
@@ -19,19 +18,19 @@ func FuzzPKIOperation(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s, err := NewServer(auth, nil)
+	s, err := New(auth, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
-	ts := httptest.NewServer(s)
-	f.Cleanup(ts.Close)
 	rec := &recorder{}
-	cl := &Client{URL: ts.URL + "/scep", HTTP: &http.Client{Transport: rec, Timeout: 10 * time.Second}}
+	ts := httptest.NewServer(rec.wrap(s))
+	f.Cleanup(ts.Close)
+	cl := &capscep.Client{URL: ts.URL + "/scep"}
 	key, err := pki.LoadCredentials(f.TempDir(), pki.RSA)
 	if err != nil {
 		f.Fatal(err)
 	}
-	_, _ = cl.Enroll(context.Background(), Request{Key: key.Key, CommonName: "CAP-02000000AA01"})
+	_, _ = cl.Enroll(context.Background(), capscep.Request{Key: key.Key, CommonName: "CAP-02000000AA01"})
 	rec.mu.Lock()
 	f.Add(rec.req)
 	rec.mu.Unlock()

@@ -1,4 +1,4 @@
-package scep
+package scepserver
 
 import (
 	"crypto/x509"
@@ -14,12 +14,11 @@ import (
 	"github.com/smallstep/scep"
 
 	"github.com/capstan-wifi/capstan/pki"
+	capscep "github.com/capstan-wifi/capstan/pki/scep"
 )
 
 // Capabilities is the GetCACaps answer (RFC 8894 §3.5.2).
 var Capabilities = []string{"POSTPKIOperation", "Renewal", "SHA-1", "SHA-256", "AES", "DES3", "SCEPStandard"}
-
-const maxMessage = 1 << 20
 
 // Server is an http.Handler for /scep backed by a pki.Authority.
 type Server struct {
@@ -27,8 +26,8 @@ type Server struct {
 	log  *slog.Logger
 }
 
-// NewServer returns a SCEP server; it makes the RSA RA on first start.
-func NewServer(auth *pki.Authority, log *slog.Logger) (*Server, error) {
+// New returns a SCEP server; it makes the RSA RA on first start.
+func New(auth *pki.Authority, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -89,11 +88,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // message parameter (base64; some clients leave '+' unescaped or drop padding).
 func readMessage(r *http.Request) ([]byte, error) {
 	if r.Method == http.MethodPost {
-		b, err := io.ReadAll(io.LimitReader(r.Body, maxMessage+1))
+		b, err := io.ReadAll(io.LimitReader(r.Body, capscep.MaxMessage+1))
 		if err != nil {
 			return nil, err
 		}
-		if len(b) > maxMessage {
+		if len(b) > capscep.MaxMessage {
 			return nil, errors.New("message larger than 1 MiB")
 		}
 		return b, nil
@@ -127,7 +126,7 @@ func (s *Server) operation(data []byte, peer string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	algs := Algorithms{Digest: p7.Signers[0].DigestAlgorithm.Algorithm}
+	algs := capscep.Algorithms{Digest: p7.Signers[0].DigestAlgorithm.Algorithm}
 	log := s.log.With("peer", peer, "transaction", string(msg.TransactionID), "type", msg.MessageType.String())
 	fail := func(info scep.FailInfo, why error) ([]byte, error) {
 		log.Warn("request refused", "fail_info", info.String(), "err", why)
@@ -137,11 +136,11 @@ func (s *Server) operation(data []byte, peer string) ([]byte, error) {
 	if signer == nil {
 		return fail(scep.BadMessageCheck, fmt.Errorf("%d signers: want exactly one, whose certificate the message carries", len(p7.Signers)))
 	}
-	if algs.Cipher, err = envelopeCipher(p7.Content); err != nil {
+	if algs.Cipher, err = capscep.EnvelopeCipher(p7.Content); err != nil {
 		return fail(scep.BadMessageCheck, err)
 	}
-	log = log.With("cipher", CipherName(algs.Cipher), "digest", DigestName(algs.Digest), "signer", signer.Subject.CommonName)
-	if _, err := encrypt([]byte{0}, []*x509.Certificate{signer}, algs.Cipher); err != nil {
+	log = log.With("cipher", capscep.CipherName(algs.Cipher), "digest", capscep.DigestName(algs.Digest), "signer", signer.Subject.CommonName)
+	if _, err := capscep.Encrypt([]byte{0}, []*x509.Certificate{signer}, algs.Cipher); err != nil {
 		return fail(scep.BadAlg, fmt.Errorf("cannot encrypt the reply to the signer: %w", err))
 	}
 	if err := msg.DecryptPKIEnvelope(ra.Cert, ra.Key); err != nil {

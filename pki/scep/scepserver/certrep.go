@@ -1,23 +1,14 @@
-package scep
+package scepserver
 
 import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/asn1"
 
 	"github.com/smallstep/pkcs7"
 	"github.com/smallstep/scep"
-)
 
-// SCEP signed attributes (RFC 8894 §3.2.1).
-var (
-	oidTransactionID  = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 7}
-	oidMessageType    = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 2}
-	oidPKIStatus      = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 3}
-	oidFailInfo       = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 4}
-	oidSenderNonce    = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 5}
-	oidRecipientNonce = asn1.ObjectIdentifier{2, 16, 840, 1, 113733, 1, 9, 6}
+	capscep "github.com/capstan-wifi/capstan/pki/scep"
 )
 
 // reply is the outcome of one PKIOperation.
@@ -30,20 +21,20 @@ type reply struct {
 // certRep builds the signed CertRep for req: on success the certificate is
 // enveloped for the requester in algs.Cipher, and the whole is signed by
 // the RA with algs.Digest; the issued certificate and the CA ride along.
-func certRep(req *scep.PKIMessage, requester []*x509.Certificate, ra *x509.Certificate, raKey crypto.Signer, ca *x509.Certificate, algs Algorithms, r reply) ([]byte, error) {
+func certRep(req *scep.PKIMessage, requester []*x509.Certificate, ra *x509.Certificate, raKey crypto.Signer, ca *x509.Certificate, algs capscep.Algorithms, r reply) ([]byte, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
 	attrs := []pkcs7.Attribute{
-		{Type: oidTransactionID, Value: req.TransactionID},
-		{Type: oidMessageType, Value: scep.CertRep},
-		{Type: oidPKIStatus, Value: r.status},
-		{Type: oidSenderNonce, Value: nonce},
-		{Type: oidRecipientNonce, Value: req.SenderNonce},
+		{Type: capscep.OIDTransactionID, Value: req.TransactionID},
+		{Type: capscep.OIDMessageType, Value: scep.CertRep},
+		{Type: capscep.OIDPKIStatus, Value: r.status},
+		{Type: capscep.OIDSenderNonce, Value: nonce},
+		{Type: capscep.OIDRecipientNonce, Value: req.SenderNonce},
 	}
 	if r.status == scep.FAILURE {
-		attrs = append(attrs, pkcs7.Attribute{Type: oidFailInfo, Value: r.fail})
+		attrs = append(attrs, pkcs7.Attribute{Type: capscep.OIDFailInfo, Value: r.fail})
 	}
 	var content []byte
 	if r.status == scep.SUCCESS && len(requester) > 0 {
@@ -51,7 +42,7 @@ func certRep(req *scep.PKIMessage, requester []*x509.Certificate, ra *x509.Certi
 		if err != nil {
 			return nil, err
 		}
-		if content, err = encrypt(deg, requester, algs.Cipher); err != nil {
+		if content, err = capscep.Encrypt(deg, requester, algs.Cipher); err != nil {
 			return nil, err
 		}
 	}
