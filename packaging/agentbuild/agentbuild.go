@@ -19,16 +19,23 @@ const Experiment = "nojsonv2"
 // Inlined are the packages compiled with the compiler's inlining; every
 // other package is compiled with -l. Inlining grows a package's code for
 // speed that only its hot loops need. These are where the agent spends
-// its CPU: the runtime (allocation, maps, scheduling), cryptography (the
-// DTLS handshake's ECDSA and ECDHE, record protection, RSA for SCEP),
-// pion's DTLS, and capstan's record, tunnel and forwarding paths. On the
-// malta board, agent start → beaconing is 2.30 s (median of 5) built this
-// way and 2.28–2.41 s with inlining everywhere; without inlining in
-// crypto it was 3.52 s, with none at all 4.96 s.
+// its CPU: the runtime (allocation, maps, scheduling) and the internal
+// packages under it, math/bits (on 32-bit MIPS its 64-bit multiply and
+// add are calls unless inlined into the curve arithmetic), the primitives
+// of the DTLS handshake and records (crypto/internal/..., AES, ECDH,
+// ECDSA, SHA-256, x/crypto's ChaCha20-Poly1305), and capstan's record,
+// tunnel and forwarding paths. Not pion's DTLS, crypto/tls, x509 or
+// math/big: their code runs a few times per join.
+//
+// On the malta board, agent start → beaconing medians of 5 were 2.15–2.35
+// s built this way and 2.04–2.83 s with pion, all of crypto and all of
+// math inlined as well (83 KB more in the package); without math/bits
+// 2.85–4.41 s; earlier, without inlining in crypto 3.52 s, with none at
+// all 4.96 s.
 var Inlined = []string{
-	"runtime/...", "internal/...", "sync/...", "math/...",
-	"crypto/...", "vendor/golang.org/x/crypto/...", "golang.org/x/crypto/...",
-	"github.com/pion/...",
+	"runtime/...", "internal/...", "sync/...", "math/bits",
+	"crypto/internal/...", "crypto/aes", "crypto/cipher", "crypto/ecdh", "crypto/ecdsa", "crypto/sha256", "crypto/hmac", "crypto/subtle",
+	"vendor/golang.org/x/crypto/...", "golang.org/x/crypto/...",
 	"github.com/capstan-wifi/capstan/capwap/transport",
 	"github.com/capstan-wifi/capstan/capwap/dtlsrecord",
 	"github.com/capstan-wifi/capstan/capwap/tunnel",

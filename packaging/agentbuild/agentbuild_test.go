@@ -65,4 +65,3 @@ func TestInlinedPatternsMatchTheAgentsPackages(t *testing.T) {
 		t.Errorf("the agent imports net/http: go mod why shows the path")
 	}
 }
-

@@ -44,6 +44,10 @@ type Package struct {
 	PostinstPkg, PrermPkg string
 	// SourceDateEpoch is every entry's time and the SourceDateEpoch field.
 	SourceDateEpoch int64
+	// Gzip compresses the data tar, which holds nearly all of the
+	// package's bytes (nil: Go's compress/gzip at BestCompression). Any
+	// gzip stream does for opkg; see Libdeflate.
+	Gzip func([]byte) ([]byte, error)
 }
 
 var (
@@ -81,7 +85,7 @@ func (p *Package) Build() ([]byte, error) {
 			return nil, fmt.Errorf("ipk: conffile %s is not in the package", c)
 		}
 	}
-	data, err := tarGz(withDirs(files), mtime)
+	data, err := tarGz(withDirs(files), mtime, p.Gzip)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +107,7 @@ func (p *Package) Build() ([]byte, error) {
 	if p.PrermPkg != "" {
 		control = append(control, entry{name: "./prerm-pkg", mode: 0o755, data: []byte(p.PrermPkg)})
 	}
-	ctl, err := tarGz(withDirs(control), mtime)
+	ctl, err := tarGz(withDirs(control), mtime, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +116,7 @@ func (p *Package) Build() ([]byte, error) {
 		{name: "./debian-binary", mode: 0o644, data: []byte("2.0\n")},
 		{name: "./data.tar.gz", mode: 0o644, data: data},
 		{name: "./control.tar.gz", mode: 0o644, data: ctl},
-	}, mtime)
+	}, mtime, nil)
 }
 
 // control is the control file as package-pack.mk writes it.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -228,4 +229,46 @@ func runTar(tarPath string, args []string, stdin io.Reader, dir string) (string,
 	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
 	out, err := cmd.Output()
 	return string(out), err
+}
+
+// libdeflate-gzip's stream is gzip as compress/gzip reads it, the same
+// bytes twice, and smaller than compress/gzip's on a binary.
+func TestLibdeflate(t *testing.T) {
+	if _, err := exec.LookPath("libdeflate-gzip"); err != nil {
+		t.Skip("libdeflate-gzip not installed (make deps installs libdeflate-tools)")
+	}
+	exe, err := os.ReadFile(os.Args[0]) // this test binary
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Libdeflate(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Libdeflate(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("two runs gave different bytes")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(back, exe) {
+		t.Fatalf("round trip: %d of %d bytes, %v", len(back), len(exe), err)
+	}
+	if !zr.ModTime.IsZero() || zr.Name != "" {
+		t.Errorf("header carries time %v, name %q", zr.ModTime, zr.Name)
+	}
+	std, err := tarGz([]entry{{name: "./x", mode: 0o644, data: exe}}, time.Unix(0, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes: libdeflate -12 %d, compress/gzip %d (tar)", len(exe), len(a), len(std))
+	if len(a) >= len(std) {
+		t.Errorf("libdeflate %d bytes, compress/gzip %d", len(a), len(std))
+	}
 }

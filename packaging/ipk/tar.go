@@ -62,15 +62,11 @@ func sortTree(es []entry) {
 }
 
 // tarGz writes es in their order as a GNU tar, root-owned by number,
-// gzip'd without a name or time (gzip -n).
-func tarGz(es []entry, mtime time.Time) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
-	zw.OS = 3 // Unix, as gzip writes
-	tw := tar.NewWriter(zw)
+// gzip'd by gz, or without it by compress/gzip without a name or time
+// (gzip -n).
+func tarGz(es []entry, mtime time.Time, gz func([]byte) ([]byte, error)) ([]byte, error) {
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
 	for _, e := range es {
 		h := &tar.Header{Name: e.name, Mode: int64(e.mode), ModTime: mtime, Format: tar.FormatGNU}
 		if strings.HasSuffix(e.name, "/") {
@@ -86,6 +82,18 @@ func tarGz(es []entry, mtime time.Time) ([]byte, error) {
 		}
 	}
 	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if gz != nil {
+		return gz(tb.Bytes())
+	}
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	zw.OS = 3 // Unix, as gzip writes
+	if _, err := zw.Write(tb.Bytes()); err != nil {
 		return nil, err
 	}
 	if err := zw.Close(); err != nil {

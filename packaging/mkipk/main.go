@@ -47,17 +47,23 @@ func main() {
 	version := flag.String("version", "", "package version (the binary's)")
 	files := flag.String("files", "packaging/openwrt", "directory with a tree per package")
 	out := flag.String("out", "dist", "output directory")
+	gz := flag.String("gzip", "libdeflate", "gzip of the data tar: libdeflate (libdeflate-gzip -12) or go (compress/gzip)")
 	flag.Parse()
-	if err := build(*name, *arch, *binary, *version, *files, *out); err != nil {
+	if err := build(*name, *arch, *binary, *version, *files, *out, *gz); err != nil {
 		fmt.Fprintln(os.Stderr, "mkipk:", err)
 		os.Exit(1)
 	}
 }
 
-func build(name, arch, binary, version, files, out string) error {
+func build(name, arch, binary, version, files, out, gz string) error {
 	spec, ok := packages[name]
 	if !ok {
 		return fmt.Errorf("--package %q: want capstan-agent or capstan-manager", name)
+	}
+	gzips := map[string]func([]byte) ([]byte, error){"libdeflate": ipk.Libdeflate, "go": nil}
+	gzip, ok := gzips[gz]
+	if !ok {
+		return fmt.Errorf("--gzip %q: want libdeflate or go", gz)
 	}
 	epoch, err := sourceDateEpoch()
 	if err != nil {
@@ -71,7 +77,7 @@ func build(name, arch, binary, version, files, out string) error {
 		Name: name, Version: version, Arch: arch, Depends: []string{"libc"},
 		Source: "feeds/capstan/capstan", SourceName: "capstan", Section: "net",
 		URL: "https://github.com/capstan-wifi/capstan", Maintainer: "capstan developers",
-		Description: spec.description, Conffiles: spec.conffiles, SourceDateEpoch: epoch,
+		Description: spec.description, Conffiles: spec.conffiles, SourceDateEpoch: epoch, Gzip: gzip,
 		Files: []ipk.File{{Path: "/usr/sbin/" + name, Mode: 0o755, Data: bin}},
 	}
 	root := filepath.Join(files, strings.TrimPrefix(name, "capstan-"))

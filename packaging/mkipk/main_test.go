@@ -45,7 +45,7 @@ func TestAgentPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "dist")
-	if err := build("capstan-agent", "mipsel_24kc", bin, "1.0-test", "../openwrt", out); err != nil {
+	if err := build("capstan-agent", "mipsel_24kc", bin, "1.0-test", "../openwrt", out, "libdeflate"); err != nil {
 		t.Fatal(err)
 	}
 	pkg, err := os.ReadFile(filepath.Join(out, "capstan-agent_1.0-test_mipsel_24kc.ipk"))
@@ -83,7 +83,7 @@ func TestAgentPackage(t *testing.T) {
 		}
 	}
 	again := filepath.Join(dir, "again")
-	if err := build("capstan-agent", "mipsel_24kc", bin, "1.0-test", "../openwrt", again); err != nil {
+	if err := build("capstan-agent", "mipsel_24kc", bin, "1.0-test", "../openwrt", again, "libdeflate"); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(again, "capstan-agent_1.0-test_mipsel_24kc.ipk")); !bytes.Equal(b, pkg) {
