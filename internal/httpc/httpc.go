@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/textproto"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -185,9 +186,14 @@ func (c *Client) roundTrip(ctx context.Context, r Request, u *url.URL) (*Respons
 }
 
 // ctxErr names the deadline or cancellation when that is why I/O failed.
+// The connection's deadline is the context's, and may pass a moment
+// before the context's own timer fires.
 func ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		return fmt.Errorf("%w (%w)", context.Cause(ctx), err)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
 	}
 	return err
 }

@@ -68,10 +68,7 @@ func readResponse(br *bufio.Reader, method string, maxBody int64, bodyStarts fun
 func readHead(tp *textproto.Reader) (*Response, error) {
 	line, err := tp.ReadLine()
 	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("status line: %w", err)
+		return nil, fmt.Errorf("status line: %w", unexpected(err))
 	}
 	proto, status, _ := strings.Cut(line, " ")
 	code, _, _ := strings.Cut(status, " ")
@@ -121,7 +118,7 @@ func readBody(r io.Reader, n, max int64) ([]byte, error) {
 	if n >= 0 {
 		b := make([]byte, n)
 		if got, err := io.ReadFull(r, b); err != nil {
-			return nil, fmt.Errorf("%w after %d of %d bytes", io.ErrUnexpectedEOF, got, n)
+			return nil, fmt.Errorf("%w after %d of %d bytes", unexpected(err), got, n)
 		}
 		return b, nil
 	}
@@ -142,10 +139,7 @@ func readChunked(br *bufio.Reader, tp *textproto.Reader, max int64) ([]byte, err
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, fmt.Errorf("chunk size: %w", err)
+			return nil, fmt.Errorf("chunk size: %w", unexpected(err))
 		}
 		size, err := chunkSize(line)
 		if err != nil {
@@ -161,7 +155,7 @@ func readChunked(br *bufio.Reader, tp *textproto.Reader, max int64) ([]byte, err
 			return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
 		}
 		if _, err := io.CopyN(&body, br, size); err != nil {
-			return nil, fmt.Errorf("chunk: %w", io.ErrUnexpectedEOF)
+			return nil, fmt.Errorf("chunk: %w", unexpected(err))
 		}
 		var crlf [2]byte
 		if _, err := io.ReadFull(br, crlf[:]); err != nil || crlf != [2]byte{'\r', '\n'} {
@@ -189,6 +183,14 @@ func chunkSize(line []byte) (int64, error) {
 		return 0, fmt.Errorf("bad chunk size %q", clip(string(line)))
 	}
 	return n, nil
+}
+
+// unexpected is err, with the end of the stream named as unexpected.
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // clip shortens what a peer sent for an error message.
