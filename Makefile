@@ -23,7 +23,7 @@ export PATH := /usr/local/go/bin:$(GOBIN):$(PATH)
 # module proxy (a machine with GOTOOLCHAIN=local would otherwise refuse).
 export GOTOOLCHAIN := go1.27.3
 
-.PHONY: help build cross packages size test test-unit test-netns test-board board-images fuzz lint deps bench clean demo
+.PHONY: help build cross packages size test test-unit test-netns test-board test-openwrt board-images fuzz lint deps bench clean demo
 
 help: ## show the targets and what they do
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -86,6 +86,10 @@ test-board: board-images ## QEMU boards (malta mipsel, arm64 virt) with mac80211
 
 test-netns: ## end-to-end tests in network namespaces, and the .deb installed with dpkg (root; dnsmasq, nftables, lintian)
 	CAPSTAN_NETNS=1 $(GO) test -count=1 -v -run '^TestNetns' ./tests/
+
+test-openwrt: ## the agent package on OpenWrt's own procd, ubusd, uci and shell API (root; CAPSTAN_OPENWRT_ROOT from scripts/openwrt-userspace.sh; not in make test)
+	@test -n "$(CAPSTAN_OPENWRT_ROOT)" || { echo "test-openwrt: set CAPSTAN_OPENWRT_ROOT to a root built by scripts/openwrt-userspace.sh SRC OUT"; exit 1; }
+	CAPSTAN_OPENWRT_ROOT=$(CAPSTAN_OPENWRT_ROOT) $(GO) test -count=1 -v -run '^TestOpenWrtUserspace$$' ./tests/
 
 test-unit: ## fast hermetic tests (go test ./...), race detector on
 	$(GO) test -race -count=1 ./...

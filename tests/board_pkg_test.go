@@ -127,3 +127,87 @@ func (b *board) testCAPMode() {
 		t.Errorf("%s: /etc/config/network after cap-mode disable:\n%s", b.spec.name, got)
 	}
 }
+
+// opkgUnpack installs an .ipk into root as opkg does before it runs the
+// postinst: data.tar.gz unpacked into root, the control members as
+// usr/lib/opkg/info/NAME.MEMBER, and NAME.list naming the package's files.
+func opkgUnpack(t testing.TB, ipk, root string) {
+	t.Helper()
+	info := filepath.Join(root, "usr/lib/opkg/info")
+	if err := os.MkdirAll(info, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := ""
+	for _, e := range tarEntries(t, member(t, ipk, "./control.tar.gz")) {
+		if e.name == "control" {
+			for _, l := range strings.Split(string(e.data), "\n") {
+				if v, ok := strings.CutPrefix(l, "Package: "); ok {
+					name = v
+				}
+			}
+		}
+	}
+	if name == "" {
+		t.Fatalf("%s: no Package in control", ipk)
+	}
+	for _, e := range tarEntries(t, member(t, ipk, "./control.tar.gz")) {
+		if e.name != "" && !e.dir {
+			writeFileMode(t, filepath.Join(info, name+"."+e.name), e.data, e.mode)
+		}
+	}
+	var list []string
+	for _, e := range tarEntries(t, member(t, ipk, "./data.tar.gz")) {
+		p := filepath.Join(root, e.name)
+		if e.dir {
+			if err := os.MkdirAll(p, e.mode); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		writeFileMode(t, p, e.data, e.mode)
+		list = append(list, "/"+e.name)
+	}
+	writeFileMode(t, filepath.Join(info, name+".list"), []byte(strings.Join(list, "\n")+"\n"), 0o644)
+}
+
+type tarEntry struct {
+	name string
+	dir  bool
+	mode os.FileMode
+	data []byte
+}
+
+// tarEntries reads a tar.gz, names without the leading "./".
+func tarEntries(t testing.TB, tgz []byte) []tarEntry {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var out []tarEntry
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(tr)
+		out = append(out, tarEntry{name: strings.Trim(h.Name, "./"), dir: h.Typeflag == tar.TypeDir, mode: os.FileMode(h.Mode).Perm(), data: b})
+	}
+}
+
+func writeFileMode(t testing.TB, path string, b []byte, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}

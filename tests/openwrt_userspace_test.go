@@ -1,0 +1,231 @@
+package tests
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/capstan-wifi/capstan/packaging/agentbuild"
+)
+
+// openwrtScenario runs inside the OpenWrt root (busybox ash): it starts
+// ubusd, procd as a service manager and busybox syslogd (standing in for
+// logd), installs the package as opkg would run its postinst, and walks
+// the service through enable, crash and respawn, reload and removal.
+// Each "@@ step" is followed by what the test reads. Every wait is bounded.
+const openwrtScenario = `
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+step() { echo "@@ $1"; }
+wait_for() { # tenths of a second, command...
+	local n=$1; shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1)); [ $n -gt 0 ] || { echo "TIMEOUT: $*"; return 1; }
+		usleep 100000
+	done
+}
+svc() { ubus call service list '{"name":"capstan","verbose":true}'; }
+has() { svc | tr -d ' \n\t' | grep -q "$1"; }
+syslogd -n -O /tmp/messages &
+/sbin/ubusd -s /var/run/ubus/ubus.sock &
+wait_for 100 ubus list
+/sbin/procd -s /var/run/ubus/ubus.sock -S > /tmp/procd.log 2>&1 &
+wait_for 100 ubus -S list service
+
+step postinst
+printf "\nconfig system\n\toption hostname 'ap-lobby'\n" > /etc/config/system
+cd /usr/lib/opkg/info && ./capstan-agent.postinst configure; echo "rc=$?"; cd /
+step identity
+uci get capstan.agent.identity
+step rc.d
+ls /etc/rc.d
+step uci-defaults
+ls /etc/uci-defaults
+step disabled
+svc
+
+step enabled
+uci set capstan.agent.enabled=1
+uci commit capstan
+ubus call service event '{"type":"config.change","data":{"package":"capstan"}}'
+wait_for 300 has '"instance1"'
+svc
+
+step respawned
+# No radios here: the agent exits, procd starts it again 5 s later and
+# each start logs through procd to syslog.
+wait_for 300 sh -c '[ $(grep -c "capstan-agent.*nl80211" /tmp/messages) -ge 2 ]'
+grep "capstan-agent" /tmp/messages | tail -n 2
+
+step reloaded
+uci set capstan.agent.log_level=debug
+uci commit capstan
+ubus call service event '{"type":"config.change","data":{"package":"capstan"}}'
+wait_for 300 has '"--log-level","debug"'
+svc
+
+step stopped
+/etc/init.d/capstan stop
+svc
+
+step removed
+cd /usr/lib/opkg/info && ./capstan-agent.prerm remove; echo "rc=$?"; cd /
+step rc.d-removed
+ls /etc/rc.d
+step end
+`
+
+// TestOpenWrtUserspace runs the agent package's scripts on OpenWrt's own
+// procd, ubusd, uci, jshn and base-files shell API, built from source by
+// scripts/openwrt-userspace.sh into CAPSTAN_OPENWRT_ROOT. The package is
+// `make packages`' x86_64 .ipk of this tree, unpacked as opkg does, in a
+// chroot with its own mount, PID and network namespaces.
+//
+// Not run by `make test`: the sources are not on the Go module proxy or in
+// Debian, and CI has no other network. It found that the init script never
+// started the agent (config_foreach's local "section").
+func TestOpenWrtUserspace(t *testing.T) {
+	base := os.Getenv("CAPSTAN_OPENWRT_ROOT")
+	if base == "" {
+		t.Skip("CAPSTAN_OPENWRT_ROOT is not set: build OpenWrt's userspace with scripts/openwrt-userspace.sh SRC OUT")
+	}
+	if os.Getuid() != 0 {
+		t.Skip("needs root: namespaces and chroot")
+	}
+	work := t.TempDir()
+	root := filepath.Join(work, "root")
+	if out, err := exec.Command("cp", "-a", base, root).CombinedOutput(); err != nil {
+		t.Fatalf("copy the root: %v\n%s", err, out)
+	}
+	bin := filepath.Join(work, "capstan-agent")
+	if out, err := agentbuild.Command("go", ".", bin, agentbuild.Strip, "GOARCH=amd64").CombinedOutput(); err != nil {
+		t.Fatalf("build the agent: %v\n%s", err, out)
+	}
+	dist := filepath.Join(work, "dist")
+	mk := exec.Command("go", "run", "../packaging/mkipk", "--package", "capstan-agent", "--arch", "x86_64",
+		"--binary", bin, "--version", "1.0-test", "--files", "../packaging/openwrt", "--out", dist)
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("mkipk: %v\n%s", err, out)
+	}
+	opkgUnpack(t, filepath.Join(dist, "capstan-agent_1.0-test_x86_64.ipk"), root)
+	if err := os.WriteFile(filepath.Join(root, "scenario.sh"), []byte(openwrtScenario), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command("timeout", "300", "unshare", "--mount", "--pid", "--net", "--fork", "--propagation", "private",
+		"sh", "-ec", `r=$1
+mount -t proc proc "$r/proc"
+mount -t tmpfs -o mode=755 tmpfs "$r/dev"
+for d in null:1:3 zero:1:5 random:1:8 urandom:1:9; do
+	n=${d%%:*}; mm=${d#*:}; mknod -m 666 "$r/dev/$n" c ${mm%%:*} ${mm#*:}
+done
+mount -t tmpfs tmpfs "$r/tmp"
+mount -t tmpfs tmpfs "$r/var/run"
+mkdir -p "$r/var/run/ubus"
+ip link set lo up
+exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
+	out, err := run.CombinedOutput()
+	steps := splitSteps(string(out))
+	if err != nil || !strings.Contains(string(out), "@@ end") {
+		t.Fatalf("scenario: %v\n%s", err, out)
+	}
+	t.Logf("OpenWrt userspace: %s", strings.Join(strings.Fields(readFile(t, filepath.Join(root, "etc/capstan-userspace-sources"))), " "))
+
+	if !strings.Contains(steps["postinst"], "rc=0") {
+		t.Errorf("postinst: %s", steps["postinst"])
+	}
+	if id := strings.TrimSpace(steps["identity"]); id != "ap-lobby" {
+		t.Errorf("identity after uci-defaults: %q, want the system's hostname", id)
+	}
+	if links := strings.Fields(steps["rc.d"]); !slices.Equal(links, []string{"K10capstan", "S95capstan"}) {
+		t.Errorf("rc.d after install: %q, want K10capstan S95capstan", links)
+	}
+	if strings.TrimSpace(steps["uci-defaults"]) != "" {
+		t.Errorf("uci-defaults left after default_postinst ran them: %q", steps["uci-defaults"])
+	}
+	if s := service(t, steps["disabled"]); len(s.Instances) != 0 || len(s.Triggers) != 1 {
+		t.Errorf("installed with enabled=0: %d instances, %d triggers; want none and the reload trigger", len(s.Instances), len(s.Triggers))
+	}
+	s := service(t, steps["enabled"])
+	in, ok := s.Instances["instance1"]
+	if !ok {
+		t.Fatalf("enabled=1 and config.change: no instance\n%s", out)
+	}
+	if want := []string{"/usr/sbin/capstan-agent", "run", "--config", "/etc/config/capstan", "--log-level", "info"}; !slices.Equal(in.Command, want) {
+		t.Errorf("command %q, want %q", in.Command, want)
+	}
+	if in.Env["GOMEMLIMIT"] != "24MiB" || in.Env["GOGC"] != "50" {
+		t.Errorf("env %v", in.Env)
+	}
+	if in.Respawn.Threshold != 3600 || in.Respawn.Timeout != 5 || in.Respawn.Retry != 0 {
+		t.Errorf("respawn %+v, want 3600 5 0 (retry for ever)", in.Respawn)
+	}
+	if trig, _ := json.Marshal(s.Triggers); !strings.Contains(string(trig), `["config.change",["if",["eq","package","capstan"],["run_script","/etc/init.d/capstan","reload"]],1000]`) {
+		t.Errorf("triggers %s", trig)
+	}
+	if n := len(regexp.MustCompile(`capstan-agent.*nl80211`).FindAllString(steps["respawned"], -1)); n < 2 {
+		t.Errorf("respawn: %d starts logged to syslog, want 2\n%s", n, steps["respawned"])
+	}
+	if in := service(t, steps["reloaded"]).Instances["instance1"]; !slices.Contains(in.Command, "debug") {
+		t.Errorf("after log_level=debug and config.change: command %q", in.Command)
+	}
+	if s := service(t, steps["stopped"]); len(s.Instances) != 0 {
+		t.Errorf("after stop: %d instances", len(s.Instances))
+	}
+	if r := steps["removed"]; !strings.Contains(r, "rc=0") {
+		t.Errorf("prerm: %s", r)
+	}
+	if links := strings.TrimSpace(steps["rc.d-removed"]); links != "" {
+		t.Errorf("rc.d after prerm: %q", links)
+	}
+	t.Logf("syslog (procd's stdout and stderr of the agent):\n%s", steps["respawned"])
+}
+
+// procdService is one service of `ubus call service list`.
+type procdService struct {
+	Instances map[string]struct {
+		Running bool
+		Command []string
+		Env     map[string]string
+		Respawn struct{ Threshold, Timeout, Retry int }
+	}
+	Triggers []any
+}
+
+func service(t *testing.T, listing string) procdService {
+	t.Helper()
+	var m map[string]procdService
+	if strings.TrimSpace(listing) == "" {
+		return procdService{}
+	}
+	if err := json.Unmarshal([]byte(listing), &m); err != nil {
+		t.Fatalf("service list: %v\n%s", err, listing)
+	}
+	return m["capstan"]
+}
+
+// splitSteps cuts the scenario's output at its "@@ name" lines.
+func splitSteps(out string) map[string]string {
+	steps := map[string]string{}
+	name := ""
+	for _, line := range strings.SplitAfter(out, "\n") {
+		if n, ok := strings.CutPrefix(line, "@@ "); ok {
+			name = strings.TrimSpace(n)
+			continue
+		}
+		steps[name] += line
+	}
+	return steps
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
