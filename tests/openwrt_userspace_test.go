@@ -76,6 +76,24 @@ step removed
 cd /usr/lib/opkg/info && ./capstan-agent.prerm remove; echo "rc=$?"; cd /
 step rc.d-removed
 ls /etc/rc.d
+
+step manager-postinst
+cd /usr/lib/opkg/info && ./capstan-manager.postinst configure; echo "rc=$?"; cd /
+wait_for 300 sh -c 'netstat -lnu | grep -q ":5246 "'
+ubus call service list '{"name":"capstan-manager","verbose":true}'
+step manager-scep
+wait_for 300 sh -c 'wget -q -O - "http://127.0.0.1:5248/scep?operation=GetCACaps" | grep -q Renewal'
+wget -q -O - "http://127.0.0.1:5248/scep?operation=GetCACaps"
+ls /etc/capstan-manager
+step manager-reloaded
+uci set capstan-manager.manager.log_level=debug
+uci commit capstan-manager
+ubus call service event '{"type":"config.change","data":{"package":"capstan-manager"}}'
+wait_for 300 sh -c 'ubus call service list "{\"name\":\"capstan-manager\",\"verbose\":true}" | tr -d " \n\t" | grep -q "\"debug\"\],\"term_timeout\".*\"running\":true\|\"running\":true.*\"debug\""'
+ubus call service list '{"name":"capstan-manager","verbose":true}'
+step manager-stopped
+/etc/init.d/capstan-manager stop
+netstat -lnu | grep ":5246 "
 step end
 `
 
@@ -111,7 +129,19 @@ func TestOpenWrtUserspace(t *testing.T) {
 	if out, err := mk.CombinedOutput(); err != nil {
 		t.Fatalf("mkipk: %v\n%s", err, out)
 	}
+	mgr := filepath.Join(work, "capstan-manager")
+	gb := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", mgr, "../cmd/capstan-manager")
+	gb.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := gb.CombinedOutput(); err != nil {
+		t.Fatalf("build the manager: %v\n%s", err, out)
+	}
+	mk = exec.Command("go", "run", "../packaging/mkipk", "--package", "capstan-manager", "--arch", "x86_64",
+		"--binary", mgr, "--version", "1.0-test", "--files", "../packaging/openwrt", "--out", dist)
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("mkipk: %v\n%s", err, out)
+	}
 	opkgUnpack(t, filepath.Join(dist, "capstan-agent_1.0-test_x86_64.ipk"), root)
+	opkgUnpack(t, filepath.Join(dist, "capstan-manager_1.0-test_x86_64.ipk"), root)
 	if err := os.WriteFile(filepath.Join(root, "scenario.sh"), []byte(openwrtScenario), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +212,43 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 		t.Errorf("rc.d after prerm: %q", links)
 	}
 	t.Logf("syslog (procd's stdout and stderr of the agent):\n%s", steps["respawned"])
+
+	// The manager package: enabled by default, so its postinst starts it.
+	if m := managerService(t, steps["manager-postinst"]); !m.running() || !slices.Contains(m.command(), "/etc/capstan-manager") {
+		t.Errorf("manager after postinst: %s", steps["manager-postinst"])
+	}
+	if scep := steps["manager-scep"]; !strings.Contains(scep, "POSTPKIOperation") {
+		t.Errorf("the manager's SCEP on :5248: %s", scep)
+	}
+	if m := managerService(t, steps["manager-reloaded"]); !m.running() || !slices.Contains(m.command(), "debug") {
+		t.Errorf("manager after log_level=debug and config.change: %s", steps["manager-reloaded"])
+	}
+	if strings.TrimSpace(steps["manager-stopped"]) != "" {
+		t.Errorf("UDP 5246 still bound after stop: %s", steps["manager-stopped"])
+	}
 }
+
+// managerService reads capstan-manager's entry of a step that ends with
+// `ubus call service list` (the last JSON object of the step).
+func managerService(t *testing.T, step string) procdService {
+	t.Helper()
+	i := strings.Index(step, "{")
+	if i < 0 {
+		return procdService{}
+	}
+	var m map[string]procdService
+	if err := json.Unmarshal([]byte(step[i:]), &m); err != nil {
+		t.Fatalf("service list: %v\n%s", err, step)
+	}
+	return m["capstan-manager"]
+}
+
+func (s procdService) running() bool {
+	in, ok := s.Instances["instance1"]
+	return ok && in.Running
+}
+
+func (s procdService) command() []string { return s.Instances["instance1"].Command }
 
 // procdService is one service of `ubus call service list`.
 type procdService struct {
