@@ -85,6 +85,41 @@ step manager-scep
 wait_for 300 sh -c 'wget -q -O - "http://127.0.0.1:5248/scep?operation=GetCACaps" | grep -q Renewal'
 wget -q -O - "http://127.0.0.1:5248/scep?operation=GetCACaps"
 ls /etc/capstan-manager
+step backend
+# The OpenWrt backend on this root's uci and ubusd, with simulated radios
+# (no Wi-Fi here), joined to the manager procd runs. No netifd: the
+# network reload must fail, be reported and be tried again.
+export CAPSTAN_STATE_DIR=/etc/capstan-manager
+capstan-manager enrollment preapprove '*'
+capstan-manager security add name=staff authentication-types=wpa2-psk "passphrase=it's \"ours\""
+capstan-manager configuration add name=lobby ssid=Lobby country=PL security=staff
+capstan-manager provisioning add action=create-dynamic-enabled master-configuration=lobby
+cat > /etc/config/wireless <<'UCI'
+
+config wifi-device 'radio0'
+	option type 'mac80211'
+	option phy 'sim0'
+	option band '2g'
+	option channel '1'
+
+config wifi-iface 'default_radio0'
+	option device 'radio0'
+	option network 'lan'
+	option mode 'ap'
+	option ssid 'OpenWrt'
+	option encryption 'none'
+UCI
+capstan-agent run --hal openwrt --radios sim --sim-radios 1 --uci-dir /etc/config --config /etc/config/capstan --state-dir /tmp/cap --run-dir /tmp/cap-run --log-level debug --manager_addresses 127.0.0.1 > /tmp/agent.log 2>&1 &
+wait_for 150 sh -c "uci -q show wireless | grep -q Lobby"
+wait_for 100 sh -c "[ \$(grep -c \"network reload\" /tmp/agent.log) -ge 2 ]"
+sec=$(uci show wireless | sed -n "s/^wireless\.\([^.]*\)\.ssid='Lobby'$/\1/p")
+echo "key=$(uci get wireless.$sec.key)"
+echo "network=$(uci get wireless.$sec.network)"
+echo "default-disabled=$(uci get wireless.default_radio0.disabled)"
+grep -m 1 "network reload" /tmp/agent.log
+capstan-manager remote-cap print
+killall capstan-agent
+unset CAPSTAN_STATE_DIR
 step manager-reloaded
 uci set capstan-manager.manager.log_level=debug
 uci commit capstan-manager
@@ -219,6 +254,22 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 	}
 	if scep := steps["manager-scep"]; !strings.Contains(scep, "POSTPKIOperation") {
 		t.Errorf("the manager's SCEP on :5248: %s", scep)
+	}
+	// What the agent wrote, read back by libuci; the real ubusd's answer
+	// to a reload with no netifd, reported to the manager.
+	b := steps["backend"]
+	for _, want := range []string{
+		"key=it's \"ours\"\n",  // the passphrase through libuci's '\'' escaping
+		"network=lan\n",        // finding 3: bridged to the AP's own network
+		"default-disabled=1\n", // the router's own AP on a managed radio
+		"netifd did not reload it: ubus call network reload: exit status 4: Command failed: Not found",
+	} {
+		if !strings.Contains(b, want) {
+			t.Errorf("backend: no %q in\n%s", want, b)
+		}
+	}
+	if !regexp.MustCompile(`ap-lobby\s+127\.0\.0\.1:\d+\s+run\s.*netifd did not reload it`).MatchString(b) {
+		t.Errorf("remote-cap print: the CAP in run with the reload failure as its CONFIG-ERROR\n%s", b)
 	}
 	if m := managerService(t, steps["manager-reloaded"]); !m.running() || !slices.Contains(m.command(), "debug") {
 		t.Errorf("manager after log_level=debug and config.change: %s", steps["manager-reloaded"])

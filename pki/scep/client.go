@@ -33,9 +33,6 @@ var ErrPending = errors.New("SCEP request pending approval")
 // failInfo.
 var ErrRefused = errors.New("scep: request refused")
 
-// maxMessage bounds a SCEP message, sent or received.
-const maxMessage = 1 << 20
-
 // Client talks to one SCEP server.
 type Client struct {
 	URL  string        // e.g. http://manager:5248/scep
