@@ -116,6 +116,7 @@ sec=$(uci show wireless | sed -n "s/^wireless\.\([^.]*\)\.ssid='Lobby'$/\1/p")
 echo "key=$(uci get wireless.$sec.key)"
 echo "network=$(uci get wireless.$sec.network)"
 echo "default-disabled=$(uci get wireless.default_radio0.disabled)"
+echo "channel=$(uci get wireless.radio0.channel)"
 grep -m 1 "network reload" /tmp/agent.log
 capstan-manager remote-cap print
 killall capstan-agent
@@ -262,6 +263,7 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 		"key=it's \"ours\"\n",  // the passphrase through libuci's '\'' escaping
 		"network=lan\n",        // finding 3: bridged to the AP's own network
 		"default-disabled=1\n", // the router's own AP on a managed radio
+		"channel=auto\n",       // simulated radios list no channels
 		"netifd did not reload it: ubus call network reload: exit status 4: Command failed: Not found",
 	} {
 		if !strings.Contains(b, want) {

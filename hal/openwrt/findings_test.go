@@ -204,3 +204,20 @@ func section(secs []uci.Section, name string) *uci.Section {
 	}
 	return &uci.Section{}
 }
+
+// A channel left open (a radio that reports no channels, as the simulated
+// ones) is written as OpenWrt's "auto", not "0", and read back as open.
+func TestOpenChannelIsAuto(t *testing.T) {
+	secs := Render(nil, []Managed{{Radio: hal.Radio{ID: 1, Name: "radio0"}}}, map[uint8]hal.RadioState{1: {RadioID: 1, Band: hal.Band2GHz}}, "")
+	if len(secs) != 0 {
+		t.Fatalf("Render without the device's section: %d sections", len(secs))
+	}
+	dev := []uci.Section{{Type: "wifi-device", Name: "radio0"}}
+	out := Render(dev, []Managed{{Radio: hal.Radio{ID: 1, Name: "radio0"}}}, map[uint8]hal.RadioState{1: {RadioID: 1, Band: hal.Band2GHz}}, "")
+	if got := out[0].Get("channel"); got != "auto" {
+		t.Errorf("channel %q, want auto", got)
+	}
+	if st := Parse(out, []Managed{{Radio: hal.Radio{ID: 1, Name: "radio0"}}}); st[1].Channel != 0 {
+		t.Errorf("read back channel %d, want 0 (open)", st[1].Channel)
+	}
+}

@@ -78,7 +78,7 @@ func Render(existing []uci.Section, managed []Managed, states map[uint8]hal.Radi
 
 func renderDevice(s *uci.Section, m Managed, st hal.RadioState) {
 	s.Set("band", string(st.Band))
-	s.Set("channel", strconv.Itoa(st.Channel))
+	s.Set("channel", channel(st.Channel))
 	s.Set("htmode", htmode(m.Radio, st))
 	s.Set("country", st.Country)
 	if st.TxPowerDBm > 0 {
@@ -99,6 +99,16 @@ func renderDevice(s *uci.Section, m Managed, st hal.RadioState) {
 	} else {
 		s.Set("capstan_disabled", "")
 	}
+}
+
+// channel is the UCI value: "auto" (OpenWrt's word for its own choice) for
+// a channel still open, which Resolve leaves only on a radio that reports
+// no channels.
+func channel(n int) string {
+	if n == 0 {
+		return "auto"
+	}
+	return strconv.Itoa(n)
 }
 
 // htmode is OpenWrt's name for the PHY mode and width: HE above VHT above
@@ -185,7 +195,7 @@ func Parse(sections []uci.Section, managed []Managed) map[uint8]hal.RadioState {
 			st := out[r.ID]
 			st.RadioID = r.ID
 			st.Band = hal.Band(s.Get("band"))
-			st.Channel, _ = strconv.Atoi(s.Get("channel"))
+			st.Channel, _ = strconv.Atoi(s.Get("channel")) // "auto": 0
 			st.Country = s.Get("country")
 			st.TxPowerDBm, _ = strconv.Atoi(s.Get("txpower"))
 			mode := s.Get("htmode")
