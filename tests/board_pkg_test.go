@@ -19,32 +19,19 @@ import (
 // opkg would install it, for the board's initramfs.
 func ipkRecords(t testing.TB, ipk string) []cpio.Record {
 	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(member(t, ipk, "./data.tar.gz")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
 	var recs []cpio.Record
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return recs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := strings.Trim(h.Name, "./")
+	for _, e := range tarEntries(t, member(t, ipk, "./data.tar.gz")) {
 		switch {
-		case name == "":
-		case h.Typeflag == tar.TypeDir:
-			recs = append(recs, cpio.Directory(name, uint64(h.Mode)))
-		case h.Typeflag == tar.TypeReg:
-			b, _ := io.ReadAll(tr)
-			recs = append(recs, cpio.StaticRecord(b, cpio.Info{Name: name, Mode: cpio.S_IFREG | uint64(h.Mode)}))
+		case e.name == "":
+		case e.typ == tar.TypeDir:
+			recs = append(recs, cpio.Directory(e.name, uint64(e.mode)))
+		case e.typ == tar.TypeReg:
+			recs = append(recs, cpio.StaticRecord(e.data, cpio.Info{Name: e.name, Mode: cpio.S_IFREG | uint64(e.mode)}))
 		default:
-			t.Fatalf("%s: %s: unexpected entry type %c", ipk, h.Name, h.Typeflag)
+			t.Fatalf("%s: %s: unexpected entry type %c", ipk, e.name, e.typ)
 		}
 	}
+	return recs
 }
 
 // writeCPIO writes records as a newc archive, owned by root and timeless.
@@ -151,14 +138,14 @@ func opkgUnpack(t testing.TB, ipk, root string) {
 		t.Fatalf("%s: no Package in control", ipk)
 	}
 	for _, e := range tarEntries(t, member(t, ipk, "./control.tar.gz")) {
-		if e.name != "" && !e.dir {
+		if e.name != "" && e.typ == tar.TypeReg {
 			writeFileMode(t, filepath.Join(info, name+"."+e.name), e.data, e.mode)
 		}
 	}
 	var list []string
 	for _, e := range tarEntries(t, member(t, ipk, "./data.tar.gz")) {
 		p := filepath.Join(root, e.name)
-		if e.dir {
+		if e.typ == tar.TypeDir {
 			if err := os.MkdirAll(p, e.mode); err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +159,7 @@ func opkgUnpack(t testing.TB, ipk, root string) {
 
 type tarEntry struct {
 	name string
-	dir  bool
+	typ  byte // tar.TypeReg, tar.TypeDir, …
 	mode os.FileMode
 	data []byte
 }
@@ -195,7 +182,7 @@ func tarEntries(t testing.TB, tgz []byte) []tarEntry {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(tr)
-		out = append(out, tarEntry{name: strings.Trim(h.Name, "./"), dir: h.Typeflag == tar.TypeDir, mode: os.FileMode(h.Mode).Perm(), data: b})
+		out = append(out, tarEntry{name: strings.Trim(h.Name, "./"), typ: h.Typeflag, mode: os.FileMode(h.Mode).Perm(), data: b})
 	}
 }
 
