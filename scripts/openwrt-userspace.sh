@@ -4,7 +4,8 @@
 # tests/openwrt_userspace_test.go (CAPSTAN_OPENWRT_ROOT=OUT).
 #
 # SRC holds checkouts of git.openwrt.org's (or github.com/openwrt's)
-# libubox, ubus, uci, udebug and procd, and a checkout of openwrt/openwrt
+# libubox, ubus, uci, udebug, procd and netifd, of ucode
+# (github.com/jow-/ucode), and a checkout of openwrt/openwrt
 # (a sparse one with package/base-files and package/system is enough) for
 # the shell API: rc.common, functions.sh, procd.sh, uci.sh. jshn.sh comes
 # from libubox. Needs cmake, gcc, libjson-c-dev and Debian's busybox.
@@ -60,17 +61,37 @@ cp "$src/udebug/udebug.h" "$prefix/include/"
 cp -a "$src/procd" "$build/procd-src"
 sed -i 's/-Wall -Werror/-Wall/' "$build/procd-src/CMakeLists.txt"
 cmake_build procd "$build/procd-src" procd
+# ucode for netifd, without its optional modules.
+mkdir -p "$build/ucode"
+(cd "$build/ucode" && cmake "$src/ucode" -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_C_FLAGS="-Wno-error" \
+	-DUBUS_SUPPORT=OFF -DUCI_SUPPORT=OFF -DULOOP_SUPPORT=OFF -DRTNL_SUPPORT=OFF -DNL80211_SUPPORT=OFF \
+	-DRESOLV_SUPPORT=OFF -DSTRUCT_SUPPORT=OFF -DDEBUG_SUPPORT=OFF -DLOG_SUPPORT=OFF -DSOCKET_SUPPORT=OFF \
+	-DZLIB_SUPPORT=OFF -DDIGEST_SUPPORT=OFF >cmake.log && make -j"$(nproc)" >make.log && make install >>make.log) || {
+	echo "openwrt-userspace: ucode failed; see $build/ucode/*.log" >&2
+	exit 1
+}
+# netifd in its DUMMY_MODE: the ubus API, config parsing and interface
+# state, printing instead of touching this machine's links. It builds in
+# its source tree (a generated header); -Werror and GCC 12 disagree.
+cp -a "$src/netifd" "$build/netifd-src"
+sed -i 's/ADD_DEFINITIONS(-Wall -Werror)/ADD_DEFINITIONS(-Wall)/' "$build/netifd-src/CMakeLists.txt"
+(cd "$build/netifd-src" && cmake . -DCMAKE_PREFIX_PATH="$prefix" -DDUMMY_MODE=1 \
+	-DCMAKE_C_FLAGS="-Wno-error -D_GNU_SOURCE -I$prefix/include" \
+	-DCMAKE_EXE_LINKER_FLAGS="-L$prefix/lib $build/strlcpy.o" >cmake.log && make -j"$(nproc)" >make.log) || {
+	echo "openwrt-userspace: netifd failed; see $build/netifd-src/*.log" >&2
+	exit 1
+}
 
-mkdir -p "$out"/{bin,sbin,usr/bin,usr/sbin,lib/functions,lib/config,lib/x86_64-linux-gnu,lib64,etc/config,etc/init.d,etc/rc.d,etc/uci-defaults,usr/share/libubox,usr/lib/opkg/info,var/lock,var/run,tmp,proc,dev,root}
+mkdir -p "$out"/{bin,sbin,usr/bin,usr/sbin,lib/netifd,lib/functions,lib/config,lib/x86_64-linux-gnu,lib64,etc/config,etc/init.d,etc/rc.d,etc/uci-defaults,usr/share/libubox,usr/lib/opkg/info,var/lock,var/run,tmp,proc,dev,root}
 cp /bin/busybox "$out/bin/"
 for a in $(busybox --list); do [ -e "$out/bin/$a" ] || ln -s busybox "$out/bin/$a"; done
-cp "$prefix/sbin/ubusd" "$build/procd/procd" "$out/sbin/"
+cp "$prefix/sbin/ubusd" "$build/procd/procd" "$build/netifd-src/netifd" "$out/sbin/"
 cp "$prefix/bin/ubus" "$out/bin/"
 cp "$prefix/bin/uci" "$out/sbin/uci"
 cp "$prefix/bin/jshn" "$out/usr/bin/"
 cp /usr/bin/flock "$out/usr/bin/"
 cp -a "$prefix"/lib/*.so* "$out/lib/x86_64-linux-gnu/"
-for b in /bin/busybox /usr/bin/flock "$prefix/sbin/ubusd" "$build/procd/procd" "$prefix/bin/ubus" "$prefix/bin/uci" "$prefix/bin/jshn"; do
+for b in /bin/busybox /usr/bin/flock "$prefix/sbin/ubusd" "$build/procd/procd" "$build/netifd-src/netifd" "$prefix/bin/ubus" "$prefix/bin/uci" "$prefix/bin/jshn"; do
 	LD_LIBRARY_PATH=$prefix/lib ldd "$b" | grep -o '/[^ ]*' | grep -v "^$build"
 done | sort -u | while read -r l; do
 	mkdir -p "$out$(dirname "$l")"
@@ -88,7 +109,7 @@ printf 'root:x:0:0:root:/root:/bin/ash\nnobody:*:65534:65534:nobody:/var:/bin/fa
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$out/etc/group"
 touch "$out/etc/openwrt_release"
 {
-	for r in libubox ubus uci udebug procd openwrt; do
+	for r in libubox ubus uci udebug procd ucode netifd openwrt; do
 		printf '%s %s\n' "$r" "$(git -C "$src/$r" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	done
 } >"$out/etc/capstan-userspace-sources"

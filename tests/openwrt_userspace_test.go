@@ -119,6 +119,16 @@ echo "default-disabled=$(uci get wireless.default_radio0.disabled)"
 echo "channel=$(uci get wireless.radio0.channel)"
 grep -m 1 "network reload" /tmp/agent.log
 capstan-manager remote-cap print
+step netifd
+# netifd comes up; provisioning the CAP again pushes the same state, and
+# the agent reloads although the file already matches.
+printf "\nconfig interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n\toption ipaddr '192.0.2.1'\n\toption netmask '255.255.255.0'\n" > /etc/config/network
+/sbin/netifd -c /etc/config -p /lib/netifd -s /var/run/ubus/ubus.sock > /tmp/netifd.log 2>&1 &
+wait_for 100 ubus -S list network
+capstan-manager remote-cap provision ap-lobby
+wait_for 300 sh -c '! capstan-manager remote-cap print | grep -q "netifd did not reload"'
+capstan-manager remote-cap print
+grep -m 1 "Interface 'lan' is now up" /tmp/netifd.log
 killall capstan-agent
 unset CAPSTAN_STATE_DIR
 step manager-reloaded
@@ -248,6 +258,7 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 		t.Errorf("rc.d after prerm: %q", links)
 	}
 	t.Logf("syslog (procd's stdout and stderr of the agent):\n%s", steps["respawned"])
+	t.Logf("netifd:\n%s", steps["netifd"])
 
 	// The manager package: enabled by default, so its postinst starts it.
 	if m := managerService(t, steps["manager-postinst"]); !m.running() || !slices.Contains(m.command(), "/etc/capstan-manager") {
@@ -272,6 +283,10 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 	}
 	if !regexp.MustCompile(`ap-lobby\s+127\.0\.0\.1:\d+\s+run\s.*netifd did not reload it`).MatchString(b) {
 		t.Errorf("remote-cap print: the CAP in run with the reload failure as its CONFIG-ERROR\n%s", b)
+	}
+	n := steps["netifd"]
+	if !regexp.MustCompile(`ap-lobby\s+127\.0\.0\.1:\d+\s+run\s`).MatchString(n) || strings.Contains(n, "netifd did not reload") || strings.Contains(n, "TIMEOUT") {
+		t.Errorf("with netifd up, after provisioning again: the CAP in run without a config error\n%s", n)
 	}
 	if m := managerService(t, steps["manager-reloaded"]); !m.running() || !slices.Contains(m.command(), "debug") {
 		t.Errorf("manager after log_level=debug and config.change: %s", steps["manager-reloaded"])
