@@ -15,8 +15,10 @@ import (
 
 // openwrtScenario runs inside the OpenWrt root (busybox ash): it starts
 // ubusd, procd as a service manager and busybox syslogd (standing in for
-// logd), installs the package as opkg would run its postinst, and walks
-// the service through enable, crash and respawn, reload and removal.
+// logd), installs the packages as opkg would run their postinst, walks the
+// agent's service through enable, crash and respawn, reload and removal,
+// runs the manager under procd, and joins an agent on the OpenWrt backend
+// to it, first without netifd and then with it.
 // Each "@@ step" is followed by what the test reads. Every wait is bounded.
 const openwrtScenario = `
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -143,9 +145,10 @@ netstat -lnu | grep ":5246 "
 step end
 `
 
-// TestOpenWrtUserspace runs the agent package's scripts on OpenWrt's own
-// procd, ubusd, uci, jshn and base-files shell API, built from source by
-// scripts/openwrt-userspace.sh into CAPSTAN_OPENWRT_ROOT. The package is
+// TestOpenWrtUserspace runs the agent and manager packages and the
+// OpenWrt backend on OpenWrt's own procd, ubusd, uci, jshn, netifd (dummy
+// mode) and base-files shell API, built from source by
+// scripts/openwrt-userspace.sh into CAPSTAN_OPENWRT_ROOT. The packages are
 // `make packages`' x86_64 .ipk of this tree, unpacked as opkg does, in a
 // chroot with its own mount, PID and network namespaces.
 //
