@@ -74,7 +74,7 @@ type Response struct {
 // Do sends r and reads the answer, following up to MaxRedirects
 // redirects: 301, 302, 303, 307 and 308 for GET; for POST only 307 and
 // 308, which keep the method and body (a POST turned into a GET would
-// drop the message). Any status is a Response; errors are transport
+// drop the message); never from https to http. Any status is a Response; errors are transport
 // errors, malformed answers and bounds.
 func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	if r.Method != "GET" && r.Method != "POST" {
@@ -111,11 +111,15 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		if hops == MaxRedirects {
 			return nil, fmt.Errorf("http: %s %s: stopped after %d redirects", r.Method, redacted(u), MaxRedirects)
 		}
+		from := u
 		if u, err = u.Parse(next); err != nil {
 			return nil, fmt.Errorf("http: redirect to %q: %w", next, err)
 		}
 		if u, err = parseURL(u.String()); err != nil {
 			return nil, fmt.Errorf("http: redirect: %w", err)
+		}
+		if from.Scheme == "https" && u.Scheme != "https" {
+			return nil, fmt.Errorf("http: %s redirects to %s: refused, it leaves TLS", redacted(from), redacted(u))
 		}
 	}
 }

@@ -100,6 +100,15 @@ func TestHTTPS(t *testing.T) {
 	if string(resp.Body) != "tls 304" {
 		t.Errorf("body %q, want TLS 1.3", resp.Body)
 	}
+	// A redirect out of TLS is refused.
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	down := httptest.NewTLSServer(http.RedirectHandler(plain.URL+"/scep", http.StatusFound))
+	defer down.Close()
+	roots := down.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	if _, err := (&Client{TLS: &tls.Config{RootCAs: roots}}).Do(context.Background(), Request{Method: "GET", URL: down.URL}); err == nil || !strings.Contains(err.Error(), "leaves TLS") {
+		t.Errorf("https → http redirect: err %v", err)
+	}
 	_, err = (&Client{}).Do(context.Background(), Request{Method: "GET", URL: ts.URL})
 	var unknown x509.UnknownAuthorityError
 	if !errors.As(err, &unknown) {
@@ -209,6 +218,18 @@ func TestAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A chunked body of tiny chunks with long extensions: framing without
+// data. The client stops reading at its bound instead of taking it all.
+func TestChunkFramingIsBounded(t *testing.T) {
+	chunk := "1;" + strings.Repeat("x", 900) + "\r\na\r\n"
+	url := rawServer(t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"+strings.Repeat(chunk, 200)+"0\r\n\r\n", false)
+	_, err := (&Client{MaxBody: 1000}).Do(context.Background(), Request{Method: "GET", URL: url})
+	if err == nil {
+		t.Fatal("180 KB of chunk framing for 200 bytes of body was read whole")
+	}
+	t.Logf("stopped: %v", err)
 }
 
 func TestBodyUpToTheCloseIsBounded(t *testing.T) {
