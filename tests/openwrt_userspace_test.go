@@ -67,7 +67,7 @@ step reloaded
 uci set capstan.agent.log_level=debug
 uci commit capstan
 ubus call service event '{"type":"config.change","data":{"package":"capstan"}}'
-wait_for 300 has '"--log-level","debug"'
+wait_for 300 has '"--log-level","debug","--log-to","syslog"'
 svc
 
 step stopped
@@ -111,15 +111,15 @@ config wifi-iface 'default_radio0'
 	option ssid 'OpenWrt'
 	option encryption 'none'
 UCI
-capstan-agent run --hal openwrt --radios sim --sim-radios 1 --uci-dir /etc/config --config /etc/config/capstan --state-dir /tmp/cap --run-dir /tmp/cap-run --log-level debug --manager_addresses 127.0.0.1 > /tmp/agent.log 2>&1 &
+capstan-agent run --hal openwrt --radios sim --sim-radios 1 --uci-dir /etc/config --config /etc/config/capstan --state-dir /tmp/cap --run-dir /tmp/cap-run --log-level debug --manager_addresses 127.0.0.1 --log-to syslog > /tmp/agent.log 2>&1 &
 wait_for 150 sh -c "uci -q show wireless | grep -q Lobby"
-wait_for 100 sh -c "[ \$(grep -c \"network reload\" /tmp/agent.log) -ge 2 ]"
+wait_for 100 sh -c "[ \$(grep -c \"capstan-agent.*network reload\" /tmp/messages) -ge 2 ]"
 sec=$(uci show wireless | sed -n "s/^wireless\.\([^.]*\)\.ssid='Lobby'$/\1/p")
 echo "key=$(uci get wireless.$sec.key)"
 echo "network=$(uci get wireless.$sec.network)"
 echo "default-disabled=$(uci get wireless.default_radio0.disabled)"
 echo "channel=$(uci get wireless.radio0.channel)"
-grep -m 1 "network reload" /tmp/agent.log
+grep -m 1 "capstan-agent.*network reload" /tmp/messages
 capstan-manager remote-cap print
 step netifd
 # netifd comes up; provisioning the CAP again pushes the same state, and
@@ -142,6 +142,11 @@ ubus call service list '{"name":"capstan-manager","verbose":true}'
 step manager-stopped
 /etc/init.d/capstan-manager stop
 netstat -lnu | grep ":5246 "
+step syslog
+grep -m 1 "daemon.info capstan-agent" /tmp/messages
+grep -m 1 "daemon.warn capstan-agent.*network reload" /tmp/messages
+grep -m 1 "daemon.info capstan-manager.*manager started" /tmp/messages
+grep "level=INFO" /tmp/messages | head -n 3
 step end
 `
 
@@ -233,7 +238,7 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 	if !ok {
 		t.Fatalf("enabled=1 and config.change: no instance\n%s", out)
 	}
-	if want := []string{"/usr/sbin/capstan-agent", "run", "--config", "/etc/config/capstan", "--log-level", "info"}; !slices.Equal(in.Command, want) {
+	if want := []string{"/usr/sbin/capstan-agent", "run", "--config", "/etc/config/capstan", "--log-level", "info", "--log-to", "syslog"}; !slices.Equal(in.Command, want) {
 		t.Errorf("command %q, want %q", in.Command, want)
 	}
 	if in.Env["GOMEMLIMIT"] != "24MiB" || in.Env["GOGC"] != "50" {
@@ -262,6 +267,7 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 	}
 	t.Logf("syslog (procd's stdout and stderr of the agent):\n%s", steps["respawned"])
 	t.Logf("netifd:\n%s", steps["netifd"])
+	t.Logf("syslog by level:\n%s", steps["syslog"])
 
 	// The manager package: enabled by default, so its postinst starts it.
 	if m := managerService(t, steps["manager-postinst"]); !m.running() || !slices.Contains(m.command(), "/etc/capstan-manager") {
@@ -286,6 +292,17 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 	}
 	if !regexp.MustCompile(`ap-lobby\s+127\.0\.0\.1:\d+\s+run\s.*netifd did not reload it`).MatchString(b) {
 		t.Errorf("remote-cap print: the CAP in run with the reload failure as its CONFIG-ERROR\n%s", b)
+	}
+	// Logs reach logd's socket at their levels, not all as daemon.err
+	// (what procd makes of a service's stderr).
+	l := steps["syslog"]
+	for _, re := range []string{`daemon\.info capstan-agent\[\d+\]: msg=`, `daemon\.warn capstan-agent\[\d+\]: msg=.*network reload`, `daemon\.info capstan-manager\[\d+\]: msg="manager started"`} {
+		if !regexp.MustCompile(re).MatchString(l) {
+			t.Errorf("syslog: no line like %s in\n%s", re, l)
+		}
+	}
+	if strings.Contains(l, "level=INFO") {
+		t.Errorf("syslog: INFO lines went by stderr (daemon.err):\n%s", l)
 	}
 	n := steps["netifd"]
 	if !regexp.MustCompile(`ap-lobby\s+127\.0\.0\.1:\d+\s+run\s`).MatchString(n) || strings.Contains(n, "netifd did not reload") || strings.Contains(n, "TIMEOUT") {

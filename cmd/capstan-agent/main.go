@@ -105,6 +105,7 @@ func runAgent(args []string, stderr io.Writer) int {
 	stateDir := fs.String("state-dir", envOr("CAPSTAN_STATE_DIR", agent.DefaultStateDir), "keys, certificates and the lock")
 	runDir := fs.String("run-dir", envOr("CAPSTAN_RUN_DIR", agent.DefaultRunDir), "status socket and DHCP hook files")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	logTo := fs.String("log-to", logging.ToStderr, "stderr, or syslog (the local syslog socket, logd on OpenWrt: daemon facility, a priority per level)")
 	type kv struct{ k, v string }
 	var overrides []kv
 	for _, name := range optionNames {
@@ -163,7 +164,7 @@ func runAgent(args []string, stderr io.Writer) int {
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = *level
 	}
-	log, err := logging.New(stderr, cfg.LogLevel)
+	log, err := logging.NewTo(*logTo, stderr, program, cfg.LogLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return 2

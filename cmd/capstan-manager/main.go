@@ -122,6 +122,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.Store.CertFile, "store-cert", "", "with etcds://: this manager's client certificate for etcd (PEM)")
 	fs.StringVar(&cfg.Store.CertKeyFile, "store-cert-key", "", "with etcds://: the client certificate's key (PEM)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	logTo := fs.String("log-to", logging.ToStderr, "stderr, or syslog (the local syslog socket, logd on OpenWrt: daemon facility, a priority per level)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -152,7 +153,7 @@ func serve(args []string, stderr io.Writer) int {
 	cfg.PreApproved, cfg.TrustedCAs = adopt, trust
 	cfg.StateDir = cli.StateDir(cfg.StateDir)
 	cfg.L2Interfaces = l2
-	log, err := logging.New(stderr, *level)
+	log, err := logging.NewTo(*logTo, stderr, program, *level)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s serve: %v\n", program, err)
 		return 2

@@ -1,5 +1,6 @@
 // Package logging builds the slog loggers both binaries use: text on
-// stderr, at a level chosen on the command line.
+// stderr, or on the local syslog with a priority per level, at a level
+// chosen on the command line.
 package logging
 
 import (
