@@ -12,9 +12,17 @@ import (
 // New returns a text logger writing to w at level (debug, info, warn,
 // error), within DefaultBudget.
 func New(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	l, err := parseLevel(level)
+	if err != nil {
+		return nil, err
 	}
 	return slog.New(DefaultBudget.Limit(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))), nil
+}
+
+func parseLevel(level string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return l, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	return l, nil
 }

@@ -41,9 +41,9 @@ func NewTo(target string, w io.Writer, tag, level string) (*slog.Logger, error) 
 // newSyslog is a text logger whose lines go to sw by level. The syslog
 // message carries the time, so the line has none.
 func newSyslog(sw levelWriter, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	l, err := parseLevel(level)
+	if err != nil {
+		return nil, err
 	}
 	h := slog.NewTextHandler(syslogLines{sw}, &slog.HandlerOptions{Level: l, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 		if len(groups) == 0 && a.Key == slog.TimeKey {
