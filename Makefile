@@ -44,26 +44,27 @@ cross: ## build static, stripped agent and manager for every target into bin/lin
 	  $(BUILDAGENT) -o bin/linux-$$arch/capstan-agent -ldflags '$(LDFLAGS)' GOARCH=$$arch $$extra; \
 	done
 
-packages: ## build capstan-agent and capstan-manager .ipk packages for every OpenWrt architecture, and capstan-manager .deb for amd64 and arm64, into dist/
-	@rm -f dist/*.ipk dist/*.deb # this version's packages only
+packages: ## build capstan-agent and capstan-manager .ipk packages (and .apk with APK=apk-tools' apk) for every OpenWrt architecture, and capstan-manager .deb for amd64 and arm64, into dist/
+	@rm -f dist/*.ipk dist/*.apk dist/*.deb # this version's packages only
+	@[ -n "$(APK)" ] || echo "packages: .ipk only; APK=path/to/apk (scripts/apk-tools.sh) also makes OpenWrt 25.12's .apk"
 	@for t in $(OPENWRT); do \
 	  owarch=$${t%%:*}; rest=$${t#*:}; goarch=$${rest%%:*}; extra=$$( [[ $$rest == *:* ]] && echo $${rest#*:} || true ); \
 	  out=build/pkg/$$owarch; mkdir -p $$out; \
 	  $(BUILDAGENT) -o $$out/capstan-agent -ldflags '$(LDFLAGS)' GOARCH=$$goarch $$extra; \
 	  env CGO_ENABLED=0 GOOS=linux GOARCH=$$goarch $$extra $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out/ ./cmd/capstan-manager; \
 	  for p in capstan-agent capstan-manager; do \
-	    $(GO) run ./packaging/mkipk --package $$p --arch $$owarch --binary $$out/$$p --version $(VERSION) --out dist; \
+	    $(GO) run ./packaging/mkipk --package $$p --arch $$owarch --binary $$out/$$p --version $(VERSION) --out dist $(if $(APK),--apk $(realpath $(APK))); \
 	  done; \
 	done
 	bash scripts/deb.sh amd64
 	bash scripts/deb.sh arm64
 
 size: packages ## print every package's size per architecture and the agent's ten largest Go packages (mipsel_24kc)
-	@printf '%-26s %-16s %10s\n' arch package bytes
-	@for f in dist/*_$(VERSION)_*.ipk; do b=$$(basename $$f .ipk); \
-	  printf '%-26s %-16s %10d\n' $${b#*_$(VERSION)_} $${b%%_*} $$(stat -c %s $$f); done
+	@printf '%-32s %-16s %10s\n' arch package bytes
+	@for f in dist/*_$(VERSION)_*.ipk dist/*_$(VERSION)_*.apk; do [ -e $$f ] || continue; b=$$(basename $${f%.*}); \
+	  printf '%-32s %-16s %10d\n' "$${b#*_$(VERSION)_}$$( [[ $$f == *.apk ]] && echo ' (.apk)')" $${b%%_*} $$(stat -c %s $$f); done
 	@for f in dist/capstan-manager_*.deb; do b=$$(basename $$f .deb); \
-	  printf '%-26s %-16s %10d\n' "$${b##*_} (.deb)" capstan-manager $$(stat -c %s $$f); done
+	  printf '%-32s %-16s %10d\n' "$${b##*_} (.deb)" capstan-manager $$(stat -c %s $$f); done
 	@$(BUILDAGENT) -o build/pkg/capstan-agent.syms -ldflags '' GOARCH=mipsle GOMIPS=softfloat
 	@echo "capstan-agent (mipsle), largest Go packages by symbol size:"
 	@$(GO) run ./packaging/pkgsize -n 10 build/pkg/capstan-agent.syms
@@ -87,9 +88,10 @@ test-board: board-images ## QEMU boards (malta mipsel, arm64 virt) with mac80211
 test-netns: ## end-to-end tests in network namespaces, and the .deb installed with dpkg (root; dnsmasq, nftables, lintian)
 	CAPSTAN_NETNS=1 $(GO) test -count=1 -v -run '^TestNetns' ./tests/
 
-test-openwrt: ## the agent package on OpenWrt's own procd, ubusd, uci and shell API (root; CAPSTAN_OPENWRT_ROOT from scripts/openwrt-userspace.sh; not in make test)
+test-openwrt: ## the packages on OpenWrt's own procd, ubusd, uci and shell API, .ipk and (with APK) .apk (root; CAPSTAN_OPENWRT_ROOT from scripts/openwrt-userspace.sh, APK from scripts/apk-tools.sh; not in make test)
 	@test -n "$(CAPSTAN_OPENWRT_ROOT)" || { echo "test-openwrt: set CAPSTAN_OPENWRT_ROOT to a root built by scripts/openwrt-userspace.sh SRC OUT"; exit 1; }
-	CAPSTAN_OPENWRT_ROOT=$(CAPSTAN_OPENWRT_ROOT) $(GO) test -count=1 -v -run '^TestOpenWrtUserspace$$' ./tests/
+	@test -n "$(APK)" || { echo "test-openwrt: set APK to apk-tools' apk built by scripts/apk-tools.sh SRC OUT"; exit 1; }
+	CAPSTAN_OPENWRT_ROOT=$(CAPSTAN_OPENWRT_ROOT) CAPSTAN_APK=$(realpath $(APK)) $(GO) test -count=1 -v -run '^TestOpenWrt(Userspace|Apk)$$' ./tests/
 
 test-unit: ## fast hermetic tests (go test ./...), race detector on
 	$(GO) test -race -count=1 ./...

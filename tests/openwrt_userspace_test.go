@@ -13,14 +13,11 @@ import (
 	"github.com/capstan-wifi/capstan/packaging/agentbuild"
 )
 
-// openwrtScenario runs inside the OpenWrt root (busybox ash): it starts
-// ubusd, procd as a service manager and busybox syslogd (standing in for
-// logd), installs the packages as opkg would run their postinst, walks the
-// agent's service through enable, crash and respawn, reload and removal,
-// runs the manager under procd, and joins an agent on the OpenWrt backend
-// to it, first without netifd and then with it.
-// Each "@@ step" is followed by what the test reads. Every wait is bounded.
-const openwrtScenario = `
+// openwrtServices starts, inside the OpenWrt root (busybox ash), what an
+// AP runs under its packages: busybox syslogd (standing in for logd),
+// ubusd and procd as a service manager; and defines the scenarios'
+// helpers. Each "@@ step" is followed by what the test reads.
+const openwrtServices = `
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 step() { echo "@@ $1"; }
 wait_for() { # tenths of a second, command...
@@ -37,7 +34,16 @@ syslogd -n -O /tmp/messages &
 wait_for 100 ubus list
 /sbin/procd -s /var/run/ubus/ubus.sock -S > /tmp/procd.log 2>&1 &
 wait_for 100 ubus -S list service
+`
 
+// openwrtScenario runs inside the OpenWrt root (busybox ash): it starts
+// ubusd, procd as a service manager and busybox syslogd (standing in for
+// logd), installs the packages as opkg would run their postinst, walks the
+// agent's service through enable, crash and respawn, reload and removal,
+// runs the manager under procd, and joins an agent on the OpenWrt backend
+// to it, first without netifd and then with it.
+// Each "@@ step" is followed by what the test reads. Every wait is bounded.
+const openwrtScenario = openwrtServices + `
 step postinst
 printf "\nconfig system\n\toption hostname 'ap-lobby'\n" > /etc/config/system
 cd /usr/lib/opkg/info && ./capstan-agent.postinst configure; echo "rc=$?"; cd /
@@ -169,53 +175,12 @@ func TestOpenWrtUserspace(t *testing.T) {
 		t.Skip("needs root: namespaces and chroot")
 	}
 	work := t.TempDir()
-	root := filepath.Join(work, "root")
-	if out, err := exec.Command("cp", "-a", base, root).CombinedOutput(); err != nil {
-		t.Fatalf("copy the root: %v\n%s", err, out)
-	}
-	bin := filepath.Join(work, "capstan-agent")
-	if out, err := agentbuild.Command("go", ".", bin, agentbuild.Strip, "GOARCH=amd64").CombinedOutput(); err != nil {
-		t.Fatalf("build the agent: %v\n%s", err, out)
-	}
+	root := copyOpenWrtRoot(t, base, work)
 	dist := filepath.Join(work, "dist")
-	mk := exec.Command("go", "run", "../packaging/mkipk", "--package", "capstan-agent", "--arch", "x86_64",
-		"--binary", bin, "--version", "1.0-test", "--files", "../packaging/openwrt", "--out", dist)
-	if out, err := mk.CombinedOutput(); err != nil {
-		t.Fatalf("mkipk: %v\n%s", err, out)
-	}
-	mgr := filepath.Join(work, "capstan-manager")
-	gb := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", mgr, "../cmd/capstan-manager")
-	gb.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := gb.CombinedOutput(); err != nil {
-		t.Fatalf("build the manager: %v\n%s", err, out)
-	}
-	mk = exec.Command("go", "run", "../packaging/mkipk", "--package", "capstan-manager", "--arch", "x86_64",
-		"--binary", mgr, "--version", "1.0-test", "--files", "../packaging/openwrt", "--out", dist)
-	if out, err := mk.CombinedOutput(); err != nil {
-		t.Fatalf("mkipk: %v\n%s", err, out)
-	}
+	buildX86Packages(t, work, dist, "1.0-test", "")
 	opkgUnpack(t, filepath.Join(dist, "capstan-agent_1.0-test_x86_64.ipk"), root)
 	opkgUnpack(t, filepath.Join(dist, "capstan-manager_1.0-test_x86_64.ipk"), root)
-	if err := os.WriteFile(filepath.Join(root, "scenario.sh"), []byte(openwrtScenario), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	run := exec.Command("timeout", "300", "unshare", "--mount", "--pid", "--net", "--fork", "--propagation", "private",
-		"sh", "-ec", `r=$1
-mount -t proc proc "$r/proc"
-mount -t tmpfs -o mode=755 tmpfs "$r/dev"
-for d in null:1:3 zero:1:5 random:1:8 urandom:1:9; do
-	n=${d%%:*}; mm=${d#*:}; mknod -m 666 "$r/dev/$n" c ${mm%%:*} ${mm#*:}
-done
-mount -t tmpfs tmpfs "$r/tmp"
-mount -t tmpfs tmpfs "$r/var/run"
-mkdir -p "$r/var/run/ubus"
-ip link set lo up
-exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
-	out, err := run.CombinedOutput()
-	steps := splitSteps(string(out))
-	if err != nil || !strings.Contains(string(out), "@@ end") {
-		t.Fatalf("scenario: %v\n%s", err, out)
-	}
+	out, steps := runInOpenWrtRoot(t, root, openwrtScenario)
 	t.Logf("OpenWrt userspace: %s", strings.Join(strings.Fields(readFile(t, filepath.Join(root, "etc/capstan-userspace-sources"))), " "))
 
 	if !strings.Contains(steps["postinst"], "rc=0") {
@@ -314,6 +279,77 @@ exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
 	if strings.TrimSpace(steps["manager-stopped"]) != "" {
 		t.Errorf("UDP 5246 still bound after stop: %s", steps["manager-stopped"])
 	}
+}
+
+// copyOpenWrtRoot copies the root built by scripts/openwrt-userspace.sh
+// into work/root for one test to change.
+func copyOpenWrtRoot(t *testing.T, base, work string) string {
+	t.Helper()
+	root := filepath.Join(work, "root")
+	if out, err := exec.Command("cp", "-a", base, root).CombinedOutput(); err != nil {
+		t.Fatalf("copy the root: %v\n%s", err, out)
+	}
+	return root
+}
+
+// buildX86Packages builds the agent (as for an AP) and the manager for
+// x86_64 and packs both at version into dist: .ipk, and .apk too with
+// apkTool.
+func buildX86Packages(t *testing.T, work, dist, version, apkTool string) {
+	t.Helper()
+	bin := filepath.Join(work, "capstan-agent")
+	if _, err := os.Stat(bin); err != nil {
+		if out, err := agentbuild.Command("go", ".", bin, agentbuild.Strip, "GOARCH=amd64").CombinedOutput(); err != nil {
+			t.Fatalf("build the agent: %v\n%s", err, out)
+		}
+	}
+	mgr := filepath.Join(work, "capstan-manager")
+	if _, err := os.Stat(mgr); err != nil {
+		gb := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", mgr, "../cmd/capstan-manager")
+		gb.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := gb.CombinedOutput(); err != nil {
+			t.Fatalf("build the manager: %v\n%s", err, out)
+		}
+	}
+	for _, p := range []struct{ name, bin string }{{"capstan-agent", bin}, {"capstan-manager", mgr}} {
+		args := []string{"run", "../packaging/mkipk", "--package", p.name, "--arch", "x86_64",
+			"--binary", p.bin, "--version", version, "--files", "../packaging/openwrt", "--out", dist}
+		if apkTool != "" {
+			args = append(args, "--apk", apkTool)
+		}
+		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+			t.Fatalf("mkipk: %v\n%s", err, out)
+		}
+	}
+}
+
+// runInOpenWrtRoot runs script in root with /bin/sh, chrooted, in its own
+// mount, PID and network namespaces with /proc, a few devices, /tmp and
+// /var/run, and splits its output at its steps. The script must end with
+// "@@ end".
+func runInOpenWrtRoot(t *testing.T, root, script string) (string, map[string]string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(root, "scenario.sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command("timeout", "300", "unshare", "--mount", "--pid", "--net", "--fork", "--propagation", "private",
+		"sh", "-ec", `r=$1
+mount -t proc proc "$r/proc"
+mount -t tmpfs -o mode=755 tmpfs "$r/dev"
+for d in null:1:3 zero:1:5 random:1:8 urandom:1:9; do
+	n=${d%%:*}; mm=${d#*:}; mknod -m 666 "$r/dev/$n" c ${mm%%:*} ${mm#*:}
+done
+mount -t tmpfs tmpfs "$r/tmp"
+mount -t tmpfs tmpfs "$r/var/run"
+mkdir -p "$r/var/run/ubus"
+ip link set lo up
+exec chroot "$r" /bin/sh /scenario.sh`, "sh", root)
+	b, err := run.CombinedOutput()
+	out := string(b)
+	if err != nil || !strings.Contains(out, "@@ end") {
+		t.Fatalf("scenario: %v\n%s", err, out)
+	}
+	return out, splitSteps(out)
 }
 
 // managerService reads capstan-manager's entry of a step that ends with

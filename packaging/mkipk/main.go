@@ -1,9 +1,12 @@
 // Command mkipk builds capstan's OpenWrt packages (`make packages`):
 // capstan-agent and capstan-manager for one OpenWrt package architecture,
-// from a cross-built binary and the files under packaging/openwrt/<name>.
+// from a cross-built binary and the files under packaging/openwrt/<name>,
+// as .ipk (opkg, OpenWrt up to 24.10) and, given apk-tools' apk binary,
+// also as .apk (OpenWrt 25.12 and later).
 //
 //	go run ./packaging/mkipk --package capstan-agent --arch mipsel_24kc \
-//	    --binary bin/linux-mipsle/capstan-agent --version 1.0 --out dist/
+//	    --binary bin/linux-mipsle/capstan-agent --version 1.0 --out dist/ \
+//	    [--apk /path/to/apk]
 //
 // The entries' time is SOURCE_DATE_EPOCH (default: the last commit's), so
 // the same sources give the same bytes.
@@ -19,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/capstan-wifi/capstan/packaging/apk"
 	"github.com/capstan-wifi/capstan/packaging/ipk"
 )
 
@@ -48,36 +52,64 @@ func main() {
 	files := flag.String("files", "packaging/openwrt", "directory with a tree per package")
 	out := flag.String("out", "dist", "output directory")
 	gz := flag.String("gzip", "libdeflate", "gzip of the data tar: libdeflate (libdeflate-gzip -12) or go (compress/gzip)")
+	apkTool := flag.String("apk", "", "apk-tools' apk binary: also build the .apk with its mkpkg")
 	flag.Parse()
-	if err := build(*name, *arch, *binary, *version, *files, *out, *gz); err != nil {
+	err := build(*name, *arch, *binary, *version, *files, *out, *gz)
+	if err == nil && *apkTool != "" {
+		err = buildAPK(*apkTool, *name, *arch, *binary, *version, *files, *out)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "mkipk:", err)
 		os.Exit(1)
 	}
 }
 
 func build(name, arch, binary, version, files, out, gz string) error {
-	spec, ok := packages[name]
-	if !ok {
-		return fmt.Errorf("--package %q: want capstan-agent or capstan-manager", name)
-	}
 	gzips := map[string]func([]byte) ([]byte, error){"libdeflate": ipk.Libdeflate, "go": nil}
 	gzip, ok := gzips[gz]
 	if !ok {
 		return fmt.Errorf("--gzip %q: want libdeflate or go", gz)
 	}
-	epoch, err := sourceDateEpoch()
+	p, err := contents(name, arch, binary, version, files)
 	if err != nil {
 		return err
 	}
-	bin, err := os.ReadFile(binary)
+	p.Gzip = gzip
+	pkg, err := p.Build()
 	if err != nil {
 		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	dst := filepath.Join(out, p.FileName())
+	if err := os.WriteFile(dst, pkg, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("%s %d\n", dst, len(pkg))
+	return nil
+}
+
+// contents is the package name for arch: its fields, the binary and the
+// files of its tree.
+func contents(name, arch, binary, version, files string) (*ipk.Package, error) {
+	spec, ok := packages[name]
+	if !ok {
+		return nil, fmt.Errorf("--package %q: want capstan-agent or capstan-manager", name)
+	}
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return nil, err
+	}
+	bin, err := os.ReadFile(binary)
+	if err != nil {
+		return nil, err
 	}
 	p := &ipk.Package{
 		Name: name, Version: version, Arch: arch, Depends: []string{"libc"},
 		Source: "feeds/capstan/capstan", SourceName: "capstan", Section: "net",
 		URL: "https://github.com/capstan-wifi/capstan", Maintainer: "capstan developers",
-		Description: spec.description, Conffiles: spec.conffiles, SourceDateEpoch: epoch, Gzip: gzip,
+		Description: spec.description, Conffiles: spec.conffiles, SourceDateEpoch: epoch,
 		Files: []ipk.File{{Path: "/usr/sbin/" + name, Mode: 0o755, Data: bin}},
 	}
 	root := filepath.Join(files, strings.TrimPrefix(name, "capstan-"))
@@ -94,21 +126,35 @@ func build(name, arch, binary, version, files, out, gz string) error {
 		p.Files = append(p.Files, ipk.File{Path: target, Mode: modeOf(target, b), Data: b})
 		return nil
 	})
+	return p, err
+}
+
+// buildAPK writes the same package as an .apk, named as the .ipk (the
+// name the manager's upgrade policy looks for), its version in apk's form.
+func buildAPK(tool, name, arch, binary, version, files, out string) error {
+	p, err := contents(name, arch, binary, version, files)
 	if err != nil {
 		return err
 	}
-	pkg, err := p.Build()
+	v, err := apk.Version(version, p.SourceDateEpoch)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	a := &apk.Package{
+		Name: p.Name, Version: v, Arch: p.Arch, Depends: p.Depends,
+		Description: strings.Join(strings.Fields(p.Description), " "),
+		License:     p.License, Origin: p.Source, URL: p.URL, Maintainer: p.Maintainer,
+		Conffiles: p.Conffiles, Files: p.Files, SourceDateEpoch: p.SourceDateEpoch,
+	}
+	dst := filepath.Join(out, strings.TrimSuffix(p.FileName(), ".ipk")+".apk")
+	if err := a.Build(tool, dst); err != nil {
 		return err
 	}
-	dst := filepath.Join(out, p.FileName())
-	if err := os.WriteFile(dst, pkg, 0o644); err != nil {
+	fi, err := os.Stat(dst)
+	if err != nil {
 		return err
 	}
-	fmt.Printf("%s %d\n", dst, len(pkg))
+	fmt.Printf("%s %d (%s)\n", dst, fi.Size(), v)
 	return nil
 }
 

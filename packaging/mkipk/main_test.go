@@ -90,3 +90,25 @@ func TestAgentPackage(t *testing.T) {
 		t.Error("a second build gave other bytes")
 	}
 }
+
+// TestAPKErrors: a version apk cannot order and a missing apk binary are
+// refused with what to do, before anything is written.
+func TestAPKErrors(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "capstan-agent")
+	if err := os.WriteFile(bin, []byte("\x7fELF fake"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := buildAPK("/nonexistent/apk", "capstan-agent", "mipsel_24kc", bin, "1.0-test", "../openwrt", dir)
+	if err == nil || !strings.Contains(err.Error(), `"1.0-test"`) {
+		t.Errorf("version 1.0-test: %v, want it refused as not apk's form", err)
+	}
+	err = buildAPK("/nonexistent/apk", "capstan-agent", "mipsel_24kc", bin, "v1.0.0", "../openwrt", dir)
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/apk") {
+		t.Errorf("no apk binary: %v, want an error naming it", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*.apk")); len(m) != 0 {
+		t.Errorf("wrote %v", m)
+	}
+}
