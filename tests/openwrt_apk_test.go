@@ -50,8 +50,26 @@ step downgrade
 apk add --allow-untrusted /pkgs/capstan-agent_v1.0.0_x86_64.apk; echo "rc=$?"
 apk info -v | grep capstan
 step manager
-apk add --allow-untrusted --no-network /pkgs/capstan-manager_v1.0.0_x86_64.apk; echo "rc=$?"
+apk add --allow-untrusted --no-network /pkgs/capstan-manager_v1.0.0-1-gabcdef0_x86_64.apk; echo "rc=$?"
 wait_for 300 sh -c 'netstat -lnu | grep -q ":5246 "' && echo "manager on 5246"
+step upgrade-by-manager
+# The manager (a newer build) requires its own version and finds the
+# agent's .apk in its package-path; the agent (simulated radios: no Wi-Fi
+# here) gets it by CAPWAP Image Data and installs it with apk.
+/etc/init.d/capstan stop
+echo "DISTRIB_ARCH='x86_64'" > /etc/openwrt_release
+printf "\nconfig wifi-device 'radio0'\n\toption type 'mac80211'\n\toption phy 'sim0'\n\toption band '2g'\n" > /etc/config/wireless
+export CAPSTAN_STATE_DIR=/etc/capstan-manager
+wait_for 100 capstan-manager enrollment preapprove '*'
+capstan-manager manager set upgrade-policy=require-same-version package-path=/pkgs
+capstan-agent run --hal openwrt --radios sim --sim-radios 1 --uci-dir /etc/config --config /etc/config/capstan --state-dir /tmp/cap --run-dir /tmp/cap-run --manager_addresses 127.0.0.1 > /tmp/agent.log 2>&1 &
+agent=$!
+wait_for 600 sh -c 'apk info -v | grep -q capstan-agent-1.0.0_git1'
+wait $agent; echo "agent exited: $?"
+apk info -v | grep capstan
+capstan-agent --version
+tail -n 12 /tmp/agent.log
+unset CAPSTAN_STATE_DIR
 step remove
 apk del capstan-agent; echo "rc=$?"
 step removed
@@ -66,7 +84,7 @@ step end
 // TestOpenWrtApk builds the packages as .apk with apk-tools' own apk mkpkg
 // (CAPSTAN_APK, built by scripts/apk-tools.sh) and runs them with that apk
 // on OpenWrt's userspace (CAPSTAN_OPENWRT_ROOT): OpenWrt 25.12's format
-// and package manager. It also checks that the apk versions made of git
+// and package manager, by hand and by the manager's upgrade policy. It also checks that the apk versions made of git
 // describe's order as apk orders them, and that the same sources give the
 // same .apk bytes. Not run by `make test`, for the reason
 // TestOpenWrtUserspace gives; apk-tools is not in Debian 12 either.
@@ -160,6 +178,12 @@ func TestOpenWrtApk(t *testing.T) {
 	}
 	if m := steps["manager"]; !strings.Contains(m, "rc=0") || !strings.Contains(m, "manager on 5246") {
 		t.Errorf("manager:\n%s", m)
+	}
+	if u := steps["upgrade-by-manager"]; !strings.Contains(u, "capstan-agent-1.0.0_git1~abcdef0-r0\n") ||
+		!strings.Contains(u, "capstan-agent v1.0.0-1-gabcdef0 (") || !strings.Contains(u, "agent exited: 0\n") ||
+		!strings.Contains(u, `msg="package installed" image=capstan-agent_v1.0.0-1-gabcdef0_x86_64.apk command="apk add --allow-untrusted `) ||
+		strings.Contains(u, "TIMEOUT") {
+		t.Errorf("upgrade by the manager's policy with the agent's .apk:\n%s", u)
 	}
 	if !strings.Contains(steps["remove"], "rc=0") || !strings.Contains(steps["remove"], "pre-deinstall") {
 		t.Errorf("apk del:\n%s", steps["remove"])

@@ -292,20 +292,21 @@ func copyOpenWrtRoot(t *testing.T, base, work string) string {
 	return root
 }
 
-// buildX86Packages builds the agent (as for an AP) and the manager for
-// x86_64 and packs both at version into dist: .ipk, and .apk too with
-// apkTool.
+// buildX86Packages builds the agent (as for an AP) and the manager of
+// version for x86_64 (once per version) and packs both into dist: .ipk,
+// and .apk too with apkTool.
 func buildX86Packages(t *testing.T, work, dist, version, apkTool string) {
 	t.Helper()
-	bin := filepath.Join(work, "capstan-agent")
+	ldflags := agentbuild.Strip + " -X github.com/capstan-wifi/capstan/internal/buildinfo.Version=" + version
+	bin := filepath.Join(work, "bin-"+version, "capstan-agent")
 	if _, err := os.Stat(bin); err != nil {
-		if out, err := agentbuild.Command("go", ".", bin, agentbuild.Strip, "GOARCH=amd64").CombinedOutput(); err != nil {
+		if out, err := agentbuild.Command("go", ".", bin, ldflags, "GOARCH=amd64").CombinedOutput(); err != nil {
 			t.Fatalf("build the agent: %v\n%s", err, out)
 		}
 	}
-	mgr := filepath.Join(work, "capstan-manager")
+	mgr := filepath.Join(work, "bin-"+version, "capstan-manager")
 	if _, err := os.Stat(mgr); err != nil {
-		gb := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", mgr, "../cmd/capstan-manager")
+		gb := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", mgr, "../cmd/capstan-manager")
 		gb.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := gb.CombinedOutput(); err != nil {
 			t.Fatalf("build the manager: %v\n%s", err, out)
