@@ -4,7 +4,7 @@
 # tests/openwrt_userspace_test.go (CAPSTAN_OPENWRT_ROOT=OUT).
 #
 # SRC holds checkouts of git.openwrt.org's (or github.com/openwrt's)
-# libubox, ubus, uci, udebug, procd and netifd, of ucode
+# libubox, ubus, uci, udebug, procd, ubox (logd, logread) and netifd, of ucode
 # (github.com/jow-/ucode), and a checkout of openwrt/openwrt
 # (a sparse one with package/base-files and package/system is enough) for
 # the shell API: rc.common, functions.sh, procd.sh, uci.sh. jshn.sh comes
@@ -61,6 +61,11 @@ cp "$src/udebug/udebug.h" "$prefix/include/"
 cp -a "$src/procd" "$build/procd-src"
 sed -i 's/-Wall -Werror/-Wall/' "$build/procd-src/CMakeLists.txt"
 cmake_build procd "$build/procd-src" procd
+# logd and logread from ubox: the log daemon procd's services write to
+# (through /dev/log) and its reader. -Werror and GCC 12 disagree.
+cp -a "$src/ubox" "$build/ubox-src"
+sed -i 's/-Wall -Werror/-Wall/' "$build/ubox-src/CMakeLists.txt"
+cmake_build ubox "$build/ubox-src" "logd logread"
 # ucode for netifd, without its optional modules.
 mkdir -p "$build/ucode"
 (cd "$build/ucode" && cmake "$src/ucode" -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_C_FLAGS="-Wno-error" \
@@ -85,13 +90,13 @@ sed -i 's/ADD_DEFINITIONS(-Wall -Werror)/ADD_DEFINITIONS(-Wall)/' "$build/netifd
 mkdir -p "$out"/{bin,sbin,usr/bin,usr/sbin,lib/netifd,lib/functions,lib/config,lib/x86_64-linux-gnu,lib64,etc/config,etc/init.d,etc/rc.d,etc/uci-defaults,usr/share/libubox,usr/lib/opkg/info,var/lock,var/run,tmp,proc,dev,root}
 cp /bin/busybox "$out/bin/"
 for a in $(busybox --list); do [ -e "$out/bin/$a" ] || ln -s busybox "$out/bin/$a"; done
-cp "$prefix/sbin/ubusd" "$build/procd/procd" "$build/netifd-src/netifd" "$out/sbin/"
+cp "$prefix/sbin/ubusd" "$build/procd/procd" "$build/netifd-src/netifd" "$build/ubox/logd" "$build/ubox/logread" "$out/sbin/"
 cp "$prefix/bin/ubus" "$out/bin/"
 cp "$prefix/bin/uci" "$out/sbin/uci"
 cp "$prefix/bin/jshn" "$out/usr/bin/"
 cp /usr/bin/flock "$out/usr/bin/"
 cp -a "$prefix"/lib/*.so* "$out/lib/x86_64-linux-gnu/"
-for b in /bin/busybox /usr/bin/flock "$prefix/sbin/ubusd" "$build/procd/procd" "$build/netifd-src/netifd" "$prefix/bin/ubus" "$prefix/bin/uci" "$prefix/bin/jshn"; do
+for b in /bin/busybox /usr/bin/flock "$prefix/sbin/ubusd" "$build/procd/procd" "$build/netifd-src/netifd" "$build/ubox/logd" "$build/ubox/logread" "$prefix/bin/ubus" "$prefix/bin/uci" "$prefix/bin/jshn"; do
 	LD_LIBRARY_PATH=$prefix/lib ldd "$b" | grep -o '/[^ ]*' | grep -v "^$build"
 done | sort -u | while read -r l; do
 	mkdir -p "$out$(dirname "$l")"
@@ -109,7 +114,7 @@ printf 'root:x:0:0:root:/root:/bin/ash\nnobody:*:65534:65534:nobody:/var:/bin/fa
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$out/etc/group"
 touch "$out/etc/openwrt_release"
 {
-	for r in libubox ubus uci udebug procd ucode netifd openwrt; do
+	for r in libubox ubus uci udebug procd ubox ucode netifd openwrt; do
 		printf '%s %s\n' "$r" "$(git -C "$src/$r" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	done
 } >"$out/etc/capstan-userspace-sources"

@@ -14,8 +14,8 @@ import (
 )
 
 // openwrtServices starts, inside the OpenWrt root (busybox ash), what an
-// AP runs under its packages: busybox syslogd (standing in for logd),
-// ubusd and procd as a service manager; and defines the scenarios'
+// AP runs under its packages: ubusd, logd (OpenWrt's log daemon, read
+// with logread) and procd as a service manager; and defines the scenarios'
 // helpers. Each "@@ step" is followed by what the test reads.
 const openwrtServices = `
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -29,16 +29,16 @@ wait_for() { # tenths of a second, command...
 }
 svc() { ubus call service list '{"name":"capstan","verbose":true}'; }
 has() { svc | tr -d ' \n\t' | grep -q "$1"; }
-syslogd -n -O /tmp/messages &
 /sbin/ubusd -s /var/run/ubus/ubus.sock &
 wait_for 100 ubus list
+/sbin/logd -S 256 &
+wait_for 100 ubus list log
 /sbin/procd -s /var/run/ubus/ubus.sock -S > /tmp/procd.log 2>&1 &
 wait_for 100 ubus -S list service
 `
 
-// openwrtScenario runs inside the OpenWrt root (busybox ash): it starts
-// ubusd, procd as a service manager and busybox syslogd (standing in for
-// logd), installs the packages as opkg would run their postinst, walks the
+// openwrtScenario runs inside the OpenWrt root (busybox ash): after
+// openwrtServices (ubusd, logd, procd) it installs the packages as opkg would run their postinst, walks the
 // agent's service through enable, crash and respawn, reload and removal,
 // runs the manager under procd, and joins an agent on the OpenWrt backend
 // to it, first without netifd and then with it.
@@ -66,8 +66,8 @@ svc
 step respawned
 # No radios here: the agent exits, procd starts it again 5 s later and
 # each start logs through procd to syslog.
-wait_for 300 sh -c '[ $(grep -c "capstan-agent.*nl80211" /tmp/messages) -ge 2 ]'
-grep "capstan-agent" /tmp/messages | tail -n 2
+wait_for 300 sh -c '[ $(logread | grep -c "capstan-agent.*nl80211") -ge 2 ]'
+logread | grep "capstan-agent" | tail -n 2
 
 step reloaded
 uci set capstan.agent.log_level=debug
@@ -119,13 +119,13 @@ config wifi-iface 'default_radio0'
 UCI
 capstan-agent run --hal openwrt --radios sim --sim-radios 1 --uci-dir /etc/config --config /etc/config/capstan --state-dir /tmp/cap --run-dir /tmp/cap-run --log-level debug --manager_addresses 127.0.0.1 --log-to syslog > /tmp/agent.log 2>&1 &
 wait_for 150 sh -c "uci -q show wireless | grep -q Lobby"
-wait_for 100 sh -c "[ \$(grep -c \"capstan-agent.*network reload\" /tmp/messages) -ge 2 ]"
+wait_for 100 sh -c "[ \$(logread | grep -c \"capstan-agent.*network reload\") -ge 2 ]"
 sec=$(uci show wireless | sed -n "s/^wireless\.\([^.]*\)\.ssid='Lobby'$/\1/p")
 echo "key=$(uci get wireless.$sec.key)"
 echo "network=$(uci get wireless.$sec.network)"
 echo "default-disabled=$(uci get wireless.default_radio0.disabled)"
 echo "channel=$(uci get wireless.radio0.channel)"
-grep -m 1 "capstan-agent.*network reload" /tmp/messages
+logread | grep -m 1 "capstan-agent.*network reload"
 capstan-manager remote-cap print
 step netifd
 # netifd comes up; provisioning the CAP again pushes the same state, and
@@ -149,10 +149,10 @@ step manager-stopped
 /etc/init.d/capstan-manager stop
 netstat -lnu | grep ":5246 "
 step syslog
-grep -m 1 "daemon.info capstan-agent" /tmp/messages
-grep -m 1 "daemon.warn capstan-agent.*network reload" /tmp/messages
-grep -m 1 "daemon.info capstan-manager.*manager started" /tmp/messages
-grep "level=INFO" /tmp/messages | head -n 3
+logread | grep -m 1 "daemon.info capstan-agent"
+logread | grep -m 1 "daemon.warn capstan-agent.*network reload"
+logread | grep -m 1 "daemon.info capstan-manager.*manager started"
+logread | grep "level=INFO" | head -n 3
 step end
 `
 
