@@ -44,15 +44,16 @@ cross: ## build static, stripped agent and manager for every target into bin/lin
 	  $(BUILDAGENT) -o bin/linux-$$arch/capstan-agent -ldflags '$(LDFLAGS)' GOARCH=$$arch $$extra; \
 	done
 
-packages: ## build capstan-agent and capstan-manager .ipk packages (and .apk with APK=apk-tools' apk) for every OpenWrt architecture, and capstan-manager .deb for amd64 and arm64, into dist/
+packages: ## build capstan-agent, capstan-agent-scep and capstan-manager .ipk packages (and .apk with APK=apk-tools' apk) for every OpenWrt architecture, and capstan-manager .deb for amd64 and arm64, into dist/
 	@rm -f dist/*.ipk dist/*.apk dist/*.deb # this version's packages only
 	@[ -n "$(APK)" ] || echo "packages: .ipk only; APK=path/to/apk (scripts/apk-tools.sh) also makes OpenWrt 25.12's .apk"
 	@for t in $(OPENWRT); do \
 	  owarch=$${t%%:*}; rest=$${t#*:}; goarch=$${rest%%:*}; extra=$$( [[ $$rest == *:* ]] && echo $${rest#*:} || true ); \
 	  out=build/pkg/$$owarch; mkdir -p $$out; \
 	  $(BUILDAGENT) -o $$out/capstan-agent -ldflags '$(LDFLAGS)' GOARCH=$$goarch $$extra; \
+	  $(BUILDAGENT) -helper -o $$out/capstan-agent-scep -ldflags '$(LDFLAGS)' GOARCH=$$goarch $$extra; \
 	  env CGO_ENABLED=0 GOOS=linux GOARCH=$$goarch $$extra $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out/ ./cmd/capstan-manager; \
-	  for p in capstan-agent capstan-manager; do \
+	  for p in capstan-agent capstan-agent-scep capstan-manager; do \
 	    $(GO) run ./packaging/mkipk --package $$p --arch $$owarch --binary $$out/$$p --version $(VERSION) --out dist $(if $(APK),--apk $(realpath $(APK))); \
 	  done; \
 	done

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/capstan-wifi/capstan/hal"
 	"github.com/capstan-wifi/capstan/internal/uci"
 	"github.com/capstan-wifi/capstan/pki"
+	"github.com/capstan-wifi/capstan/pki/scepenroll"
 )
 
 // Discovery methods on the discovery interfaces.
@@ -68,6 +70,9 @@ type Config struct {
 	// InstallCommand installs a package file given as its last argument;
 	// default by PackageManager (opkg install, apk add).
 	InstallCommand []string
+	// SCEP enrolls for certificate=scep; default: capstan-agent-scep (its
+	// own package) beside the agent or on PATH.
+	SCEP scepenroll.Func
 
 	HAL    hal.HAL
 	Logger *slog.Logger
@@ -107,7 +112,10 @@ func (c *Config) ReadUCI(r io.Reader) error {
 			continue
 		}
 		opts := slices.Clone(s.Options)
-		slices.SortFunc(opts, func(a, b uci.Option) int { return strings.Compare(a.Name, b.Name) })
+		// sort.Slice, not slices.SortFunc, here and on the agent's other
+		// cold paths: one sort for every element type instead of about 12
+		// KB of code per struct type in the AP's package (make size).
+		sort.Slice(opts, func(i, j int) bool { return opts[i].Name < opts[j].Name })
 		for _, o := range opts {
 			for i, v := range o.Values {
 				if err := c.Set(o.Name, v, i > 0); err != nil {
@@ -256,6 +264,13 @@ func (c *Config) finish() error {
 	}
 	if c.Certificate == CertificateSCEP && c.ScepURL == "" {
 		return errors.New("certificate=scep needs scep_url")
+	}
+	if c.Certificate == CertificateSCEP && c.SCEP == nil {
+		helper, err := scepenroll.Find()
+		if err != nil {
+			return fmt.Errorf("certificate=scep: %w", err)
+		}
+		c.SCEP = scepenroll.Exec(helper)
 	}
 	if c.HAL == nil {
 		return errors.New("no radio HAL")

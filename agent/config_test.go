@@ -108,3 +108,15 @@ func TestFinishNeedsAWayToTheManager(t *testing.T) {
 		t.Errorf("finish = %v", err)
 	}
 }
+
+// certificate=scep without capstan-agent-scep installed is refused at
+// start, naming the package to install.
+func TestFinishSCEPNeedsItsHelper(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	c := DefaultConfig()
+	c.ManagerAddresses = []string{"192.0.2.1"}
+	c.Certificate, c.ScepURL = CertificateSCEP, "http://192.0.2.1:5248/scep"
+	if err := c.finish(); err == nil || !strings.Contains(err.Error(), "certificate=scep: capstan-agent-scep is not installed: SCEP enrollment needs the capstan-agent-scep package") {
+		t.Errorf("finish = %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -241,7 +242,8 @@ func (a *Agent) parseOffer(d transport.Datagram, seq uint8, via map[string]strin
 func (a *Agent) rank(cs []candidate) []candidate {
 	names := a.cfg.ManagerNames
 	cs = slices.DeleteFunc(cs, func(c candidate) bool { return len(names) > 0 && !slices.Contains(names, c.name) })
-	slices.SortStableFunc(cs, func(x, y candidate) int {
+	// sort.SliceStable, not slices.SortStableFunc: see ReadUCI.
+	cmp := func(x, y candidate) int {
 		if len(names) > 0 {
 			if d := slices.Index(names, x.name) - slices.Index(names, y.name); d != 0 {
 				return d
@@ -260,7 +262,8 @@ func (a *Agent) rank(cs []candidate) []candidate {
 			return 1
 		}
 		return 0
-	})
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cmp(cs[i], cs[j]) < 0 })
 	return cs
 }
 

@@ -2,48 +2,42 @@ package agent
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/capstan-wifi/capstan/pki"
-	"github.com/capstan-wifi/capstan/pki/scep"
+	"github.com/capstan-wifi/capstan/pki/scepenroll"
 )
 
 // enrollSCEP gets (or renews, past 3/4 of the lifetime) this CAP's
-// certificate from the SCEP server at scep_url. It does nothing when the
-// certificate is fine.
+// certificate from the SCEP server at scep_url, through capstan-agent-scep
+// (Config.SCEP), which stores it in the state directory; the agent then
+// loads it. It does nothing when the certificate is fine.
 func (a *Agent) enrollSCEP(ctx context.Context) error {
 	c := a.clientCertificate()
 	if c.Cert != nil && !pki.DueForRenewal(c.Cert, scepRenewNum, scepRenewDen, time.Now()) {
 		return nil
 	}
-	cl := &scep.Client{URL: a.cfg.ScepURL, CAFingerprint: a.cfg.ManagerCAFingerprint}
-	req := scep.Request{Key: c.Key, CommonName: a.commonName(), Challenge: a.cfg.EnrollmentPassword}
-	if c.Cert != nil {
-		next, err := pki.NextKey(a.cfg.StateDir, pki.RSA)
-		if err != nil {
-			return err
-		}
-		req.Key, req.Current, req.CurrentKey = next, c.Cert, c.Key
-	}
 	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	res, err := cl.Enroll(sctx, req)
-	if errors.Is(err, scep.ErrPending) {
+	res, err := a.cfg.SCEP(sctx, scepenroll.Request{URL: a.cfg.ScepURL, CAFingerprint: a.cfg.ManagerCAFingerprint,
+		CommonName: a.commonName(), Challenge: a.cfg.EnrollmentPassword, StateDir: a.cfg.StateDir})
+	if errors.Is(err, scepenroll.ErrPending) {
 		return fmt.Errorf("enrollment pending: %w", err)
 	}
 	if err != nil {
 		return err
 	}
-	creds, err := pki.SaveCredentials(a.cfg.StateDir, req.Key, append([]*x509.Certificate{res.Cert}, res.CA...))
+	creds, err := pki.LoadCredentials(a.cfg.StateDir, pki.RSA)
 	if err != nil {
-		return err
+		return fmt.Errorf("credentials after SCEP: %w", err)
+	}
+	if creds.Cert == nil || pki.SerialString(creds.Cert.SerialNumber) != res.Serial {
+		return fmt.Errorf("SCEP: %s reported serial %s, but the state directory holds another certificate", scepenroll.HelperName, res.Serial)
 	}
 	a.setCreds(creds)
-	a.cfg.Logger.Info("certificate received by SCEP", "common_name", res.Cert.Subject.CommonName,
-		"serial", pki.SerialString(res.Cert.SerialNumber), "issuer", res.Cert.Issuer.CommonName,
-		"cipher", scep.CipherName(res.Algorithms.Cipher), "digest", scep.DigestName(res.Algorithms.Digest), "renewal", req.Current != nil)
+	a.cfg.Logger.Info("certificate received by SCEP", "common_name", res.CommonName, "serial", res.Serial,
+		"issuer", res.Issuer, "cipher", res.Cipher, "digest", res.Digest, "renewal", res.Renewal)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"reflect"
 	"slices"
+	"sort"
 	"strconv"
 )
 
@@ -115,7 +116,9 @@ func (s RadioState) Active() bool { return !s.Disabled && len(s.WLANs) > 0 }
 func (s RadioState) WithWLAN(w WLAN) RadioState {
 	out := s.WithoutWLAN(w.ID)
 	out.WLANs = append(out.WLANs, w)
-	slices.SortFunc(out.WLANs, func(a, b WLAN) int { return int(a.ID) - int(b.ID) })
+	// sort.Slice: slices.SortFunc would add about 12 KB of code for
+	// WLAN to the AP's agent package.
+	sort.Slice(out.WLANs, func(i, j int) bool { return out.WLANs[i].ID < out.WLANs[j].ID })
 	return out
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/capstan-wifi/capstan/agent"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/pki"
+	"github.com/capstan-wifi/capstan/pki/scep"
 	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
 )
 
@@ -243,6 +244,7 @@ func TestAttackSCEPFailsClosed(t *testing.T) {
 	defer ts.Close()
 	a, stop := startAgent(t, 1, func(c *agent.Config) {
 		c.ManagerAddresses, c.Certificate, c.ScepURL = []string{m.addr}, agent.CertificateSCEP, ts.URL+"/scep"
+		c.SCEP = scep.EnrollStateDir
 	})
 	waitFor(t, 15*time.Second, "two refused SCEP enrollments", func() bool {
 		return strings.Count(m.log.String(), "request refused") >= 2
@@ -272,6 +274,7 @@ func TestAttackSCEPFailsClosed(t *testing.T) {
 	}
 	good, _ := startAgent(t, 3, func(c *agent.Config) {
 		c.ManagerAddresses, c.Certificate, c.ScepURL = []string{m.addr}, agent.CertificateSCEP, ts.URL+"/scep"
+		c.SCEP = scep.EnrollStateDir
 		c.ManagerCAFingerprint, c.EnrollmentPassword = pin, secret
 	})
 	waitFor(t, 15*time.Second, "pinned SCEP CAP in run", inRun(good))

@@ -17,6 +17,7 @@ import (
 	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/pki"
 	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
+	"github.com/capstan-wifi/capstan/pki/scepenroll"
 )
 
 // opensslVerify runs `openssl verify -CAfile ca cert` and fails the test
@@ -148,6 +149,7 @@ func TestSCEPInteropMicromdmServer(t *testing.T) {
 		c.ScepURL = url
 		c.EnrollmentPassword = "s3cret"
 		c.StateDir = dir
+		c.SCEP = scepenroll.Exec(filepath.Join(binaries(t), scepenroll.HelperName)) // the helper the package ships
 	})
 	waitFor(t, 30*time.Second, "certificate from micromdm's scepserver", func() bool { return a.Status().Certificate != nil })
 	st := a.Status().Certificate

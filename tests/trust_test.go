@@ -22,6 +22,7 @@ import (
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/pki"
 	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
+	"github.com/capstan-wifi/capstan/pki/scepenroll"
 )
 
 // logBuffer collects log lines for assertions about what was logged.
@@ -417,6 +418,7 @@ func TestTrustSCEPEnrollAndJoin(t *testing.T) {
 		c.Certificate = agent.CertificateSCEP
 		c.ScepURL = ts.URL + "/scep"
 		c.EnrollmentPassword = secret
+		c.SCEP = scepenroll.Exec(filepath.Join(binaries(t), scepenroll.HelperName)) // the helper the package ships
 	})
 	waitFor(t, 15*time.Second, "SCEP-enrolled CAP in run", inRun(a))
 	caps := m.srv.RemoteCaps()

@@ -2,7 +2,7 @@ package openwrt
 
 import (
 	"path/filepath"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -35,7 +35,7 @@ func phyPaths(sysfs string, phys []hal.Radio) map[string]string {
 	}
 	out := map[string]string{}
 	for dev, es := range byDev {
-		slices.SortFunc(es, func(a, b entry) int { return a.idx - b.idx })
+		sort.Slice(es, func(i, j int) bool { return es[i].idx < es[j].idx }) // not slices.SortFunc: see agent's ReadUCI
 		for i, e := range es {
 			out[e.name] = dev
 			if i > 0 {

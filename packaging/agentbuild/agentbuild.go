@@ -22,10 +22,14 @@ const Experiment = "nojsonv2"
 // its CPU: the runtime (allocation, maps, scheduling) and the internal
 // packages under it, math/bits (on 32-bit MIPS its 64-bit multiply and
 // add are calls unless inlined into the curve arithmetic), the primitives
-// of the DTLS handshake and records (crypto/internal/..., AES, ECDH,
-// ECDSA, SHA-256, x/crypto's ChaCha20-Poly1305), and capstan's record,
-// tunnel and forwarding paths. Not pion's DTLS, crypto/tls, x509 or
-// math/big: their code runs a few times per join.
+// of the DTLS handshake and records (of crypto/internal: the NIST curves
+// and their field arithmetic, ECDH, ECDSA with bigmod, AES and GCM,
+// SHA-256, HMAC, the DRBG; AES, ECDH, ECDSA, SHA-256; x/crypto's
+// ChaCha20-Poly1305), and capstan's record, tunnel and forwarding paths.
+// Not pion's DTLS, crypto/tls, x509 or math/big: their code runs a few
+// times per join; nor RSA, Ed25519, ML-DSA, ML-KEM, SHA-3, SHA-512 or the
+// TLS key schedules, which x509 and crypto/tls carry but a CAP's join with
+// an ECDSA manager does not run (36 KB of the mipsel_24kc package).
 //
 // On the malta board, agent start → beaconing medians of 5 were 2.15–2.35
 // s built this way and 2.04–2.83 s with pion, all of crypto and all of
@@ -34,7 +38,12 @@ const Experiment = "nojsonv2"
 // all 4.96 s.
 var Inlined = []string{
 	"runtime/...", "internal/...", "sync/...", "math/bits",
-	"crypto/internal/...", "crypto/aes", "crypto/cipher", "crypto/ecdh", "crypto/ecdsa", "crypto/sha256", "crypto/hmac", "crypto/subtle",
+	"crypto/internal/fips140", "crypto/internal/fips140/nistec", "crypto/internal/fips140/nistec/fiat",
+	"crypto/internal/fips140/ecdh", "crypto/internal/fips140/ecdsa", "crypto/internal/fips140/bigmod",
+	"crypto/internal/fips140/aes", "crypto/internal/fips140/aes/gcm", "crypto/internal/fips140/sha256",
+	"crypto/internal/fips140/hmac", "crypto/internal/fips140/subtle", "crypto/internal/fips140/alias",
+	"crypto/internal/fips140/drbg", "crypto/internal/fips140deps/byteorder", "crypto/internal/constanttime",
+	"crypto/aes", "crypto/cipher", "crypto/ecdh", "crypto/ecdsa", "crypto/sha256", "crypto/hmac", "crypto/subtle",
 	"vendor/golang.org/x/crypto/...", "golang.org/x/crypto/...",
 	"github.com/capstan-wifi/capstan/capwap/transport",
 	"github.com/capstan-wifi/capstan/capwap/dtlsrecord",
@@ -54,6 +63,20 @@ func GCFlags() []string {
 		flags = append(flags, "-gcflags="+p+"=")
 	}
 	return flags
+}
+
+// HelperPackage is capstan-agent-scep, the SCEP enrollment the agent runs
+// for certificate=scep (pki/scepenroll), in its own package. It runs once
+// per certificate: built without inlining anywhere, for size.
+const HelperPackage = "github.com/capstan-wifi/capstan/cmd/capstan-agent-scep"
+
+// HelperCommand is `go build` of capstan-agent-scep into out for goenv,
+// run in dir, with the agent's experiment and no inlining.
+func HelperCommand(goBin, dir, out, ldflags string, goenv ...string) *exec.Cmd {
+	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags", ldflags, "-gcflags=all=-l", "-o", out, HelperPackage)
+	cmd.Dir = dir
+	cmd.Env = Env(nil, goenv...)
+	return cmd
 }
 
 // Strip are the linker flags that leave the symbol table and DWARF out.

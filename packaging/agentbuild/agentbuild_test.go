@@ -64,4 +64,11 @@ func TestInlinedPatternsMatchTheAgentsPackages(t *testing.T) {
 	if slices.Contains(deps, "net/http") {
 		t.Errorf("the agent imports net/http: go mod why shows the path")
 	}
+	// SCEP (0.26 MB with its HTTP and TLS client and PKCS#7) is
+	// capstan-agent-scep's, in its own package.
+	for _, p := range []string{"github.com/capstan-wifi/capstan/pki/scep", "github.com/smallstep/pkcs7", "github.com/capstan-wifi/capstan/internal/httpc"} {
+		if slices.Contains(deps, p) {
+			t.Errorf("the agent imports %s: SCEP belongs to capstan-agent-scep", p)
+		}
+	}
 }

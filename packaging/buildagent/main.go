@@ -1,7 +1,8 @@
-// Command buildagent builds capstan-agent for an access point as
-// packaging/agentbuild says: `go run ./packaging/buildagent -o OUT
-// [-ldflags FLAGS] [GOARCH=… GOMIPS=…]`. -ldflags "" keeps the symbol
-// table (for packaging/pkgsize).
+// Command buildagent builds capstan-agent (or, with -helper,
+// capstan-agent-scep) for an access point as packaging/agentbuild says:
+// `go run ./packaging/buildagent [-helper] -o OUT [-ldflags FLAGS]
+// [GOARCH=… GOMIPS=…]`. -ldflags "" keeps the symbol table (for
+// packaging/pkgsize).
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 func main() {
 	out := flag.String("o", "", "output file")
 	ldflags := flag.String("ldflags", agentbuild.Strip, "linker flags (\"\" keeps the symbol table)")
+	helper := flag.Bool("helper", false, "build capstan-agent-scep instead of capstan-agent")
 	flag.Parse()
 	if *out == "" {
 		fail("-o is required")
@@ -26,6 +28,9 @@ func main() {
 		}
 	}
 	cmd := agentbuild.Command("go", ".", *out, *ldflags, flag.Args()...)
+	if *helper {
+		cmd = agentbuild.HelperCommand("go", ".", *out, *ldflags, flag.Args()...)
+	}
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		fail(err.Error())

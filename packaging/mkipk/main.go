@@ -1,7 +1,7 @@
 // Command mkipk builds capstan's OpenWrt packages (`make packages`):
-// capstan-agent and capstan-manager for one OpenWrt package architecture,
-// from a cross-built binary and the files under packaging/openwrt/<name>,
-// as .ipk (opkg, OpenWrt up to 24.10) and, given apk-tools' apk binary,
+// capstan-agent, capstan-agent-scep and capstan-manager for one OpenWrt
+// package architecture, from a cross-built binary and the files under
+// packaging/openwrt/<name> (if any), as .ipk (opkg, OpenWrt up to 24.10) and, given apk-tools' apk binary,
 // also as .apk (OpenWrt 25.12 and later).
 //
 //	go run ./packaging/mkipk --package capstan-agent --arch mipsel_24kc \
@@ -13,6 +13,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -30,12 +31,18 @@ import (
 var packages = map[string]struct {
 	description string
 	conffiles   []string
+	depends     []string // besides libc
 }{
 	"capstan-agent": {
 		description: "capstan CAP agent: finds a capstan manager (DHCP option 138, broadcast,\n" +
 			"layer 2 or configured addresses), enrolls for a certificate over CAPWAP/DTLS,\n" +
 			"locks to that manager and runs this AP's radios as it says.",
 		conffiles: []string{"/etc/config/capstan"},
+	},
+	"capstan-agent-scep": {
+		description: "capstan CAP agent's SCEP enrollment: for CAPs whose certificate comes from a\n" +
+			"SCEP server (certificate scep, scep_url) rather than from the manager.",
+		depends: []string{"capstan-agent"},
 	},
 	"capstan-manager": {
 		description: "capstan manager: provisions capstan CAPs from rules and profiles over\n" +
@@ -45,7 +52,7 @@ var packages = map[string]struct {
 }
 
 func main() {
-	name := flag.String("package", "", "capstan-agent or capstan-manager")
+	name := flag.String("package", "", "capstan-agent, capstan-agent-scep or capstan-manager")
 	arch := flag.String("arch", "", "OpenWrt package architecture (mipsel_24kc, aarch64_cortex-a53, ...)")
 	binary := flag.String("binary", "", "the cross-built binary")
 	version := flag.String("version", "", "package version (the binary's)")
@@ -95,7 +102,7 @@ func build(name, arch, binary, version, files, out, gz string) error {
 func contents(name, arch, binary, version, files string) (*ipk.Package, error) {
 	spec, ok := packages[name]
 	if !ok {
-		return nil, fmt.Errorf("--package %q: want capstan-agent or capstan-manager", name)
+		return nil, fmt.Errorf("--package %q: want capstan-agent, capstan-agent-scep or capstan-manager", name)
 	}
 	epoch, err := sourceDateEpoch()
 	if err != nil {
@@ -106,13 +113,16 @@ func contents(name, arch, binary, version, files string) (*ipk.Package, error) {
 		return nil, err
 	}
 	p := &ipk.Package{
-		Name: name, Version: version, Arch: arch, Depends: []string{"libc"},
+		Name: name, Version: version, Arch: arch, Depends: append([]string{"libc"}, spec.depends...),
 		Source: "feeds/capstan/capstan", SourceName: "capstan", Section: "net",
 		URL: "https://github.com/capstan-wifi/capstan", Maintainer: "capstan developers",
 		Description: spec.description, Conffiles: spec.conffiles, SourceDateEpoch: epoch,
 		Files: []ipk.File{{Path: "/usr/sbin/" + name, Mode: 0o755, Data: bin}},
 	}
 	root := filepath.Join(files, strings.TrimPrefix(name, "capstan-"))
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		return p, nil // the binary only
+	}
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

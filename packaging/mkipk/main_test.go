@@ -112,3 +112,38 @@ func TestAPKErrors(t *testing.T) {
 		t.Errorf("wrote %v", m)
 	}
 }
+
+// capstan-agent-scep is the helper binary alone, depending on the agent.
+func TestAgentSCEPPackage(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "capstan-agent-scep")
+	if err := os.WriteFile(bin, []byte("\x7fELF fake"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := build("capstan-agent-scep", "mipsel_24kc", bin, "1.0-test", "../openwrt", dir, "go"); err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := os.ReadFile(filepath.Join(dir, "capstan-agent-scep_1.0-test_mipsel_24kc.ipk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, outer := entries(t, pkg)
+	hs, _ := entries(t, outer["./data.tar.gz"])
+	var files []string
+	for name, h := range hs {
+		if h.Typeflag == tar.TypeReg {
+			files = append(files, name)
+		}
+	}
+	if len(files) != 1 || files[0] != "./usr/sbin/capstan-agent-scep" || hs[files[0]].Mode != 0o755 {
+		t.Errorf("files %v, want ./usr/sbin/capstan-agent-scep alone, 0755", files)
+	}
+	_, control := entries(t, outer["./control.tar.gz"])
+	if !strings.Contains(string(control["./control"]), "Depends: libc, capstan-agent\n") {
+		t.Errorf("control:\n%s", control["./control"])
+	}
+	if _, ok := control["./conffiles"]; ok {
+		t.Error("conffiles in a package without configuration")
+	}
+}
