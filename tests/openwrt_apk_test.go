@@ -69,9 +69,24 @@ wait $agent; echo "agent exited: $?"
 apk info -v | grep capstan
 capstan-agent --version
 tail -n 12 /tmp/agent.log
+step scep-missing
+# certificate=scep needs capstan-agent-scep: without it the agent says so.
+capstan-agent run --hal openwrt --radios sim --sim-radios 1 --uci-dir /etc/config --config /etc/config/capstan --state-dir /tmp/cap-scep --run-dir /tmp/cap-run-scep --manager_addresses 127.0.0.1 --certificate scep --scep_url http://127.0.0.1:5248/scep; echo "rc=$?"
+step scep
+# With it, the agent enrolls by SCEP at the manager with a one-time
+# password, through the helper the package installed beside it, and joins.
+apk add --allow-untrusted --no-network /pkgs/capstan-agent-scep_v1.0.0-1-gabcdef0_x86_64.apk; echo "rc=$?"
+otp=$(capstan-manager enrollment-password add comment=scep | head -n 1)
+capstan-agent run --hal openwrt --radios sim --sim-radios 1 --uci-dir /etc/config --config /etc/config/capstan --state-dir /tmp/cap-scep --run-dir /tmp/cap-run-scep --manager_addresses 127.0.0.1 --certificate scep --scep_url http://127.0.0.1:5248/scep --enrollment_password "$otp" > /tmp/agent-scep.log 2>&1 &
+agent=$!
+wait_for 300 grep -q "certificate received by SCEP" /tmp/agent-scep.log
+wait_for 300 sh -c 'capstan-manager remote-cap print | grep -q " run "'
+grep -o 'msg="certificate received by SCEP".*' /tmp/agent-scep.log
+capstan-manager remote-cap print
+kill $agent
 unset CAPSTAN_STATE_DIR
 step remove
-apk del capstan-agent; echo "rc=$?"
+apk del capstan-agent-scep capstan-agent; echo "rc=$?"
 step removed
 ls /etc/rc.d
 svc
@@ -185,12 +200,19 @@ func TestOpenWrtApk(t *testing.T) {
 		strings.Contains(u, "TIMEOUT") {
 		t.Errorf("upgrade by the manager's policy with the agent's .apk:\n%s", u)
 	}
+	if m := steps["scep-missing"]; !strings.Contains(m, "capstan-agent-scep is not installed: SCEP enrollment needs the capstan-agent-scep package") || strings.Contains(m, "rc=0") {
+		t.Errorf("certificate=scep without capstan-agent-scep:\n%s", m)
+	}
+	if sc := steps["scep"]; !strings.Contains(sc, "rc=0") || strings.Contains(sc, "TIMEOUT") ||
+		!strings.Contains(sc, `msg="certificate received by SCEP" common_name=CAP-`) || !regexp.MustCompile(`\s+run\s`).MatchString(sc) {
+		t.Errorf("SCEP enrollment through capstan-agent-scep:\n%s", sc)
+	}
 	if !strings.Contains(steps["remove"], "rc=0") || !strings.Contains(steps["remove"], "pre-deinstall") {
 		t.Errorf("apk del:\n%s", steps["remove"])
 	}
 	rm := steps["removed"]
 	if strings.Contains(rm, "capstan\n") && strings.Contains(rm, "S95capstan") || strings.Contains(rm, "binary left") ||
-		strings.Contains(rm, "capstan-agent.list") || strings.Contains(rm, `"instance1"`) {
+		strings.Contains(rm, "capstan-agent.list") || strings.Contains(rm, "capstan-agent-scep.list") || strings.Contains(rm, `"instance1"`) {
 		t.Errorf("after apk del: the service, binary or package files are left\n%s", rm)
 	}
 	if !strings.Contains(rm, "capstan\n") {

@@ -292,9 +292,9 @@ func copyOpenWrtRoot(t *testing.T, base, work string) string {
 	return root
 }
 
-// buildX86Packages builds the agent (as for an AP) and the manager of
-// version for x86_64 (once per version) and packs both into dist: .ipk,
-// and .apk too with apkTool.
+// buildX86Packages builds the agent (as for an AP), capstan-agent-scep and
+// the manager of version for x86_64 (once per version) and packs them into
+// dist: .ipk, and .apk too with apkTool.
 func buildX86Packages(t *testing.T, work, dist, version, apkTool string) {
 	t.Helper()
 	ldflags := agentbuild.Strip + " -X github.com/capstan-wifi/capstan/internal/buildinfo.Version=" + version
@@ -302,6 +302,12 @@ func buildX86Packages(t *testing.T, work, dist, version, apkTool string) {
 	if _, err := os.Stat(bin); err != nil {
 		if out, err := agentbuild.Command("go", ".", bin, ldflags, "GOARCH=amd64").CombinedOutput(); err != nil {
 			t.Fatalf("build the agent: %v\n%s", err, out)
+		}
+	}
+	helper := filepath.Join(work, "bin-"+version, "capstan-agent-scep")
+	if _, err := os.Stat(helper); err != nil {
+		if out, err := agentbuild.HelperCommand("go", ".", helper, ldflags, "GOARCH=amd64").CombinedOutput(); err != nil {
+			t.Fatalf("build capstan-agent-scep: %v\n%s", err, out)
 		}
 	}
 	mgr := filepath.Join(work, "bin-"+version, "capstan-manager")
@@ -312,7 +318,7 @@ func buildX86Packages(t *testing.T, work, dist, version, apkTool string) {
 			t.Fatalf("build the manager: %v\n%s", err, out)
 		}
 	}
-	for _, p := range []struct{ name, bin string }{{"capstan-agent", bin}, {"capstan-manager", mgr}} {
+	for _, p := range []struct{ name, bin string }{{"capstan-agent", bin}, {"capstan-agent-scep", helper}, {"capstan-manager", mgr}} {
 		args := []string{"run", "../packaging/mkipk", "--package", p.name, "--arch", "x86_64",
 			"--binary", p.bin, "--version", version, "--files", "../packaging/openwrt", "--out", dist}
 		if apkTool != "" {
