@@ -65,8 +65,20 @@ type Mux struct {
 	peers   map[string]*Peer // by address
 	pending map[string]*Peer // handshaking from the address of an established peer
 	cids    map[string]*Peer // by connection ID
-	half    halfOpen
+	// closed are the connection IDs of associations this side ended, until
+	// when (unix ns) their peer's last records are dropped without a
+	// warning: the close_notify and retransmissions in flight.
+	closed map[string]int64
+	half   halfOpen
 }
+
+// closedCIDLinger is how long records to a closed association's CID are
+// expected; maxClosedCIDs bounds what is remembered (each needed a
+// completed handshake).
+const (
+	closedCIDLinger = 10 * time.Second
+	maxClosedCIDs   = 8192
+)
 
 // Errors of the mux.
 var (
@@ -107,6 +119,7 @@ func NewMux(conn net.PacketConn, cfg MuxConfig) *Mux {
 		peers:   map[string]*Peer{},
 		pending: map[string]*Peer{},
 		cids:    map[string]*Peer{},
+		closed:  map[string]int64{},
 		half:    newHalfOpen(),
 	}
 	go m.readLoop()
@@ -266,8 +279,13 @@ func (m *Mux) lookup(key string, addr net.Addr, ri recordInfo) *Peer {
 	m.mu.Lock()
 	if ri.cid != nil {
 		p := m.cids[string(ri.cid)]
-		m.mu.Unlock()
+		var closed bool
 		if p == nil {
+			until, ok := m.closed[string(ri.cid)]
+			closed = ok && time.Now().UnixNano() < until
+		}
+		m.mu.Unlock()
+		if p == nil && !closed {
 			m.warn.Warn(key, "dropped DTLS record: unknown connection ID")
 		}
 		return p
@@ -399,6 +417,7 @@ func (m *Mux) registerCID(p *Peer, cid []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.cids[string(cid)] = p
+	delete(m.closed, string(cid))
 	p.cids = append(p.cids, string(cid))
 }
 
@@ -411,9 +430,27 @@ func (m *Mux) removeLocked(p *Peer) {
 	if m.pending[p.key] == p {
 		delete(m.pending, p.key)
 	}
+	now := time.Now().UnixNano()
 	for _, c := range p.cids {
 		if m.cids[c] == p {
 			delete(m.cids, c)
+			m.rememberClosedLocked(c, now)
 		}
 	}
+}
+
+// rememberClosedLocked notes the CID of an association that ended, so
+// that its peer's last records are not taken for strangers'.
+func (m *Mux) rememberClosedLocked(cid string, now int64) {
+	if len(m.closed) >= maxClosedCIDs {
+		for c, until := range m.closed {
+			if until <= now {
+				delete(m.closed, c)
+			}
+		}
+		if len(m.closed) >= maxClosedCIDs {
+			return // full of fresh ones: this one may warn
+		}
+	}
+	m.closed[cid] = now + int64(closedCIDLinger)
 }

@@ -1,9 +1,12 @@
 package transport
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -468,4 +471,82 @@ func TestConnectionIDSurvivesRebinding(t *testing.T) {
 		case <-time.After(time.Millisecond):
 		}
 	}
+}
+
+// After this side ends an association (the manager after in-band
+// enrollment), the peer's last records to its connection ID, its
+// close_notify or a retransmission, are expected and dropped without a
+// warning; a connection ID never issued still warns.
+func TestClosedConnectionIDIsNoStranger(t *testing.T) {
+	p := newPair(t)
+	var log syncBuffer
+	p.server.warn = NewLogLimiter(slog.New(slog.NewTextHandler(&log, nil)), time.Nanosecond)
+	server, client := p.connect(t)
+	answer(server, "core")
+	if _, err := client.Request(context.Background(), &wire.ControlMessage{Type: wire.EchoRequest}); err != nil {
+		t.Fatal(err)
+	}
+	var withCID []byte
+	p.sent.mu.Lock()
+	for _, b := range p.sent.sent {
+		if len(b) > wire.DTLSHeaderLen && b[wire.DTLSHeaderLen] == contentTypeConnectionID {
+			withCID = b
+		}
+	}
+	p.sent.mu.Unlock()
+	if withCID == nil {
+		t.Fatal("the client sent no record with a connection ID")
+	}
+	server.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		p.server.mu.Lock()
+		n := len(p.server.cids)
+		p.server.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the closed association's connection ID is still routed")
+		}
+	}
+	raw, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	send := func(b []byte) {
+		if _, err := raw.WriteTo(b, p.server.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(withCID) // the closed association's peer, late
+	stranger := bytes.Clone(withCID)
+	stranger[wire.DTLSHeaderLen+11] ^= 0xff // another connection ID
+	send(stranger)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "unknown connection ID"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning for a connection ID never issued; log:\n%s", log.String())
+		}
+	}
+	if n := strings.Count(log.String(), "unknown connection ID"); n != 1 {
+		t.Errorf("%d warnings, want 1 (the stranger's only):\n%s", n, log.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger written from the mux's reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
