@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/capstan-wifi/capstan/agent"
 	"github.com/capstan-wifi/capstan/capwap/transport"
+	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/manager/controlplane"
 	"github.com/capstan-wifi/capstan/pki"
 	"github.com/capstan-wifi/capstan/pki/scep/scepserver"
@@ -26,22 +26,7 @@ import (
 )
 
 // logBuffer collects log lines for assertions about what was logged.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = testtool.Buffer
 
 // pkiManager is a manager with a PKI in a temporary state directory.
 type pkiManager struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/pion/dtls/v3"
 
 	"github.com/capstan-wifi/capstan/capwap/wire"
+	"github.com/capstan-wifi/capstan/internal/testtool"
 	"github.com/capstan-wifi/capstan/pki"
 )
 
@@ -479,7 +480,7 @@ func TestConnectionIDSurvivesRebinding(t *testing.T) {
 // warning; a connection ID never issued still warns.
 func TestClosedConnectionIDIsNoStranger(t *testing.T) {
 	p := newPair(t)
-	var log syncBuffer
+	var log testtool.Buffer
 	p.server.warn = NewLogLimiter(slog.New(slog.NewTextHandler(&log, nil)), time.Nanosecond)
 	server, client := p.connect(t)
 	answer(server, "core")
@@ -531,22 +532,4 @@ func TestClosedConnectionIDIsNoStranger(t *testing.T) {
 	if n := strings.Count(log.String(), "unknown connection ID"); n != 1 {
 		t.Errorf("%d warnings, want 1 (the stranger's only):\n%s", n, log.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer for a logger written from the mux's reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

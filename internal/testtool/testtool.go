@@ -1,7 +1,8 @@
 // Package testtool finds the external programs tests drive (tshark,
 // openssl, micromdm's scep tools): a missing one skips the test with the
 // exact reason, or fails it under CAPSTAN_REQUIRE_TOOLS=1 (make test, CI),
-// where make deps has installed everything.
+// where make deps has installed everything. Buffer is a log sink tests
+// share.
 package testtool
 
 import (
