@@ -117,10 +117,10 @@ func Find() (string, error) {
 // f and writes the answer to out. It returns the exit code: 0 issued, 1
 // refused or failed, 2 a request it cannot read.
 func Serve(ctx context.Context, in io.Reader, out io.Writer, f Func) int {
+	// Fields it does not know are ignored: a manager's upgrade policy
+	// upgrades capstan-agent, so the agent may be newer than its helper.
 	var r Request
-	dec := json.NewDecoder(io.LimitReader(in, maxAnswer))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
+	if err := json.NewDecoder(io.LimitReader(in, maxAnswer)).Decode(&r); err != nil {
 		_ = json.NewEncoder(out).Encode(answer{Error: "request: " + err.Error()})
 		return 2
 	}

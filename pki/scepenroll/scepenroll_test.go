@@ -94,7 +94,7 @@ func TestServe(t *testing.T) {
 	if code != 1 || !strings.Contains(out.String(), `"pending":true`) {
 		t.Errorf("pending: code %d, out %s", code, out.String())
 	}
-	for _, bad := range []string{`{"url":"x"}`, `{"url":"x","state_dir":"/s","common_name":"c","extra":1}`, `[`, strings.Repeat(" ", 70<<10) + "{}"} {
+	for _, bad := range []string{`{"url":"x"}`, `[`, strings.Repeat(" ", 70<<10) + "{}"} {
 		out.Reset()
 		called := false
 		code := Serve(context.Background(), strings.NewReader(bad), &out, func(context.Context, Request) (Result, error) {
@@ -104,6 +104,19 @@ func TestServe(t *testing.T) {
 		if code != 2 || called || !strings.Contains(out.String(), `"error":"request`) {
 			t.Errorf("request %.40q: code %d, called %v, out %s", bad, code, called, out.String())
 		}
+	}
+}
+
+// A newer agent's request (a field this helper does not know) is served:
+// the manager upgrades capstan-agent, not its helper.
+func TestServeTakesANewerAgentsRequest(t *testing.T) {
+	var out bytes.Buffer
+	in := `{"url":"http://ca/scep","state_dir":"/s","common_name":"CAP-1","key_type":"ml-dsa"}`
+	code := Serve(context.Background(), strings.NewReader(in), &out, func(_ context.Context, r Request) (Result, error) {
+		return Result{CommonName: r.CommonName}, nil
+	})
+	if code != 0 || !strings.Contains(out.String(), `"common_name":"CAP-1"`) {
+		t.Errorf("code %d, out %s", code, out.String())
 	}
 }
 
