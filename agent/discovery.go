@@ -242,7 +242,7 @@ func (a *Agent) parseOffer(d transport.Datagram, seq uint8, via map[string]strin
 func (a *Agent) rank(cs []candidate) []candidate {
 	names := a.cfg.ManagerNames
 	cs = slices.DeleteFunc(cs, func(c candidate) bool { return len(names) > 0 && !slices.Contains(names, c.name) })
-	// sort.SliceStable, not slices.SortStableFunc: see ReadUCI.
+	// sort.SliceStable, not slices.SortStableFunc: see ReadUCI (size).
 	cmp := func(x, y candidate) int {
 		if len(names) > 0 {
 			if d := slices.Index(names, x.name) - slices.Index(names, y.name); d != 0 {

@@ -35,7 +35,9 @@ func phyPaths(sysfs string, phys []hal.Radio) map[string]string {
 	}
 	out := map[string]string{}
 	for dev, es := range byDev {
-		sort.Slice(es, func(i, j int) bool { return es[i].idx < es[j].idx }) // not slices.SortFunc: see agent's ReadUCI
+		// sort.Slice: slices.SortFunc would add about 12 KB of code for
+		// entry to the AP's agent package.
+		sort.Slice(es, func(i, j int) bool { return es[i].idx < es[j].idx })
 		for i, e := range es {
 			out[e.name] = dev
 			if i > 0 {
