@@ -9,13 +9,13 @@ import (
 
 func TestEnvAddsTheExperiment(t *testing.T) {
 	env := Env([]string{"PATH=/bin", "GOEXPERIMENT=", "CGO_ENABLED=1"}, "GOARCH=mipsle", "GOMIPS=softfloat")
-	want := []string{"PATH=/bin", "CGO_ENABLED=1", "CGO_ENABLED=0", "GOOS=linux", "GOEXPERIMENT=nojsonv2", "GOARCH=mipsle", "GOMIPS=softfloat"}
+	want := []string{"PATH=/bin", "CGO_ENABLED=1", "CGO_ENABLED=0", "GOOS=linux", "GOEXPERIMENT=" + Experiment, "GOARCH=mipsle", "GOMIPS=softfloat"}
 	if !slices.Equal(env, want) {
 		t.Errorf("Env = %q, want %q (the last of a name wins)", env, want)
 	}
 	env = Env([]string{"GOEXPERIMENT=loopvar"})
-	if !slices.Contains(env, "GOEXPERIMENT=loopvar,nojsonv2") {
-		t.Errorf("Env with an experiment set = %q, want it kept and nojsonv2 added", env)
+	if !slices.Contains(env, "GOEXPERIMENT=loopvar,"+Experiment) {
+		t.Errorf("Env with an experiment set = %q, want it kept and %s added", env, Experiment)
 	}
 }
 
