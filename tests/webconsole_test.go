@@ -258,7 +258,22 @@ func TestConsoleInBrowser(t *testing.T) {
 	until("no interface of another CAP", "interfaces?cap=nocap", `main h1`, `//span[@id="interfaces-range" and text()="0–0 of 0"]`)
 	until("the client", "clients", `main h1`, `//td[text()="`+clientMAC+`"]`)
 	shot("registration-table-client")
-	run("kick the client", chromedp.Click(`//tr[td[text()="`+clientMAC+`"]]//button`))
+	// The live refresh may redraw the row between finding the button and
+	// clicking it (chromedp's Click then names a node that is gone): find
+	// and click in one script, until a button was there to click.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		ctx, done := step()
+		clicked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+			`(b => b ? (b.click(), true) : false)(document.evaluate(%q, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue)`,
+			`//tr[td[text()="`+clientMAC+`"]]//button`)))
+		done()
+		if err == nil && clicked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kick the client: no Kick button to click after 30 s (%v)", err)
+		}
+	}
 	deadline = time.Now().Add(30 * time.Second)
 	for {
 		page("clients", `main h1`)
